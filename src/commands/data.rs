@@ -1,0 +1,75 @@
+//! `amgi import`, `amgi demo` and `amgi migrate`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::import;
+use crate::setup::Settings;
+use crate::store::{Counts, SharedStore, UserId};
+
+/// Imports a JSON file in one transaction; a bad file changes nothing.
+pub async fn import_file(settings: &Settings, file: &Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let set = import::parse(&text)
+        .with_context(|| format!("{} is not a valid import file", file.display()))?;
+    let (store, user) = settings.open().await?;
+    let report = store
+        .import(user, &set)
+        .await
+        .context("import failed; nothing was imported")?;
+    println!(
+        "imported {}: {} new topics, {} new questions, {} already present",
+        file.display(),
+        report.topics_created,
+        report.questions_created,
+        report.questions_skipped
+    );
+    Ok(())
+}
+
+/// Loads the shipped demo set (idempotent) and returns the open store.
+pub async fn load_demo(settings: &Settings) -> anyhow::Result<(SharedStore, UserId)> {
+    let set = import::parse(import::DEMO_SET).context("the embedded demo set is invalid")?;
+    let (store, user) = settings.open().await?;
+    let report = store
+        .import(user, &set)
+        .await
+        .context("loading the demo set failed")?;
+    eprintln!(
+        "demo data on {}: {} new topics, {} new questions ({} already present)",
+        settings.location.describe(),
+        report.topics_created,
+        report.questions_created,
+        report.questions_skipped
+    );
+    Ok((store, user))
+}
+
+/// Applies migrations (opening the store does) and prints the version.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let (store, _) = settings.open().await?;
+    println!(
+        "{}: schema version {}",
+        settings.location.describe(),
+        store.schema_version().await?
+    );
+    Ok(())
+}
+
+/// A plain-text summary of what the database holds for the user.
+pub fn describe_counts(c: &Counts) -> String {
+    format!(
+        "{} topics, {} questions ({} with ready explanations), {} cards in review, {} approved, \
+         jobs: {} pending / {} running / {} failed",
+        c.topics,
+        c.questions,
+        c.ready_explanations,
+        c.cards_in_review,
+        c.cards_approved,
+        c.jobs_pending,
+        c.jobs_processing,
+        c.jobs_failed
+    )
+}

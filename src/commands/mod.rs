@@ -1,0 +1,4 @@
+//! One module per subcommand that is not the app itself.
+
+pub mod data;
+pub mod doctor;

@@ -1,0 +1,47 @@
+//! The `amgi` binary: parse flags, set up logging, open the store, run the command.
+
+use clap::Parser;
+
+use amgi::cli::{Cli, Command};
+use amgi::commands::{data, doctor};
+use amgi::setup::Settings;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("amgi: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the chain of causes, outermost first.
+            eprintln!("amgi: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::resolve(&cli.global)?;
+    let _log_guard = amgi::logging::init(&settings.paths.log_dir()).ok();
+    tracing::info!(database = %settings.location.describe(), "amgi starting");
+    match cli.command {
+        Some(Command::Demo) => {
+            let (store, user) = data::load_demo(&settings).await?;
+            println!("{}", data::describe_counts(&store.counts(user).await?));
+            Ok(())
+        }
+        Some(Command::Import { file }) => data::import_file(&settings, &file).await,
+        Some(Command::Migrate) => data::migrate(&settings).await,
+        Some(Command::Doctor) => doctor::run(&settings).await,
+        None => {
+            let (store, user) = settings.open().await?;
+            println!("{}", data::describe_counts(&store.counts(user).await?));
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! The Store API: every operation amgi performs on its data, scoped to one user, with a
+//! SQLite backend (embedded default) and a PostgreSQL backend (shared use).
+
+mod error;
+pub mod postgres;
+pub mod sqlite;
+mod types;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use error::{StoreError, StoreResult, is_dedup_violation};
+pub use types::*;
+
+/// One API, two backends. Every method that reads or writes user data takes the [`UserId`]
+/// and never touches another user's rows; each state change is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+
+    /// The newest applied migration version.
+    async fn schema_version(&self) -> StoreResult<i64>;
+
+    /// The id of the user called `name`, created on first use.
+    async fn ensure_user(&self, name: &str) -> StoreResult<UserId>;
+
+    /// Imports topics and questions in one transaction. Topics are matched by name and
+    /// questions by (topic, text): existing ones are left alone, so an import is idempotent.
+    async fn import(&self, user: UserId, set: &ImportSet) -> StoreResult<ImportReport>;
+
+    /// The user's live topics, by name.
+    async fn list_topics(&self, user: UserId) -> StoreResult<Vec<Topic>>;
+
+    /// The user's live questions (of one topic, or all), by id.
+    async fn list_questions(&self, user: UserId, topic: Option<i64>) -> StoreResult<Vec<Question>>;
+
+    /// Row counts for status displays.
+    async fn counts(&self, user: UserId) -> StoreResult<Counts>;
+}
+
+/// A shareable handle to whichever backend was opened.
+pub type SharedStore = Arc<dyn Store>;
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file (created if missing).
+    SqliteFile(std::path::PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads a `--database-url` value: `postgres://…`/`postgresql://…`, `sqlite://PATH`,
+    /// `sqlite:PATH`, or a plain file path.
+    pub fn parse(url: &str) -> StoreResult<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Location::Postgres(url.to_owned()))
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err(StoreError::Invalid("sqlite URL has no file path".into()));
+            }
+            Ok(Location::SqliteFile(path.into()))
+        } else if url.contains("://") {
+            Err(StoreError::Invalid(format!(
+                "unsupported database URL scheme in {:?}: use postgres:// or sqlite://",
+                redact_url(url)
+            )))
+        } else if url.is_empty() {
+            Err(StoreError::Invalid("empty database URL".into()))
+        } else {
+            Ok(Location::SqliteFile(url.into()))
+        }
+    }
+
+    /// A description safe to print (no password).
+    pub fn describe(&self) -> String {
+        match self {
+            Location::SqliteFile(path) => format!("sqlite {}", path.display()),
+            Location::Postgres(url) => format!("postgres {}", redact_url(url)),
+        }
+    }
+}
+
+/// Replaces the password of a URL with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Opens the store at `location`, runs pending migrations, and returns it.
+pub async fn open(location: &Location) -> StoreResult<SharedStore> {
+    match location {
+        Location::SqliteFile(path) => Ok(Arc::new(sqlite::SqliteStore::open(path).await?)),
+        Location::Postgres(url) => Ok(Arc::new(postgres::PgStore::connect(url).await?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse() {
+        assert_eq!(
+            Location::parse("postgres://u:p@h/db").ok(),
+            Some(Location::Postgres("postgres://u:p@h/db".into()))
+        );
+        assert_eq!(
+            Location::parse("sqlite:///tmp/a.db").ok(),
+            Some(Location::SqliteFile("/tmp/a.db".into()))
+        );
+        assert_eq!(
+            Location::parse("a.db").ok(),
+            Some(Location::SqliteFile("a.db".into()))
+        );
+        assert!(Location::parse("mysql://x").is_err());
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+    }
+}

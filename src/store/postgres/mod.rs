@@ -1,0 +1,119 @@
+//! The PostgreSQL backend: for a shared server (several devices, users, workers).
+
+mod content;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor, PgConnection};
+
+use super::{
+    Backend, Counts, ImportReport, ImportSet, Question, Store, StoreError, StoreResult, Topic,
+    UserId,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A store on a PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` and applies pending migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        Self::connect_with(options).await
+    }
+
+    /// Connects with prepared options (tests use this to pick a schema) and migrates. A
+    /// database that does not exist yet is created, as the SQLite file would be.
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
+        // One direct connection first: a pool would hide "connection refused" behind a timeout.
+        match PgConnection::connect_with(&options).await {
+            Ok(conn) => conn.close().await?,
+            Err(e) if is_missing_database(&e) => create_database(&options).await?,
+            Err(e) => return Err(e.into()),
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool, for the worker, LISTEN and the publisher.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn is_missing_database(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "3D000")
+}
+
+/// Creates the database named in `options` through the server's `postgres` database.
+async fn create_database(options: &PgConnectOptions) -> StoreResult<()> {
+    let name = options.get_database().unwrap_or("amgi").to_owned();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Invalid(format!(
+            "database {name:?} does not exist; create it first (amgi creates only names of letters, digits and _)"
+        )));
+    }
+    let mut conn = PgConnection::connect_with(&options.clone().database("postgres")).await?;
+    // An identifier cannot be a bind parameter; the name was checked to be a plain identifier.
+    let created = conn
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .await;
+    conn.close().await?;
+    match created {
+        Ok(_) => Ok(()),
+        // Another process created it first.
+        Err(e)
+            if e.as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn schema_version(&self) -> StoreResult<i64> {
+        content::schema_version(&self.pool).await
+    }
+
+    async fn ensure_user(&self, name: &str) -> StoreResult<UserId> {
+        content::ensure_user(&self.pool, name).await
+    }
+
+    async fn import(&self, user: UserId, set: &ImportSet) -> StoreResult<ImportReport> {
+        content::import(&self.pool, user, set).await
+    }
+
+    async fn list_topics(&self, user: UserId) -> StoreResult<Vec<Topic>> {
+        content::list_topics(&self.pool, user).await
+    }
+
+    async fn list_questions(&self, user: UserId, topic: Option<i64>) -> StoreResult<Vec<Question>> {
+        content::list_questions(&self.pool, user, topic).await
+    }
+
+    async fn counts(&self, user: UserId) -> StoreResult<Counts> {
+        content::counts(&self.pool, user).await
+    }
+}

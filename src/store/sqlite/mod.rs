@@ -1,0 +1,114 @@
+//! The SQLite backend: one bundled database file in WAL mode, writes in immediate
+//! transactions, timestamps as INTEGER unix milliseconds.
+
+mod content;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use super::{
+    Backend, Counts, ImportReport, ImportSet, Question, Store, StoreError, StoreResult, Topic,
+    UserId,
+};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A store on one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Invalid(format!("cannot create directory {}: {e}", dir.display()))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Opens a database from an `sqlite:` URL string (used by tests and benches).
+    pub async fn open_url(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?;
+        Self::open(options.get_filename()).await
+    }
+
+    /// The connection pool, for the worker and the publisher.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Begins a write transaction that takes the write lock up front, so two writers queue
+    /// on the busy timeout instead of failing on a lock upgrade.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+/// Unix milliseconds, the stored form of every SQLite timestamp.
+pub(crate) fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(crate) fn from_ms(ms: i64) -> StoreResult<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {ms} out of range")))
+}
+
+pub(crate) fn from_opt_ms(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
+    ms.map(from_ms).transpose()
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn schema_version(&self) -> StoreResult<i64> {
+        content::schema_version(&self.pool).await
+    }
+
+    async fn ensure_user(&self, name: &str) -> StoreResult<UserId> {
+        content::ensure_user(self, name).await
+    }
+
+    async fn import(&self, user: UserId, set: &ImportSet) -> StoreResult<ImportReport> {
+        content::import(self, user, set).await
+    }
+
+    async fn list_topics(&self, user: UserId) -> StoreResult<Vec<Topic>> {
+        content::list_topics(&self.pool, user).await
+    }
+
+    async fn list_questions(&self, user: UserId, topic: Option<i64>) -> StoreResult<Vec<Question>> {
+        content::list_questions(&self.pool, user, topic).await
+    }
+
+    async fn counts(&self, user: UserId) -> StoreResult<Counts> {
+        content::counts(&self.pool, user).await
+    }
+}

@@ -1,0 +1,111 @@
+//! The rows and reports the Store API hands out, shared by both backends.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::card::{CardFormat, ExplanationStatus, SourceKind};
+
+/// The user every operation is scoped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UserId(pub i64);
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Topic {
+    pub id: i64,
+    pub name: String,
+    pub focused_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Question {
+    pub id: i64,
+    pub topic_id: i64,
+    pub question_text: String,
+    pub choices: Vec<String>,
+    /// 1-based.
+    pub correct_choice: i16,
+    pub ai_explanation: Option<String>,
+    pub ai_explanation_status: ExplanationStatus,
+    /// The explanation's version.
+    pub ai_explanation_generated_at: Option<DateTime<Utc>>,
+}
+
+/// A question to insert (from an import file or the demo set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewQuestion {
+    pub question_text: String,
+    pub choices: Vec<String>,
+    pub correct_choice: i16,
+    pub explanation: Option<String>,
+    pub explanation_generated_at: Option<DateTime<Utc>>,
+}
+
+/// Topics with their questions, validated, ready to import in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportSet {
+    pub topics: Vec<(String, Vec<NewQuestion>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ImportReport {
+    pub topics_created: u64,
+    pub questions_created: u64,
+    /// Questions already present (same topic and text): left as they were.
+    pub questions_skipped: u64,
+}
+
+/// A memo card as the panes show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Card {
+    pub id: i64,
+    pub source_kind: SourceKind,
+    pub source_question_id: Option<i64>,
+    pub topic_id: Option<i64>,
+    pub format: CardFormat,
+    pub cue: String,
+    pub fact: String,
+    pub cloze_text: Option<String>,
+    pub needs_review: bool,
+    pub flagged_by: Option<String>,
+    pub material: Option<String>,
+    pub view_count: i32,
+    pub last_viewed_at: Option<DateTime<Utc>>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub source_type: String,
+    pub source_id: Option<i64>,
+    pub snippet: Option<String>,
+}
+
+/// What the database holds for one user, for `amgi demo` and `amgi doctor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Counts {
+    pub topics: i64,
+    pub questions: i64,
+    pub ready_explanations: i64,
+    pub cards_in_review: i64,
+    pub cards_approved: i64,
+    pub jobs_pending: i64,
+    pub jobs_processing: i64,
+    pub jobs_failed: i64,
+}
