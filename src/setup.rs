@@ -6,7 +6,8 @@ use anyhow::Context as _;
 use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::paths::Paths;
-use crate::store::{self, Location, SharedStore, UserId};
+use crate::store::prelude::*;
+use crate::store::{self, Location, UserId};
 
 /// Settings resolved from flags > environment > config file > defaults.
 #[derive(Debug, Clone)]

@@ -6,7 +6,8 @@ use anyhow::Context as _;
 
 use crate::import;
 use crate::setup::Settings;
-use crate::store::{Counts, SharedStore, UserId};
+use crate::store::prelude::*;
+use crate::store::{Counts, UserId};
 
 /// Imports a JSON file in one transaction; a bad file changes nothing.
 pub async fn import_file(settings: &Settings, file: &Path) -> anyhow::Result<()> {

@@ -1,8 +1,11 @@
 //! The Store API: every operation amgi performs on its data, scoped to one user, with a
 //! SQLite backend (embedded default) and a PostgreSQL backend (shared use).
 
+mod cards;
 mod error;
+mod jobs;
 pub mod postgres;
+mod publish;
 pub mod sqlite;
 mod types;
 
@@ -10,13 +13,27 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use cards::*;
 pub use error::{StoreError, StoreResult, is_dedup_violation};
+pub use jobs::*;
+pub use publish::*;
 pub use types::*;
 
-/// One API, two backends. Every method that reads or writes user data takes the [`UserId`]
-/// and never touches another user's rows; each state change is one transaction.
+/// Brings every part of the Store API into scope: `use amgi::store::prelude::*;`.
+pub mod prelude {
+    pub use super::{CardStore, ContentStore, JobStore, PublishStore, SharedStore, Store};
+}
+
+/// The whole Store API, one trait per responsibility, each implemented by both backends.
+/// Every method that reads or writes user data takes the [`UserId`] and never touches
+/// another user's rows; each state change is one transaction.
+pub trait Store: ContentStore + CardStore + JobStore + PublishStore {}
+
+impl<T: ContentStore + CardStore + JobStore + PublishStore> Store for T {}
+
+/// Users, topics, questions and import.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait ContentStore: Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
 

@@ -9,7 +9,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use amgi::store::postgres::PgStore;
 use amgi::store::sqlite::SqliteStore;
-use amgi::store::{SharedStore, UserId};
+use amgi::store::prelude::*;
+use amgi::store::UserId;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
 

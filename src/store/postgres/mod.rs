@@ -1,6 +1,9 @@
 //! The PostgreSQL backend: for a shared server (several devices, users, workers).
 
+mod cards;
 mod content;
+mod jobs;
+mod publish;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,7 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
 
 use super::{
-    Backend, Counts, ImportReport, ImportSet, Question, Store, StoreError, StoreResult, Topic,
+    Backend, Counts, ImportReport, ImportSet, Question, ContentStore, StoreError, StoreResult, Topic,
     UserId,
 };
 
@@ -88,7 +91,7 @@ async fn create_database(options: &PgConnectOptions) -> StoreResult<()> {
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl ContentStore for PgStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
     }

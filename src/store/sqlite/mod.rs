@@ -1,7 +1,10 @@
 //! The SQLite backend: one bundled database file in WAL mode, writes in immediate
 //! transactions, timestamps as INTEGER unix milliseconds.
 
+mod cards;
 mod content;
+mod jobs;
+mod publish;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -15,7 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use super::{
-    Backend, Counts, ImportReport, ImportSet, Question, Store, StoreError, StoreResult, Topic,
+    Backend, Counts, ImportReport, ImportSet, Question, ContentStore, StoreError, StoreResult, Topic,
     UserId,
 };
 
@@ -83,7 +86,7 @@ pub(crate) fn from_opt_ms(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>>
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl ContentStore for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
     }
