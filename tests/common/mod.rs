@@ -7,10 +7,10 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use amgi::store::postgres::PgStore;
-use amgi::store::sqlite::SqliteStore;
-use amgi::store::prelude::*;
 use amgi::store::UserId;
+use amgi::store::postgres::PgStore;
+use amgi::store::prelude::*;
+use amgi::store::sqlite::SqliteStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
 

@@ -13,8 +13,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
 
 use super::{
-    Backend, Counts, ImportReport, ImportSet, Question, ContentStore, StoreError, StoreResult, Topic,
-    UserId,
+    Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
+    Topic, UserId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");

@@ -18,8 +18,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use super::{
-    Backend, Counts, ImportReport, ImportSet, Question, ContentStore, StoreError, StoreResult, Topic,
-    UserId,
+    Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
+    Topic, UserId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
