@@ -30,7 +30,7 @@ pub enum Kind {
     },
     Postgres {
         schema: String,
-        admin: PgConnectOptions,
+        admin: Box<PgConnectOptions>,
         pg: PgStore,
     },
 }
@@ -78,7 +78,11 @@ impl TestDb {
             .unwrap_or_else(|e| panic!("open postgres store: {e}"));
         Some(TestDb {
             store: std::sync::Arc::new(pg.clone()),
-            kind: Kind::Postgres { schema, admin, pg },
+            kind: Kind::Postgres {
+                schema,
+                admin: Box::new(admin),
+                pg,
+            },
         })
     }
 
