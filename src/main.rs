@@ -3,7 +3,7 @@
 use clap::Parser;
 
 use amgi::cli::{Cli, Command};
-use amgi::commands::{data, doctor};
+use amgi::commands::{data, doctor, jobs, worker};
 use amgi::setup::Settings;
 
 fn main() -> std::process::ExitCode {
@@ -38,6 +38,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import { file }) => data::import_file(&settings, &file).await,
         Some(Command::Migrate) => data::migrate(&settings).await,
         Some(Command::Doctor) => doctor::run(&settings).await,
+        Some(Command::Worker(args)) => worker::run(&settings, &args).await,
+        Some(Command::Jobs { command }) => jobs::run(&settings, &command).await,
         None => {
             let (store, user) = settings.open().await?;
             println!("{}", data::describe_counts(&store.counts(user).await?));

@@ -2,3 +2,5 @@
 
 pub mod data;
 pub mod doctor;
+pub mod jobs;
+pub mod worker;
