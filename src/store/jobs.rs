@@ -120,7 +120,8 @@ pub trait JobStore: Send + Sync + 'static {
     async fn job_counts(&self, user: UserId) -> StoreResult<JobCounts>;
 }
 
-/// Wake-ups for workers: a dedicated PostgreSQL connection listening on [`JOBS_CHANNEL`].
+/// Wake-ups for workers: a PostgreSQL connection listening on [`JOBS_CHANNEL`]. It holds one
+/// connection of the store's pool until dropped, so closing that pool waits for it.
 pub struct JobListener {
     inner: sqlx::postgres::PgListener,
 }

@@ -1,5 +1,7 @@
-//! Stopping the engine: a job in flight finishes within the grace period; one that would
-//! outlast it is interrupted and left to its lease; `amgi worker` stops cleanly on SIGINT.
+//! The engine's loop: it wakes for a PostgreSQL notification and for a retry coming due
+//! (both long before its poll interval); stopping it lets a job in flight finish within the
+//! grace period, interrupts one that would outlast it (left to its lease); and `amgi worker`
+//! stops cleanly on SIGINT.
 
 mod common;
 mod extraction_support;
@@ -8,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use amgi::store::{JobStatus, SharedStore, UserId};
-use amgi::work::{Engine, EngineEvent, EngineMode, LlmExtractor, LlmSettings};
+use amgi::work::{BuiltinExtractor, Engine, EngineEvent, EngineMode, LlmExtractor, LlmSettings};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 use wiremock::matchers::method;
@@ -97,6 +99,130 @@ async fn one_job(db: &TestDb) -> UserId {
     )
     .await;
     me
+}
+
+/// Waits (bounded) for the first event that `wanted` accepts.
+async fn next_matching(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<EngineEvent>,
+    wanted: impl Fn(&EngineEvent) -> bool,
+) -> EngineEvent {
+    let found = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(event) = events.recv().await {
+            if wanted(&event) {
+                return Some(event);
+            }
+        }
+        None
+    })
+    .await;
+    found
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no such event within 10 s"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_wakes_a_postgres_worker_before_its_next_poll() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let me = user(db.store(), "me").await;
+    // The channel itself: a poll that enqueues notifies every listener.
+    let listener = db.store().job_listener().await.ok().flatten();
+    let mut listener = listener.unwrap_or_else(|| panic!("postgres has a listener"));
+
+    add_questions(db.store(), me, &[("first", now_ms() - secs(5))]).await;
+    let mut settings = drain_settings(Arc::new(BuiltinExtractor), 2);
+    settings.mode = EngineMode::Continuous;
+    settings.poll_interval = Duration::from_secs(3600);
+    let cancel = CancellationToken::new();
+    let (handle, mut events) = Engine::spawn(db.reopen().await, settings, cancel.clone());
+    // Its first poll found and finished the first question; the next poll is an hour away.
+    next_matching(&mut events, |e| {
+        matches!(e, EngineEvent::JobFinished { .. })
+    })
+    .await;
+    let heard = tokio::time::timeout(Duration::from_secs(10), listener.recv()).await;
+    assert!(
+        matches!(heard, Ok(Ok(()))),
+        "no notification for the engine's poll"
+    );
+
+    // Another process enqueues: only its notification can wake the engine.
+    add_questions(db.store(), me, &[("second", now_ms() - secs(4))]).await;
+    let polled = db.store().enqueue_ready(20, 2, chrono::Utc::now()).await;
+    assert_eq!(polled.ok().map(|r| r.enqueued), Some(1));
+    let heard = tokio::time::timeout(Duration::from_secs(10), listener.recv()).await;
+    assert!(
+        matches!(heard, Ok(Ok(()))),
+        "no notification for the second poll"
+    );
+    let finished = next_matching(&mut events, |e| {
+        matches!(e, EngineEvent::JobFinished { .. })
+    })
+    .await;
+    assert!(matches!(finished, EngineEvent::JobFinished { card_ids, .. } if !card_ids.is_empty()));
+    cancel.cancel();
+    handle.await.unwrap_or_else(|e| panic!("engine: {e}"));
+    // The listener holds a pooled connection; closing the pool waits for it.
+    drop(listener);
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_coming_due_wakes_the_worker_before_its_next_poll() {
+    let db = TestDb::sqlite().await;
+    let me = one_job(&db).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"choices": [{"message": {"content": ANSWER}}]})),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let llm_settings = LlmSettings {
+        base_url: format!("{}/v1", server.uri()),
+        model: "m".into(),
+        api_key: None,
+        timeout: Duration::from_secs(10),
+    };
+    let extractor = Arc::new(LlmExtractor::new(llm_settings).unwrap_or_else(|e| panic!("{e}")));
+    let mut settings = drain_settings(extractor, 2);
+    settings.mode = EngineMode::Continuous;
+    settings.poll_interval = Duration::from_secs(3600);
+    let cancel = CancellationToken::new();
+    let (handle, mut events) = Engine::spawn(db.store().clone(), settings, cancel.clone());
+    let failed = next_matching(&mut events, |e| matches!(e, EngineEvent::JobFailed { .. })).await;
+    assert!(
+        matches!(
+            failed,
+            EngineEvent::JobFailed {
+                retry_at: Some(_),
+                ..
+            }
+        ),
+        "{failed:?}"
+    );
+    next_matching(&mut events, |e| {
+        matches!(e, EngineEvent::JobFinished { .. })
+    })
+    .await;
+    cancel.cancel();
+    handle.await.unwrap_or_else(|e| panic!("engine: {e}"));
+    let jobs = db.store().list_jobs(me, None, 5).await.unwrap_or_default();
+    assert_eq!(
+        jobs.first().map(|j| (j.status, j.attempts)),
+        Some((JobStatus::Completed, 2))
+    );
+    db.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
