@@ -2,6 +2,7 @@
 //! (no transaction is open meanwhile), then the guards, then one fenced transaction that
 //! stores the cards, or a fenced failure with a backoff for the retry.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ use super::events::{EngineEvent, EventSink, JobOutcome};
 use super::extractor::{ExtractError, Extractor};
 use crate::domain::card::CardDraft;
 use crate::domain::extract::SourceContext;
-use crate::domain::guard::apply_guards;
+use crate::domain::guard::{DropReason, apply_guards};
 use crate::store::{
     AttemptFailure, ClaimedJob, ExtractionReport, Fenced, FinishedExtraction, JobInput, JobStatus,
     Lease, SharedStore, StoreResult,
@@ -213,7 +214,7 @@ impl JobRunner {
         job: &ClaimedJob,
         outcome: JobOutcome,
         card_ids: Vec<i64>,
-        dropped: std::collections::BTreeMap<crate::domain::guard::DropReason, u32>,
+        dropped: BTreeMap<DropReason, u32>,
         latency_ms: u64,
     ) {
         self.events.send(EngineEvent::JobFinished {
