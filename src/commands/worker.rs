@@ -12,6 +12,8 @@ use crate::setup::Settings;
 use crate::work::{Engine, EngineEvent, EngineMode, EngineSettings, JobOutcome};
 
 pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
+    // Registered before anything is printed, so a stop request is never missed.
+    let mut signals = StopSignals::new();
     let (store, _) = settings.open().await?;
     let mut engine = EngineSettings::from_config(&settings.config.extract, &settings.config.llm)
         .context("cannot set up the extractor")?;
@@ -41,7 +43,6 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
 
     let cancel = CancellationToken::new();
     let (handle, mut events) = Engine::spawn(store, engine, cancel.clone());
-    let mut signals = StopSignals::new();
     let mut tally = Tally::default();
     let mut quit_now = false;
     loop {
