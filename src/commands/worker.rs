@@ -12,9 +12,10 @@ use crate::setup::Settings;
 use crate::work::{Engine, EngineEvent, EngineMode, EngineSettings, JobOutcome};
 
 pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
-    // Registered before anything is printed, so a stop request is never missed.
-    let mut signals = StopSignals::new();
     let (store, _) = settings.open().await?;
+    // Registered before the first line is printed: a stop request after it is never missed.
+    // (Until then, Ctrl-C keeps its default effect, so a hanging connect can be interrupted.)
+    let mut signals = StopSignals::new();
     let mut engine = EngineSettings::from_config(&settings.config.extract, &settings.config.llm)
         .context("cannot set up the extractor")?;
     engine.mode = if args.once {
