@@ -40,7 +40,8 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let sqlite = SqliteStore::open(&dir.path().join("test.db"))
             .await
-            .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+            .unwrap_or_else(|e| panic!("open sqlite: {e}"))
+            .with_publishing(true);
         TestDb {
             store: std::sync::Arc::new(sqlite.clone()),
             kind: Kind::Sqlite { dir, sqlite },
@@ -75,7 +76,8 @@ impl TestDb {
         let options = admin.clone().options([("search_path", schema.as_str())]);
         let pg = PgStore::connect_with(options)
             .await
-            .unwrap_or_else(|e| panic!("open postgres store: {e}"));
+            .unwrap_or_else(|e| panic!("open postgres store: {e}"))
+            .with_publishing(true);
         Some(TestDb {
             store: std::sync::Arc::new(pg.clone()),
             kind: Kind::Postgres { schema, admin, pg },
@@ -92,12 +94,14 @@ impl TestDb {
             Kind::Sqlite { dir, .. } => std::sync::Arc::new(
                 SqliteStore::open(&dir.path().join("test.db"))
                     .await
-                    .unwrap_or_else(|e| panic!("reopen sqlite: {e}")),
+                    .unwrap_or_else(|e| panic!("reopen sqlite: {e}"))
+                    .with_publishing(true),
             ),
             Kind::Postgres { schema, admin, .. } => std::sync::Arc::new(
                 PgStore::connect_with(admin.clone().options([("search_path", schema.as_str())]))
                     .await
-                    .unwrap_or_else(|e| panic!("reopen postgres: {e}")),
+                    .unwrap_or_else(|e| panic!("reopen postgres: {e}"))
+                    .with_publishing(true),
             ),
         }
     }
