@@ -13,3 +13,4 @@ pub mod logging;
 pub mod paths;
 pub mod setup;
 pub mod store;
+pub mod work;

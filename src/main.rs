@@ -2,8 +2,8 @@
 
 use clap::Parser;
 
-use amgi::cli::{Cli, Command};
-use amgi::commands::{data, doctor};
+use amgi::cli::{Cli, Command, PublishCommand};
+use amgi::commands::{data, doctor, publish};
 use amgi::setup::Settings;
 
 fn main() -> std::process::ExitCode {
@@ -38,6 +38,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Import { file }) => data::import_file(&settings, &file).await,
         Some(Command::Migrate) => data::migrate(&settings).await,
         Some(Command::Doctor) => doctor::run(&settings).await,
+        Some(Command::Feed { since, follow }) => publish::feed(&settings, since, follow).await,
+        Some(Command::Publish(PublishCommand::Backfill)) => publish::backfill(&settings).await,
+        Some(Command::Publish(PublishCommand::Run { once })) => publish::run(&settings, once).await,
         None => {
             let (store, user) = settings.open().await?;
             println!("{}", data::describe_counts(&store.counts(user).await?));

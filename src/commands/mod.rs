@@ -2,3 +2,4 @@
 
 pub mod data;
 pub mod doctor;
+pub mod publish;

@@ -114,15 +114,27 @@ pub trait CardStore: Send + Sync + 'static {
     async fn get_card(&self, user: UserId, card_id: i64) -> StoreResult<Card>;
 
     /// Approves one in-review card.
-    async fn approve_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn approve_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>)
+    -> StoreResult<()>;
 
     /// Approves every in-review card of one source question; returns their ids.
-    async fn approve_question(&self, user: UserId, question_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<i64>>;
+    async fn approve_question(
+        &self,
+        user: UserId,
+        question_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>>;
 
     /// Replaces cue/fact/cloze, recomputes the dedup hash, marks the card reviewed and clears
     /// its flag. A collision with another live card's answer is [`super::StoreError::DuplicateAnswer`]
     /// and changes nothing.
-    async fn edit_card(&self, user: UserId, card_id: i64, edit: &CardEdit, now: DateTime<Utc>) -> StoreResult<Card>;
+    async fn edit_card(
+        &self,
+        user: UserId,
+        card_id: i64,
+        edit: &CardEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card>;
 
     /// Soft-deletes a card.
     async fn delete_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
@@ -131,16 +143,37 @@ pub trait CardStore: Send + Sync + 'static {
     async fn flag_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// Adds a manual card (in review, like every new card), with the same dedup rule.
-    async fn create_manual_card(&self, user: UserId, card: &NewManualCard, now: DateTime<Utc>) -> StoreResult<Card>;
+    async fn create_manual_card(
+        &self,
+        user: UserId,
+        card: &NewManualCard,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card>;
 
     /// Approved live cards due now (by due date) then new ones (by id), at most `limit`.
-    async fn due_deck(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<DueCard>>;
+    async fn due_deck(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DueCard>>;
 
     /// Rates a card (DESIGN §1.4) and appends to the review log. Cards in review are refused.
-    async fn rate_card(&self, user: UserId, card_id: i64, outcome: Outcome, now: DateTime<Utc>) -> StoreResult<RatingResult>;
+    async fn rate_card(
+        &self,
+        user: UserId,
+        card_id: i64,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RatingResult>;
 
     /// Approved live cards, least recently viewed first (never viewed first).
-    async fn cram_deck(&self, user: UserId, filter: &CramFilter, limit: u32) -> StoreResult<Vec<Card>>;
+    async fn cram_deck(
+        &self,
+        user: UserId,
+        filter: &CramFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Card>>;
 
     /// Records that a card was shown in the cram deck.
     async fn record_view(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;

@@ -124,8 +124,16 @@ pub fn redact_url(url: &str) -> String {
 /// every content change also writes its outbox row.
 pub async fn open(location: &Location, publish: bool) -> StoreResult<SharedStore> {
     match location {
-        Location::SqliteFile(path) => Ok(Arc::new(sqlite::SqliteStore::open(path).await?.with_publishing(publish))),
-        Location::Postgres(url) => Ok(Arc::new(postgres::PgStore::connect(url).await?.with_publishing(publish))),
+        Location::SqliteFile(path) => Ok(Arc::new(
+            sqlite::SqliteStore::open(path)
+                .await?
+                .with_publishing(publish),
+        )),
+        Location::Postgres(url) => Ok(Arc::new(
+            postgres::PgStore::connect(url)
+                .await?
+                .with_publishing(publish),
+        )),
     }
 }
 

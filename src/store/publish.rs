@@ -33,7 +33,8 @@ pub trait PublishStore: Send + Sync + 'static {
     async fn publish_pending(&self, limit: u32, now: DateTime<Utc>) -> StoreResult<PublishReport>;
 
     /// The user's applied changes after sequence `since`, in order.
-    async fn feed_since(&self, user: UserId, since: i64, limit: u32) -> StoreResult<Vec<FeedEntry>>;
+    async fn feed_since(&self, user: UserId, since: i64, limit: u32)
+    -> StoreResult<Vec<FeedEntry>>;
 
     /// Re-enqueues every approved live card and every progress row of the user (idempotent:
     /// the publisher skips what is already published). Returns the rows enqueued.

@@ -123,7 +123,12 @@ pub fn card_outbox(record: &CardRecord) -> OutboxEntry {
         cloze_text: record.state.cloze_text.as_deref(),
         material: card.material.as_deref(),
     };
-    entry(KIND_CARD, card.id, serde_json::to_value(payload).unwrap_or_default(), false)
+    entry(
+        KIND_CARD,
+        card.id,
+        serde_json::to_value(payload).unwrap_or_default(),
+        false,
+    )
 }
 
 /// Every progress row is published, `due_at = NULL` sentinels included.
@@ -148,7 +153,12 @@ pub fn tombstone(kind: &'static str, source_id: i64) -> OutboxEntry {
     entry(kind, source_id, serde_json::json!({}), true)
 }
 
-fn entry(kind: &'static str, source_id: i64, payload: serde_json::Value, deleted: bool) -> OutboxEntry {
+fn entry(
+    kind: &'static str,
+    source_id: i64,
+    payload: serde_json::Value,
+    deleted: bool,
+) -> OutboxEntry {
     // serde_json keeps struct field order, so equal content always hashes alike.
     let text = payload.to_string();
     let digest = Sha256::digest(text.as_bytes());
@@ -164,13 +174,20 @@ fn entry(kind: &'static str, source_id: i64, payload: serde_json::Value, deleted
 
 /// Groups in-review cards (already in display order) by source question, manual cards by
 /// material. `questions` maps question id → (text, correct answer).
-pub fn group_review_queue(cards: Vec<Card>, questions: &HashMap<i64, (String, Option<String>)>) -> Vec<ReviewGroup> {
+pub fn group_review_queue(
+    cards: Vec<Card>,
+    questions: &HashMap<i64, (String, Option<String>)>,
+) -> Vec<ReviewGroup> {
     let mut groups: Vec<ReviewGroup> = Vec::new();
     let mut index: HashMap<GroupKey, usize> = HashMap::new();
     for card in cards {
         let key = match card.source_question_id {
             Some(id) => GroupKey::Question(id),
-            None => GroupKey::Material(card.material.clone().unwrap_or_else(|| "직접 추가".to_owned())),
+            None => GroupKey::Material(
+                card.material
+                    .clone()
+                    .unwrap_or_else(|| "직접 추가".to_owned()),
+            ),
         };
         let slot = *index.entry(key.clone()).or_insert_with(|| {
             let (title, correct_answer) = match &key {
@@ -211,17 +228,27 @@ pub fn prepare_edit(format: CardFormat, edit: &CardEdit) -> StoreResult<CardEdit
     }
     match (format, &cloze_text) {
         (CardFormat::Cloze, None) => {
-            return Err(StoreError::Invalid(format!("a cloze card needs its sentence with {CLOZE_BLANK}")));
+            return Err(StoreError::Invalid(format!(
+                "a cloze card needs its sentence with {CLOZE_BLANK}"
+            )));
         }
         (CardFormat::Cloze, Some(text)) if text.matches(CLOZE_BLANK).count() != 1 => {
-            return Err(StoreError::Invalid(format!("the cloze sentence needs exactly one {CLOZE_BLANK}")));
+            return Err(StoreError::Invalid(format!(
+                "the cloze sentence needs exactly one {CLOZE_BLANK}"
+            )));
         }
         (CardFormat::Qa, Some(_)) => {
-            return Err(StoreError::Invalid("a question/answer card has no cloze sentence".into()));
+            return Err(StoreError::Invalid(
+                "a question/answer card has no cloze sentence".into(),
+            ));
         }
         _ => {}
     }
-    Ok(CardEdit { cue, fact, cloze_text })
+    Ok(CardEdit {
+        cue,
+        fact,
+        cloze_text,
+    })
 }
 
 /// The correct choice's text from a stored choices list and 1-based index.
@@ -249,8 +276,17 @@ mod tests {
             updated_at: DateTime::<Utc>::UNIX_EPOCH,
         };
         let a = progress_outbox(&p, Some(1));
-        let b = progress_outbox(&ProgressState { updated_at: Utc::now(), ..p.clone() }, Some(1));
-        assert_eq!(a.payload_hash, b.payload_hash, "updated_at must not change the hash");
+        let b = progress_outbox(
+            &ProgressState {
+                updated_at: Utc::now(),
+                ..p.clone()
+            },
+            Some(1),
+        );
+        assert_eq!(
+            a.payload_hash, b.payload_hash,
+            "updated_at must not change the hash"
+        );
         assert!(!a.deleted);
         assert_eq!(a.payload["due_at"], serde_json::Value::Null);
         let t = tombstone(KIND_CARD, 9);

@@ -3,14 +3,16 @@
 //! Without a server the PostgreSQL half skips loudly, unless `CI` is set: then it fails.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use amgi::store::postgres::PgStore;
-use amgi::store::sqlite::SqliteStore;
-use amgi::store::prelude::*;
 use amgi::store::UserId;
+use amgi::store::postgres::PgStore;
+use amgi::store::prelude::*;
+use amgi::store::sqlite::SqliteStore;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -30,7 +32,7 @@ pub enum Kind {
     },
     Postgres {
         schema: String,
-        admin: PgConnectOptions,
+        admin: Box<PgConnectOptions>,
         pg: PgStore,
     },
 }
@@ -80,7 +82,11 @@ impl TestDb {
             .with_publishing(true);
         Some(TestDb {
             store: std::sync::Arc::new(pg.clone()),
-            kind: Kind::Postgres { schema, admin, pg },
+            kind: Kind::Postgres {
+                schema,
+                admin: Box::new(admin),
+                pg,
+            },
         })
     }
 

@@ -17,8 +17,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor, PgConnection, Postgres, Transaction};
 
 use super::{
-    Backend, Counts, ImportReport, ImportSet, Question, ContentStore, StoreError, StoreResult, Topic,
-    UserId,
+    Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
+    Topic, UserId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -53,7 +53,10 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, publish: false })
+        Ok(Self {
+            pool,
+            publish: false,
+        })
     }
 
     /// Turns outbox writes on or off for this handle.

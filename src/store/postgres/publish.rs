@@ -5,13 +5,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::rows::{card_columns, card_from_row, progress_from_row, write_outbox};
 use super::PgStore;
+use super::rows::{card_columns, card_from_row, progress_from_row, write_outbox};
 use crate::store::snapshot::{card_outbox, progress_outbox};
 use crate::store::{FeedEntry, PublishReport, PublishStore, StoreResult, UserId};
 
 /// The advisory lock key of the publisher ("amgipub" in ASCII).
-const PUBLISHER_LOCK: i64 = 0x616d_6769_7075_62;
+const PUBLISHER_LOCK: i64 = 0x0061_6d67_6970_7562;
 
 #[async_trait]
 impl PublishStore for PgStore {
@@ -47,7 +47,10 @@ impl PublishStore for PgStore {
                 .fetch_optional(&mut *tx)
                 .await?;
             let unchanged = match &current {
-                Some(c) => c.try_get::<String, _>("payload_hash")? == hash && c.try_get::<bool, _>("deleted")? == deleted,
+                Some(c) => {
+                    c.try_get::<String, _>("payload_hash")? == hash
+                        && c.try_get::<bool, _>("deleted")? == deleted
+                }
                 None => false,
             };
             if unchanged {
@@ -88,12 +91,18 @@ impl PublishStore for PgStore {
             .await?;
             report.applied += 1;
         }
-        let last_id: i64 = rows.last().map(|r| r.try_get("id")).transpose()?.unwrap_or(0);
-        sqlx::query("UPDATE publish_outbox SET processed_at = $1 WHERE processed_at IS NULL AND id <= $2")
-            .bind(now)
-            .bind(last_id)
-            .execute(&mut *tx)
-            .await?;
+        let last_id: i64 = rows
+            .last()
+            .map(|r| r.try_get("id"))
+            .transpose()?
+            .unwrap_or(0);
+        sqlx::query(
+            "UPDATE publish_outbox SET processed_at = $1 WHERE processed_at IS NULL AND id <= $2",
+        )
+        .bind(now)
+        .bind(last_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE publish_state SET last_seq = $1 WHERE id = 1")
             .bind(seq)
             .execute(&mut *tx)
@@ -102,7 +111,12 @@ impl PublishStore for PgStore {
         Ok(report)
     }
 
-    async fn feed_since(&self, user: UserId, since: i64, limit: u32) -> StoreResult<Vec<FeedEntry>> {
+    async fn feed_since(
+        &self,
+        user: UserId,
+        since: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedEntry>> {
         let rows = sqlx::query(
             "SELECT seq, kind, source_id, deleted, payload FROM publish_feed \
              WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -150,7 +164,13 @@ impl PublishStore for PgStore {
         .await?;
         for row in &progress {
             let topic: Option<i64> = row.try_get("study_topic_id")?;
-            write_outbox(&mut tx, user, &progress_outbox(&progress_from_row(row)?, topic), now).await?;
+            write_outbox(
+                &mut tx,
+                user,
+                &progress_outbox(&progress_from_row(row)?, topic),
+                now,
+            )
+            .await?;
             enqueued += 1;
         }
         tx.commit().await?;
@@ -158,8 +178,10 @@ impl PublishStore for PgStore {
     }
 
     async fn outbox_backlog(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM publish_outbox WHERE processed_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM publish_outbox WHERE processed_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

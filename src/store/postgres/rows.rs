@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
-use sqlx::{Row, PgConnection};
+use sqlx::{PgConnection, Row};
 
 use crate::store::snapshot::{CardRecord, CardState, OutboxEntry, ProgressState, UndoData};
 use crate::store::{Card, Evidence, StoreError, StoreResult, UndoKind, UserId};
@@ -99,17 +99,23 @@ pub(super) async fn load_evidence(
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
-        by_card.entry(row.try_get("card_id")?).or_default().push(Evidence {
-            source_type: row.try_get("source_type")?,
-            source_id: row.try_get("source_id")?,
-            snippet: row.try_get("snippet")?,
-        });
+        by_card
+            .entry(row.try_get("card_id")?)
+            .or_default()
+            .push(Evidence {
+                source_type: row.try_get("source_type")?,
+                source_id: row.try_get("source_id")?,
+                snippet: row.try_get("snippet")?,
+            });
     }
     Ok(by_card)
 }
 
 /// Fills in the evidence of `cards`.
-pub(super) async fn attach_evidence(conn: &mut PgConnection, cards: &mut [Card]) -> StoreResult<()> {
+pub(super) async fn attach_evidence(
+    conn: &mut PgConnection,
+    cards: &mut [Card],
+) -> StoreResult<()> {
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
     let mut evidence = load_evidence(conn, &ids).await?;
     for card in cards {
@@ -158,7 +164,13 @@ pub(super) async fn publish_card(
         return Ok(());
     }
     let record = load_card(conn, user, card_id, true).await?;
-    write_outbox(conn, user, &crate::store::snapshot::card_outbox(&record), now).await
+    write_outbox(
+        conn,
+        user,
+        &crate::store::snapshot::card_outbox(&record),
+        now,
+    )
+    .await
 }
 
 pub(super) async fn write_outbox(

@@ -1,14 +1,20 @@
 //! PostgreSQL: undo of the user's most recent action from the journal, in one transaction.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, PgConnection};
+use sqlx::{PgConnection, Row};
 
-use super::rows::{load_card, publish_card, write_outbox};
 use super::PgStore;
-use crate::store::snapshot::{CardState, KIND_CARD_PROGRESS, ProgressState, UndoData, progress_outbox, tombstone};
+use super::rows::{load_card, publish_card, write_outbox};
+use crate::store::snapshot::{
+    CardState, KIND_CARD_PROGRESS, ProgressState, UndoData, progress_outbox, tombstone,
+};
 use crate::store::{StoreError, StoreResult, UndoKind, Undone, UserId, is_dedup_violation};
 
-pub(super) async fn undo_last(store: &PgStore, user: UserId, now: DateTime<Utc>) -> StoreResult<Option<Undone>> {
+pub(super) async fn undo_last(
+    store: &PgStore,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Undone>> {
     let mut tx = store.begin_write().await?;
     let Some(row) = sqlx::query(
         "SELECT id, action, data FROM undo_log WHERE user_id = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE",

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use super::{SqliteStore, review, study, undo};
 use crate::domain::card::Outcome;
 use crate::store::{
-    Card, CardEdit, CardStore, CramFilter, DueCard, NewManualCard, RatingResult, ReviewGroup, StoreResult, Undone,
-    UserId,
+    Card, CardEdit, CardStore, CramFilter, DueCard, NewManualCard, RatingResult, ReviewGroup,
+    StoreResult, Undone, UserId,
 };
 
 #[async_trait]
@@ -24,15 +24,31 @@ impl CardStore for SqliteStore {
         review::get(self, user, card_id).await
     }
 
-    async fn approve_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn approve_card(
+        &self,
+        user: UserId,
+        card_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         review::approve(self, user, card_id, now).await
     }
 
-    async fn approve_question(&self, user: UserId, question_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<i64>> {
+    async fn approve_question(
+        &self,
+        user: UserId,
+        question_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>> {
         review::approve_question(self, user, question_id, now).await
     }
 
-    async fn edit_card(&self, user: UserId, card_id: i64, edit: &CardEdit, now: DateTime<Utc>) -> StoreResult<Card> {
+    async fn edit_card(
+        &self,
+        user: UserId,
+        card_id: i64,
+        edit: &CardEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card> {
         review::edit(self, user, card_id, edit, now).await
     }
 
@@ -44,19 +60,40 @@ impl CardStore for SqliteStore {
         review::flag(self, user, card_id, now).await
     }
 
-    async fn create_manual_card(&self, user: UserId, card: &NewManualCard, now: DateTime<Utc>) -> StoreResult<Card> {
+    async fn create_manual_card(
+        &self,
+        user: UserId,
+        card: &NewManualCard,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card> {
         review::create_manual(self, user, card, now).await
     }
 
-    async fn due_deck(&self, user: UserId, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<DueCard>> {
+    async fn due_deck(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DueCard>> {
         study::due_deck(self, user, now, limit).await
     }
 
-    async fn rate_card(&self, user: UserId, card_id: i64, outcome: Outcome, now: DateTime<Utc>) -> StoreResult<RatingResult> {
+    async fn rate_card(
+        &self,
+        user: UserId,
+        card_id: i64,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RatingResult> {
         study::rate(self, user, card_id, outcome, now).await
     }
 
-    async fn cram_deck(&self, user: UserId, filter: &CramFilter, limit: u32) -> StoreResult<Vec<Card>> {
+    async fn cram_deck(
+        &self,
+        user: UserId,
+        filter: &CramFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Card>> {
         study::cram_deck(self, user, filter, limit).await
     }
 

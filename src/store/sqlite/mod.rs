@@ -22,8 +22,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use super::{
-    Backend, Counts, ImportReport, ImportSet, Question, ContentStore, StoreError, StoreResult, Topic,
-    UserId,
+    Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
+    Topic, UserId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -56,7 +56,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, publish: false })
+        Ok(Self {
+            pool,
+            publish: false,
+        })
     }
 
     /// Turns outbox writes on or off for this handle.

@@ -39,7 +39,10 @@ impl PublishStore for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
             let unchanged = match &current {
-                Some(c) => c.try_get::<String, _>("payload_hash")? == hash && c.try_get::<bool, _>("deleted")? == deleted,
+                Some(c) => {
+                    c.try_get::<String, _>("payload_hash")? == hash
+                        && c.try_get::<bool, _>("deleted")? == deleted
+                }
                 None => false,
             };
             if unchanged {
@@ -80,12 +83,18 @@ impl PublishStore for SqliteStore {
             .await?;
             report.applied += 1;
         }
-        let last_id: i64 = rows.last().map(|r| r.try_get("id")).transpose()?.unwrap_or(0);
-        sqlx::query("UPDATE publish_outbox SET processed_at = $1 WHERE processed_at IS NULL AND id <= $2")
-            .bind(to_ms(now))
-            .bind(last_id)
-            .execute(&mut *tx)
-            .await?;
+        let last_id: i64 = rows
+            .last()
+            .map(|r| r.try_get("id"))
+            .transpose()?
+            .unwrap_or(0);
+        sqlx::query(
+            "UPDATE publish_outbox SET processed_at = $1 WHERE processed_at IS NULL AND id <= $2",
+        )
+        .bind(to_ms(now))
+        .bind(last_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE publish_state SET last_seq = $1 WHERE id = 1")
             .bind(seq)
             .execute(&mut *tx)
@@ -94,7 +103,12 @@ impl PublishStore for SqliteStore {
         Ok(report)
     }
 
-    async fn feed_since(&self, user: UserId, since: i64, limit: u32) -> StoreResult<Vec<FeedEntry>> {
+    async fn feed_since(
+        &self,
+        user: UserId,
+        since: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedEntry>> {
         let rows = sqlx::query(
             "SELECT seq, kind, source_id, deleted, payload FROM publish_feed \
              WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -142,7 +156,13 @@ impl PublishStore for SqliteStore {
         .await?;
         for row in &progress {
             let topic: Option<i64> = row.try_get("study_topic_id")?;
-            write_outbox(&mut tx, user, &progress_outbox(&progress_from_row(row)?, topic), now).await?;
+            write_outbox(
+                &mut tx,
+                user,
+                &progress_outbox(&progress_from_row(row)?, topic),
+                now,
+            )
+            .await?;
             enqueued += 1;
         }
         tx.commit().await?;
@@ -150,8 +170,10 @@ impl PublishStore for SqliteStore {
     }
 
     async fn outbox_backlog(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM publish_outbox WHERE processed_at IS NULL")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM publish_outbox WHERE processed_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 }

@@ -5,12 +5,15 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::rows::{attach_evidence, card_columns, card_from_row, load_card, publish_card, push_undo};
+use super::rows::{
+    attach_evidence, card_columns, card_from_row, load_card, publish_card, push_undo,
+};
 use super::{SqliteStore, to_ms};
 use crate::domain::normalize::dedup_hash;
 use crate::store::snapshot::{UndoData, correct_answer, group_review_queue, prepare_edit};
 use crate::store::{
-    Card, CardEdit, NewManualCard, ReviewGroup, StoreError, StoreResult, UndoKind, UserId, is_dedup_violation,
+    Card, CardEdit, NewManualCard, ReviewGroup, StoreError, StoreResult, UndoKind, UserId,
+    is_dedup_violation,
 };
 
 pub(super) async fn queue(store: &SqliteStore, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
@@ -41,7 +44,10 @@ pub(super) async fn queue(store: &SqliteStore, user: UserId) -> StoreResult<Vec<
     for row in question_rows {
         let choices: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("choices")?)?;
         let answer = correct_answer(&choices, row.try_get("correct_choice")?);
-        questions.insert(row.try_get::<i64, _>("id")?, (row.try_get("question_text")?, answer));
+        questions.insert(
+            row.try_get::<i64, _>("id")?,
+            (row.try_get("question_text")?, answer),
+        );
     }
     Ok(group_review_queue(cards, &questions))
 }
@@ -62,7 +68,12 @@ pub(super) async fn get(store: &SqliteStore, user: UserId, card_id: i64) -> Stor
     Ok(card)
 }
 
-pub(super) async fn approve(store: &SqliteStore, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) async fn approve(
+    store: &SqliteStore,
+    user: UserId,
+    card_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
     if !before.state.needs_review {
@@ -78,7 +89,9 @@ pub(super) async fn approve(store: &SqliteStore, user: UserId, card_id: i64, now
     .execute(&mut *tx)
     .await?;
     publish_card(&mut tx, store.publish, user, card_id, now).await?;
-    let undo = UndoData::Cards { cards: vec![before.state] };
+    let undo = UndoData::Cards {
+        cards: vec![before.state],
+    };
     push_undo(&mut tx, user, UndoKind::Approve, &undo, now).await?;
     tx.commit().await?;
     Ok(())
@@ -91,11 +104,12 @@ pub(super) async fn approve_question(
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<i64>> {
     let mut tx = store.begin_write().await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM study_questions WHERE id = $1 AND user_id = $2")
-        .bind(question_id)
-        .bind(user.0)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM study_questions WHERE id = $1 AND user_id = $2")
+            .bind(question_id)
+            .bind(user.0)
+            .fetch_optional(&mut *tx)
+            .await?;
     if exists.is_none() {
         return Err(StoreError::NotFound("question"));
     }
@@ -109,7 +123,10 @@ pub(super) async fn approve_question(
     .bind(question_id)
     .fetch_all(&mut *tx)
     .await?;
-    let before = rows.iter().map(card_from_row).collect::<StoreResult<Vec<_>>>()?;
+    let before = rows
+        .iter()
+        .map(card_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
     if before.is_empty() {
         return Ok(Vec::new());
     }
@@ -144,7 +161,11 @@ pub(super) async fn edit(
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
     let edit = prepare_edit(before.card.format, edit)?;
-    let hash = dedup_hash(before.card.source_question_id, before.card.format, &edit.fact);
+    let hash = dedup_hash(
+        before.card.source_question_id,
+        before.card.format,
+        &edit.fact,
+    );
     let updated = sqlx::query(
         "UPDATE study_memo_cards SET cue = $3, fact = $4, cloze_text = $5, dedup_hash = $6, needs_review = FALSE, \
          flagged_by = NULL, flagged_at = NULL, updated_at = $7 WHERE id = $1 AND user_id = $2",
@@ -163,7 +184,9 @@ pub(super) async fn edit(
         other => other?,
     };
     publish_card(&mut tx, store.publish, user, card_id, now).await?;
-    let undo = UndoData::Cards { cards: vec![before.state] };
+    let undo = UndoData::Cards {
+        cards: vec![before.state],
+    };
     push_undo(&mut tx, user, UndoKind::Edit, &undo, now).await?;
     let mut card = load_card(&mut tx, user, card_id, false).await?.card;
     attach_evidence(&mut tx, std::slice::from_mut(&mut card)).await?;
@@ -171,7 +194,12 @@ pub(super) async fn edit(
     Ok(card)
 }
 
-pub(super) async fn delete(store: &SqliteStore, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) async fn delete(
+    store: &SqliteStore,
+    user: UserId,
+    card_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
     sqlx::query("UPDATE study_memo_cards SET deleted_at = $3, updated_at = $3 WHERE id = $1 AND user_id = $2")
@@ -181,13 +209,20 @@ pub(super) async fn delete(store: &SqliteStore, user: UserId, card_id: i64, now:
         .execute(&mut *tx)
         .await?;
     publish_card(&mut tx, store.publish, user, card_id, now).await?;
-    let undo = UndoData::Cards { cards: vec![before.state] };
+    let undo = UndoData::Cards {
+        cards: vec![before.state],
+    };
     push_undo(&mut tx, user, UndoKind::Delete, &undo, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub(super) async fn flag(store: &SqliteStore, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) async fn flag(
+    store: &SqliteStore,
+    user: UserId,
+    card_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
     if before.state.needs_review {
@@ -203,7 +238,9 @@ pub(super) async fn flag(store: &SqliteStore, user: UserId, card_id: i64, now: D
     .execute(&mut *tx)
     .await?;
     publish_card(&mut tx, store.publish, user, card_id, now).await?;
-    let undo = UndoData::Cards { cards: vec![before.state] };
+    let undo = UndoData::Cards {
+        cards: vec![before.state],
+    };
     push_undo(&mut tx, user, UndoKind::Flag, &undo, now).await?;
     tx.commit().await?;
     Ok(())

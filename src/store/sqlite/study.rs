@@ -3,14 +3,23 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::rows::{attach_evidence, card_columns, card_from_row, load_card, load_progress, push_undo, write_outbox};
+use super::rows::{
+    attach_evidence, card_columns, card_from_row, load_card, load_progress, push_undo, write_outbox,
+};
 use super::{SqliteStore, from_opt_ms, to_ms};
 use crate::domain::card::Outcome;
 use crate::domain::schedule::{self, LadderState};
 use crate::store::snapshot::{ProgressState, UndoData, progress_outbox};
-use crate::store::{Card, CramFilter, DueCard, RatingResult, StoreError, StoreResult, UndoKind, UserId};
+use crate::store::{
+    Card, CramFilter, DueCard, RatingResult, StoreError, StoreResult, UndoKind, UserId,
+};
 
-pub(super) async fn due_deck(store: &SqliteStore, user: UserId, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<DueCard>> {
+pub(super) async fn due_deck(
+    store: &SqliteStore,
+    user: UserId,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> StoreResult<Vec<DueCard>> {
     let mut conn = store.pool.acquire().await?;
     // Two index-driven halves: due progress rows by due date, then never-rated cards by id.
     let rows = sqlx::query(concat!(
@@ -67,7 +76,9 @@ pub(super) async fn rate(
     let mut tx = store.begin_write().await?;
     let card = load_card(&mut tx, user, card_id, false).await?;
     if card.state.needs_review {
-        return Err(StoreError::Refused("the card is still in review: approve it before rating".into()));
+        return Err(StoreError::Refused(
+            "the card is still in review: approve it before rating".into(),
+        ));
     }
     let before = load_progress(&mut tx, user, card_id).await?;
     let after = schedule::rate(before.as_ref().map(ProgressState::ladder), outcome, now);
@@ -120,8 +131,16 @@ pub(super) async fn rate(
     .fetch_one(&mut *tx)
     .await?;
     if store.publish {
-        let written = load_progress(&mut tx, user, card_id).await?.ok_or(StoreError::NotFound("progress"))?;
-        write_outbox(&mut tx, user, &progress_outbox(&written, card.card.topic_id), now).await?;
+        let written = load_progress(&mut tx, user, card_id)
+            .await?
+            .ok_or(StoreError::NotFound("progress"))?;
+        write_outbox(
+            &mut tx,
+            user,
+            &progress_outbox(&written, card.card.topic_id),
+            now,
+        )
+        .await?;
     }
     let undo = UndoData::Rate {
         card_id,
@@ -139,7 +158,12 @@ pub(super) async fn rate(
     })
 }
 
-pub(super) async fn cram_deck(store: &SqliteStore, user: UserId, filter: &CramFilter, limit: u32) -> StoreResult<Vec<Card>> {
+pub(super) async fn cram_deck(
+    store: &SqliteStore,
+    user: UserId,
+    filter: &CramFilter,
+    limit: u32,
+) -> StoreResult<Vec<Card>> {
     let mut conn = store.pool.acquire().await?;
     let rows = sqlx::query(concat!(
         "SELECT ",
@@ -162,7 +186,12 @@ pub(super) async fn cram_deck(store: &SqliteStore, user: UserId, filter: &CramFi
     Ok(cards)
 }
 
-pub(super) async fn record_view(store: &SqliteStore, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) async fn record_view(
+    store: &SqliteStore,
+    user: UserId,
+    card_id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let done = sqlx::query(
         "UPDATE study_memo_cards SET view_count = view_count + 1, last_viewed_at = $3 \
          WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",

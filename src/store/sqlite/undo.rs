@@ -5,10 +5,16 @@ use sqlx::{Row, SqliteConnection};
 
 use super::rows::{load_card, publish_card, write_outbox};
 use super::{SqliteStore, to_ms};
-use crate::store::snapshot::{CardState, KIND_CARD_PROGRESS, ProgressState, UndoData, progress_outbox, tombstone};
+use crate::store::snapshot::{
+    CardState, KIND_CARD_PROGRESS, ProgressState, UndoData, progress_outbox, tombstone,
+};
 use crate::store::{StoreError, StoreResult, UndoKind, Undone, UserId, is_dedup_violation};
 
-pub(super) async fn undo_last(store: &SqliteStore, user: UserId, now: DateTime<Utc>) -> StoreResult<Option<Undone>> {
+pub(super) async fn undo_last(
+    store: &SqliteStore,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Undone>> {
     let mut tx = store.begin_write().await?;
     let Some(row) = sqlx::query(
         "SELECT id, action, data FROM undo_log WHERE user_id = $1 AND undone_at IS NULL ORDER BY id DESC LIMIT 1",

@@ -1,0 +1,3 @@
+//! Background work: the publisher (and the extraction engine).
+
+pub mod publisher;
