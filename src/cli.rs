@@ -38,8 +38,12 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load the demo questions (idempotent), then show what the database holds.
-    Demo,
+    /// Load the demo questions (idempotent), then open the app on them.
+    Demo {
+        /// Only load the data and print what the database holds; do not open the app.
+        #[arg(long)]
+        no_app: bool,
+    },
     /// Import topics and questions from a JSON file, all or nothing.
     ///
     /// Format: {"topics":[{"name":"…","questions":[{"question":"…","choices":["…","…"],

@@ -3,7 +3,7 @@
 use clap::Parser;
 
 use amgi::cli::{Cli, Command, PublishCommand};
-use amgi::commands::{data, doctor, publish};
+use amgi::commands::{app, data, doctor, publish};
 use amgi::setup::Settings;
 
 fn main() -> std::process::ExitCode {
@@ -30,10 +30,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let _log_guard = amgi::logging::init(&settings.paths.log_dir()).ok();
     tracing::info!(database = %settings.location.describe(), "amgi starting");
     match cli.command {
-        Some(Command::Demo) => {
+        Some(Command::Demo { no_app }) => {
             let (store, user) = data::load_demo(&settings).await?;
-            println!("{}", data::describe_counts(&store.counts(user).await?));
-            Ok(())
+            if no_app {
+                println!("{}", data::describe_counts(&store.counts(user).await?));
+                return Ok(());
+            }
+            app::run(&settings, store, user).await
         }
         Some(Command::Import { file }) => data::import_file(&settings, &file).await,
         Some(Command::Migrate) => data::migrate(&settings).await,
@@ -43,8 +46,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Publish(PublishCommand::Run { once })) => publish::run(&settings, once).await,
         None => {
             let (store, user) = settings.open().await?;
-            println!("{}", data::describe_counts(&store.counts(user).await?));
-            Ok(())
+            app::run(&settings, store, user).await
         }
     }
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand that is not the app itself.
 
+pub mod app;
 pub mod data;
 pub mod doctor;
 pub mod publish;

@@ -3,6 +3,7 @@
 //! Without a server the PostgreSQL half skips loudly, unless `CI` is set: then it fails.
 #![allow(dead_code)]
 
+pub mod cards;
 pub mod fixtures;
 
 use std::str::FromStr;

@@ -1,0 +1,70 @@
+//! `amgi` and `amgi demo`: the terminal app, with its background tasks.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio_util::sync::CancellationToken;
+
+use crate::setup::Settings;
+use crate::store::{SharedStore, UserId};
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::keymap::{Command, Keymap};
+use crate::work::publisher;
+
+/// The keymap: `keymap.toml` beside the config file when present, else the defaults.
+pub fn load_keymap(settings: &Settings) -> anyhow::Result<Keymap> {
+    let path = settings.paths.config_file.with_file_name("keymap.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Keymap::parse(&text)
+            .with_context(|| format!("{} is not a valid keymap", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::defaults()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Runs the app until the learner quits or a signal arrives; the terminal is restored on
+/// every exit path (ratatui's panic hook covers panics).
+pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyhow::Result<()> {
+    let keymap = load_keymap(settings)?;
+    let cancel = CancellationToken::new();
+    let mut app = App::new(store.clone(), user, &settings.user_name, keymap);
+    if settings.config.publish.enabled {
+        tokio::spawn(publisher::run(
+            store.clone(),
+            Duration::from_secs(2),
+            cancel.clone(),
+        ));
+    }
+    spawn_signal_quit(app.action_tx(), cancel.clone());
+    color_eyre::install().map_err(|e| anyhow::anyhow!("cannot install the panic handler: {e}"))?;
+    let mut terminal = ratatui::init();
+    let result = app
+        .run(&mut terminal, crossterm::event::EventStream::new())
+        .await;
+    ratatui::restore();
+    cancel.cancel();
+    result.context("the terminal failed")
+}
+
+/// SIGTERM and SIGHUP quit the app like `q`, so the terminal is restored.
+fn spawn_signal_quit(tx: tokio::sync::mpsc::UnboundedSender<Action>, cancel: CancellationToken) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+            () = cancel.cancelled() => return,
+        }
+        let _ = tx.send(Action::Command(Command::Quit));
+    });
+    #[cfg(not(unix))]
+    let _ = (tx, cancel);
+}
