@@ -25,15 +25,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         "extract (off)"
     };
     spans.push(Span::raw(format!(
-        "{engine}: {} pending · {} running · {} failed",
+        "{engine} {} pending {} running {} failed",
         c.jobs_pending, c.jobs_processing, c.jobs_failed
     )));
-    if let Some(result) = &s.last_result {
-        spans.push(Span::styled(
-            format!(" │ {}", clean(result)),
-            Style::new().fg(Color::Green),
-        ));
-    }
+    // The latest action's outcome comes before the extraction result: it answers a key press.
     if let Some(error) = &s.error {
         spans.push(Span::styled(
             format!(" │ {}", clean(error)),
@@ -41,6 +36,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         ));
     } else if let Some(message) = &s.message {
         spans.push(Span::raw(format!(" │ {}", clean(message))));
+    }
+    if let Some(result) = &s.last_result {
+        spans.push(Span::styled(
+            format!(" │ {}", clean(result)),
+            Style::new().fg(Color::Green),
+        ));
     }
     frame.render_widget(Line::from(spans), area);
 }
