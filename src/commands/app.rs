@@ -6,11 +6,11 @@ use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::setup::Settings;
-use crate::store::{SharedStore, UserId};
+use crate::store::{Location, SharedStore, UserId};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Keymap};
-use crate::work::publisher;
+use crate::work::{changes, publisher};
 
 /// The keymap: `keymap.toml` beside the config file when present, else the defaults.
 pub fn load_keymap(settings: &Settings) -> anyhow::Result<Keymap> {
@@ -33,6 +33,18 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
         tokio::spawn(publisher::run(
             store.clone(),
             Duration::from_secs(2),
+            cancel.clone(),
+        ));
+    }
+    if let Location::Postgres(url) = &settings.location {
+        let tx = app.action_tx();
+        let on_change = move || {
+            let _ = tx.send(Action::ExternalChange);
+        };
+        tokio::spawn(changes::listen(
+            url.clone(),
+            user,
+            on_change,
             cancel.clone(),
         ));
     }

@@ -1,3 +1,4 @@
 //! Background work: the publisher (and the extraction engine).
 
+pub mod changes;
 pub mod publisher;

@@ -6,6 +6,8 @@ mod jobs;
 mod publish;
 mod review;
 mod rows;
+
+pub use rows::CHANGES_CHANNEL;
 mod study;
 mod undo;
 

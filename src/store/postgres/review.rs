@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::PgStore;
 use super::rows::{
-    attach_evidence, card_columns, card_from_row, load_card, publish_card, push_undo,
+    attach_evidence, card_columns, card_from_row, load_card, notify_change, publish_card, push_undo,
 };
 use crate::domain::normalize::dedup_hash;
 use crate::store::snapshot::{UndoData, correct_answer, group_review_queue, prepare_edit};
@@ -286,6 +286,7 @@ pub(super) async fn create_manual(
         other => other?,
     };
     let card = load_card(&mut tx, user, id, false).await?.card;
+    notify_change(&mut tx, user).await?;
     tx.commit().await?;
     Ok(card)
 }

@@ -219,5 +219,18 @@ pub(super) async fn push_undo(
         .bind(id - UNDO_DEPTH * 4)
         .execute(&mut *conn)
         .await?;
+    notify_change(conn, user).await
+}
+
+/// The channel on which other processes (another device's app) hear of a user's changes.
+pub const CHANGES_CHANNEL: &str = "amgi_changes";
+
+/// Tells listeners, at commit, that this user's cards changed (payload: the user id).
+pub(super) async fn notify_change(conn: &mut PgConnection, user: UserId) -> StoreResult<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANGES_CHANNEL)
+        .bind(user.0.to_string())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

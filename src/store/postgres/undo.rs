@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Row};
 
 use super::PgStore;
-use super::rows::{load_card, publish_card, write_outbox};
+use super::rows::{load_card, notify_change, publish_card, write_outbox};
 use crate::store::snapshot::{
     CardState, KIND_CARD_PROGRESS, ProgressState, UndoData, progress_outbox, tombstone,
 };
@@ -65,6 +65,7 @@ pub(super) async fn undo_last(
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    notify_change(&mut tx, user).await?;
     tx.commit().await?;
     Ok(Some(Undone { kind, card_ids }))
 }
