@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::store::JobStatus;
+
 /// amgi (암기): memo cards from your study questions, reviewed in the terminal.
 ///
 /// Cards are extracted from each question's explanation in the background, wait in the
@@ -71,6 +73,25 @@ pub enum Command {
     /// Publish the outbox to the read model (needs `publish.enabled = true` to fill the outbox).
     #[command(subcommand)]
     Publish(PublishCommand),
+    /// Run background extraction without the app, until Ctrl-C.
+    ///
+    /// Enqueues a job for every question whose explanation is ready and has no job for its
+    /// current version, claims jobs under a lease (so several workers, on several machines
+    /// sharing a PostgreSQL database, can run at once), extracts cards with the configured
+    /// extractor ([extract] and [llm] in the config file), drops cards that fail the guards,
+    /// and stores the rest for review. Serves every user of the database. One progress line
+    /// per job goes to stderr.
+    ///
+    /// Ctrl-C (or SIGTERM) stops claiming and lets jobs in flight finish for the grace
+    /// period; a second Ctrl-C quits at once. An unfinished job is taken over by another
+    /// worker when its lease expires.
+    Worker(WorkerArgs),
+    /// Inspect extraction jobs: list them, show one with its error and payload, retry a
+    /// failed one. Only your own jobs (--user).
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,5 +104,41 @@ pub enum PublishCommand {
         /// Drain the outbox once and exit.
         #[arg(long)]
         once: bool,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct WorkerArgs {
+    /// Drain the queue and exit: stop once no job is due, none is waiting for a retry, and
+    /// a poll finds no new explanation. Jobs leased by other workers are not waited for.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds jobs in flight may take to finish after Ctrl-C.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub grace: u64,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum JobsCommand {
+    /// List your jobs, newest first, with a count per state.
+    List {
+        /// Only jobs in this state: pending, processing, completed, failed or skipped.
+        #[arg(long, value_name = "STATE")]
+        status: Option<JobStatus>,
+        /// Show at most this many jobs.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Show one job: state, attempts, lease, error, and the payload of a completed job
+    /// (extractor, model, latency, cards kept, cards dropped per guard).
+    Show {
+        /// The job id (from `amgi jobs list`).
+        id: i64,
+    },
+    /// Put a failed job back in the queue with its attempts reset; a running worker or the
+    /// app picks it up.
+    Retry {
+        /// The job id (from `amgi jobs list --status failed`).
+        id: i64,
     },
 }

@@ -1,7 +1,8 @@
 //! amgi: memo cards extracted from study questions, reviewed in the terminal.
 //!
 //! Layout (DESIGN §2): `domain` is pure logic; `store` is the one data API with a SQLite and
-//! a PostgreSQL backend; `commands` and `setup` are the command-line edge.
+//! a PostgreSQL backend; `work` is background extraction (poller, queue worker, extractors);
+//! `commands` and `setup` are the command-line edge.
 
 pub mod cli;
 pub mod commands;

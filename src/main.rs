@@ -3,7 +3,7 @@
 use clap::Parser;
 
 use amgi::cli::{Cli, Command, PublishCommand};
-use amgi::commands::{app, data, doctor, publish};
+use amgi::commands::{app, data, doctor, jobs, publish, worker};
 use amgi::setup::Settings;
 
 fn main() -> std::process::ExitCode {
@@ -44,6 +44,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Feed { since, follow }) => publish::feed(&settings, since, follow).await,
         Some(Command::Publish(PublishCommand::Backfill)) => publish::backfill(&settings).await,
         Some(Command::Publish(PublishCommand::Run { once })) => publish::run(&settings, once).await,
+        Some(Command::Worker(args)) => worker::run(&settings, &args).await,
+        Some(Command::Jobs { command }) => jobs::run(&settings, &command).await,
         None => {
             let (store, user) = settings.open().await?;
             app::run(&settings, store, user).await

@@ -3,4 +3,6 @@
 pub mod app;
 pub mod data;
 pub mod doctor;
+pub mod jobs;
 pub mod publish;
+pub mod worker;

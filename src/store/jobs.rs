@@ -1,7 +1,145 @@
-//! The extraction job queue part of the Store API (DESIGN §1.1–1.2).
+//! The extraction job queue part of the Store API (DESIGN §1.1–1.2): the version-keyed
+//! poller, leased claims fenced on a claim token, completion with the cards in one
+//! transaction, and the job listing that `amgi jobs` shows.
+//!
+//! Every method takes `now`, so the queue's time rules are testable without waiting. The
+//! poller, claims and leases are global (a worker serves every user; each job carries its
+//! user); the listing methods are scoped to one user.
+
+mod model;
+pub(crate) mod prepare;
+
+use std::collections::HashSet;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use model::*;
+
+use super::{StoreResult, UserId};
+use crate::domain::card::CardDraft;
+
+/// The PostgreSQL channel a poll notifies when it enqueued jobs.
+pub const JOBS_CHANNEL: &str = "amgi_jobs";
 
 /// Poller, claim, lease, completion and job listing.
 #[async_trait]
-pub trait JobStore: Send + Sync + 'static {}
+pub trait JobStore: Send + Sync + 'static {
+    /// Enqueues a `card_extract` job for up to `batch` live questions whose explanation is
+    /// ready with a non-NULL version and which have no job for that version, newest
+    /// explanations first (DESIGN §1.1). Race-free: the version key is unique and inserts do
+    /// nothing on conflict. On PostgreSQL a poll that enqueued jobs notifies [`JOBS_CHANNEL`].
+    async fn enqueue_ready(
+        &self,
+        batch: u32,
+        max_attempts: u16,
+        now: DateTime<Utc>,
+    ) -> StoreResult<EnqueueReport>;
+
+    /// Claims the next due job (pending with `run_after <= now`, or processing with a lease
+    /// expired before `now` and attempts left): one more attempt, a new lease until
+    /// `now + lease`, and a new fencing token. Jobs whose last attempt lost its lease are
+    /// failed first. Returns the job with the question as it stands at the job's version.
+    async fn claim_job(
+        &self,
+        worker_id: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>>;
+
+    /// Extends a lease to `now + lease`; false when the lease has been fenced out.
+    async fn heartbeat(
+        &self,
+        lease: Lease,
+        duration: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// The dedup hashes of `question_id`'s live cards that a finish for `version` keeps
+    /// (approved cards, and review cards not of an older version): the guards' existing set.
+    async fn live_dedup_hashes(
+        &self,
+        user: UserId,
+        question_id: i64,
+        version: DateTime<Utc>,
+    ) -> StoreResult<HashSet<String>>;
+
+    /// In one transaction fenced on `lease`: retires review cards of older versions of the
+    /// question (approved cards are kept), stores `cards` (in review, with evidence; a card
+    /// colliding with a live card is counted as a dedup drop), and completes the job
+    /// (`all_dropped` when no card was stored).
+    async fn finish_extraction(
+        &self,
+        lease: Lease,
+        cards: &[CardDraft],
+        report: &ExtractionReport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<FinishedExtraction>>;
+
+    /// Records a failed attempt: back to `pending` until `retry_at` when a retry is asked for
+    /// and attempts are left, otherwise `failed`. Returns the job's new status.
+    async fn fail_attempt(
+        &self,
+        lease: Lease,
+        failure: &AttemptFailure,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<JobStatus>>;
+
+    /// Finishes a job `skipped` with `no_ready_explanation`.
+    async fn skip_job(
+        &self,
+        lease: Lease,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<()>>;
+
+    /// The earliest `run_after` of any pending job (all users): when a worker should look again.
+    async fn earliest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// A listener woken by polls that enqueued jobs (PostgreSQL); `None` where there is no
+    /// such channel (SQLite: workers poll).
+    async fn job_listener(&self) -> StoreResult<Option<JobListener>>;
+
+    /// The user's jobs, newest first, optionally of one status.
+    async fn list_jobs(
+        &self,
+        user: UserId,
+        status: Option<JobStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>>;
+
+    /// One of the user's jobs.
+    async fn get_job(&self, user: UserId, job_id: i64) -> StoreResult<Job>;
+
+    /// Puts one of the user's failed jobs back to `pending` with its attempts reset
+    /// (`max_attempts` kept). Any other status is refused.
+    async fn retry_job(&self, user: UserId, job_id: i64, now: DateTime<Utc>) -> StoreResult<Job>;
+
+    /// The user's jobs by status.
+    async fn job_counts(&self, user: UserId) -> StoreResult<JobCounts>;
+}
+
+/// Wake-ups for workers: a dedicated PostgreSQL connection listening on [`JOBS_CHANNEL`].
+pub struct JobListener {
+    inner: sqlx::postgres::PgListener,
+}
+
+impl JobListener {
+    pub(crate) fn new(inner: sqlx::postgres::PgListener) -> Self {
+        JobListener { inner }
+    }
+
+    /// Waits for the next notification. An error means the connection was lost; the caller
+    /// falls back to polling.
+    pub async fn recv(&mut self) -> StoreResult<()> {
+        self.inner.recv().await?;
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for JobListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobListener")
+    }
+}

@@ -1,6 +1,115 @@
-//! sqlite: the extraction job queue.
+//! SQLite: the extraction job queue. Every write is an immediate transaction or a single
+//! statement, so the write lock serializes claims between processes on one file.
+
+mod finish;
+mod listing;
+mod queue;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::SqliteStore;
-use crate::store::JobStore;
+use crate::domain::card::CardDraft;
+use crate::store::{
+    AttemptFailure, ClaimedJob, EnqueueReport, ExtractionReport, Fenced, FinishedExtraction, Job,
+    JobCounts, JobListener, JobStatus, JobStore, Lease, StoreResult, UserId,
+};
 
-impl JobStore for SqliteStore {}
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn enqueue_ready(
+        &self,
+        batch: u32,
+        max_attempts: u16,
+        now: DateTime<Utc>,
+    ) -> StoreResult<EnqueueReport> {
+        queue::enqueue_ready(self, batch, max_attempts, now).await
+    }
+
+    async fn claim_job(
+        &self,
+        worker_id: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<ClaimedJob>> {
+        queue::claim_job(self, worker_id, lease, now).await
+    }
+
+    async fn heartbeat(
+        &self,
+        lease: Lease,
+        duration: Duration,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        queue::heartbeat(&self.pool, lease, duration, now).await
+    }
+
+    async fn live_dedup_hashes(
+        &self,
+        user: UserId,
+        question_id: i64,
+        version: DateTime<Utc>,
+    ) -> StoreResult<HashSet<String>> {
+        finish::live_dedup_hashes(&self.pool, user, question_id, version).await
+    }
+
+    async fn finish_extraction(
+        &self,
+        lease: Lease,
+        cards: &[CardDraft],
+        report: &ExtractionReport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<FinishedExtraction>> {
+        finish::finish_extraction(self, lease, cards, report, now).await
+    }
+
+    async fn fail_attempt(
+        &self,
+        lease: Lease,
+        failure: &AttemptFailure,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<JobStatus>> {
+        queue::fail_attempt(&self.pool, lease, failure, now).await
+    }
+
+    async fn skip_job(
+        &self,
+        lease: Lease,
+        message: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<()>> {
+        queue::skip_job(&self.pool, lease, message, now).await
+    }
+
+    async fn earliest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        queue::earliest_pending_at(&self.pool).await
+    }
+
+    async fn job_listener(&self) -> StoreResult<Option<JobListener>> {
+        Ok(None)
+    }
+
+    async fn list_jobs(
+        &self,
+        user: UserId,
+        status: Option<JobStatus>,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>> {
+        listing::list_jobs(&self.pool, user, status, limit).await
+    }
+
+    async fn get_job(&self, user: UserId, job_id: i64) -> StoreResult<Job> {
+        listing::get_job(&self.pool, user, job_id).await
+    }
+
+    async fn retry_job(&self, user: UserId, job_id: i64, now: DateTime<Utc>) -> StoreResult<Job> {
+        listing::retry_job(self, user, job_id, now).await
+    }
+
+    async fn job_counts(&self, user: UserId) -> StoreResult<JobCounts> {
+        listing::job_counts(&self.pool, user).await
+    }
+}

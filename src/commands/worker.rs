@@ -1,0 +1,276 @@
+//! `amgi worker`: the extraction engine without the app, with a progress line per job on
+//! stderr and a clean stop on Ctrl-C or SIGTERM.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::WorkerArgs;
+use crate::domain::text::strip_controls;
+use crate::setup::Settings;
+use crate::work::{Engine, EngineEvent, EngineMode, EngineSettings, JobOutcome};
+
+pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
+    let (store, _) = settings.open().await?;
+    let mut engine = EngineSettings::from_config(&settings.config.extract, &settings.config.llm)
+        .context("cannot set up the extractor")?;
+    engine.mode = if args.once {
+        EngineMode::Drain
+    } else {
+        EngineMode::Continuous
+    };
+    engine.shutdown_grace = Duration::from_secs(args.grace);
+    let model = engine
+        .extractor
+        .model()
+        .map(|m| format!(" (model {m})"))
+        .unwrap_or_default();
+    eprintln!(
+        "amgi worker {}: {} extractor{model}, {} at a time, {}{}",
+        engine.worker_id,
+        engine.extractor.name(),
+        engine.concurrency,
+        settings.location.describe(),
+        if args.once {
+            "; stops when the queue is empty"
+        } else {
+            "; Ctrl-C to stop"
+        }
+    );
+
+    let cancel = CancellationToken::new();
+    let (handle, mut events) = Engine::spawn(store, engine, cancel.clone());
+    let mut signals = StopSignals::new();
+    let mut tally = Tally::default();
+    let mut quit_now = false;
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                None | Some(EngineEvent::Stopped) => break,
+                Some(event) => {
+                    tally.count(&event);
+                    eprintln!("{}", describe(&event));
+                }
+            },
+            () = signals.next() => {
+                if cancel.is_cancelled() {
+                    eprintln!("stopping now; unfinished jobs will be taken over when their leases expire");
+                    quit_now = true;
+                    break;
+                }
+                eprintln!(
+                    "stopping: waiting up to {} s for jobs in flight (Ctrl-C again to quit now)",
+                    args.grace
+                );
+                cancel.cancel();
+            }
+        }
+    }
+    if quit_now {
+        // The engine and its jobs end with the runtime; their leases expire.
+        handle.abort();
+    } else if let Err(e) = handle.await {
+        anyhow::bail!("the extraction engine crashed: {e}");
+    }
+    eprintln!(
+        "stopped: {} completed, {} all dropped, {} skipped, {} failed for good, {} to retry",
+        tally.completed, tally.all_dropped, tally.skipped, tally.failed, tally.retrying
+    );
+    Ok(())
+}
+
+/// Jobs by how they ended, for the closing line.
+#[derive(Debug, Default)]
+struct Tally {
+    completed: u64,
+    all_dropped: u64,
+    skipped: u64,
+    failed: u64,
+    retrying: u64,
+}
+
+impl Tally {
+    fn count(&mut self, event: &EngineEvent) {
+        match event {
+            EngineEvent::JobFinished { outcome, .. } => match outcome {
+                JobOutcome::Completed => self.completed += 1,
+                JobOutcome::AllDropped => self.all_dropped += 1,
+                JobOutcome::Skipped => self.skipped += 1,
+            },
+            EngineEvent::JobFailed { retry_at: None, .. } => self.failed += 1,
+            EngineEvent::JobFailed { .. } => self.retrying += 1,
+            _ => {}
+        }
+    }
+}
+
+/// One progress line for an engine event.
+pub fn describe(event: &EngineEvent) -> String {
+    match event {
+        EngineEvent::Enqueued { jobs } => format!("poll: {jobs} new job(s)"),
+        EngineEvent::JobStarted {
+            job_id,
+            user,
+            question_id,
+            attempt,
+        } => format!(
+            "job {job_id}: question {question_id} (user {}), attempt {attempt}",
+            user.0
+        ),
+        EngineEvent::JobFinished {
+            job_id,
+            outcome,
+            card_ids,
+            dropped,
+            latency_ms,
+            ..
+        } => {
+            let dropped = if dropped.is_empty() {
+                String::new()
+            } else {
+                let reasons: Vec<String> = dropped
+                    .iter()
+                    .map(|(reason, n)| format!("{} {n}", reason.as_str()))
+                    .collect();
+                format!(", dropped {}", reasons.join(", "))
+            };
+            match outcome {
+                JobOutcome::Completed => format!(
+                    "job {job_id}: {} card(s) ready for review{dropped} ({latency_ms} ms)",
+                    card_ids.len()
+                ),
+                JobOutcome::AllDropped => format!(
+                    "job {job_id}: every card failed the guards{dropped}; completed (all_dropped)"
+                ),
+                JobOutcome::Skipped => {
+                    format!("job {job_id}: skipped, no ready explanation at its version")
+                }
+            }
+        }
+        EngineEvent::JobFailed {
+            job_id,
+            attempt,
+            code,
+            message,
+            retry_at,
+            ..
+        } => {
+            let next = match retry_at {
+                Some(at) => format!(
+                    "retry at {}",
+                    at.with_timezone(&chrono::Local).format("%H:%M:%S")
+                ),
+                None => format!("failed for good (amgi jobs retry {job_id})"),
+            };
+            format!(
+                "job {job_id}: attempt {attempt} failed ({code}): {}; {next}",
+                strip_controls(message, false)
+            )
+        }
+        EngineEvent::JobFenced { job_id, .. } => {
+            format!("job {job_id}: taken over by another worker; this result was discarded")
+        }
+        EngineEvent::JobInterrupted { job_id, .. } => format!(
+            "job {job_id}: interrupted; another worker takes it over when its lease expires"
+        ),
+        EngineEvent::StoreError { message } => {
+            format!("database error: {}", strip_controls(message, false))
+        }
+        EngineEvent::Stopped => "stopped".to_owned(),
+    }
+}
+
+/// Ctrl-C and, on Unix, SIGTERM, registered once so no signal is missed between waits.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            StopSignals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            StopSignals {}
+        }
+    }
+
+    /// Resolves on the next stop signal; never, if no signal could be registered.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                () = wait_for(&mut self.interrupt) => {}
+                () = wait_for(&mut self.terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// The next delivery of `signal`; never, if it is not registered or closed.
+#[cfg(unix)]
+async fn wait_for(signal: &mut Option<tokio::signal::unix::Signal>) {
+    if let Some(signal) = signal.as_mut()
+        && signal.recv().await.is_some()
+    {
+        return;
+    }
+    std::future::pending().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::guard::DropReason;
+    use crate::store::{JobErrorCode, UserId};
+
+    #[test]
+    fn progress_lines_say_what_happened() {
+        let finished = EngineEvent::JobFinished {
+            job_id: 3,
+            user: UserId(1),
+            question_id: 9,
+            outcome: JobOutcome::Completed,
+            card_ids: vec![1, 2],
+            dropped: [(DropReason::Leak, 1)].into(),
+            latency_ms: 40,
+        };
+        assert_eq!(
+            describe(&finished),
+            "job 3: 2 card(s) ready for review, dropped leak 1 (40 ms)"
+        );
+        let failed = EngineEvent::JobFailed {
+            job_id: 3,
+            user: UserId(1),
+            question_id: 9,
+            attempt: 2,
+            code: JobErrorCode::ParseFail,
+            message: "bad\u{1b}[2J json".into(),
+            retry_at: None,
+        };
+        assert_eq!(
+            describe(&failed),
+            "job 3: attempt 2 failed (parse_fail): bad[2J json; failed for good (amgi jobs retry 3)"
+        );
+        let mut tally = Tally::default();
+        tally.count(&finished);
+        tally.count(&failed);
+        assert_eq!((tally.completed, tally.failed), (1, 1));
+    }
+}

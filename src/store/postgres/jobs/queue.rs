@@ -1,0 +1,250 @@
+//! PostgreSQL: the poller's insert, claims with lease rescue, heartbeats and failed attempts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+use sqlx::{PgPool, Row};
+
+use crate::domain::extract::SourceContext;
+use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, clip_message, lease_delta};
+use crate::store::{
+    AttemptFailure, CARD_EXTRACT, ClaimedJob, EnqueueReport, Fenced, JOBS_CHANNEL, JobInput,
+    JobStatus, Lease, StoreError, StoreResult, UserId,
+};
+
+pub(super) async fn enqueue_ready(
+    pool: &PgPool,
+    batch: u32,
+    max_attempts: u16,
+    now: DateTime<Utc>,
+) -> StoreResult<EnqueueReport> {
+    let max_attempts = i16::try_from(max_attempts)
+        .map_err(|_| StoreError::Invalid(format!("max_attempts {max_attempts} is too large")))?;
+    // One statement: two pollers may pick the same candidates, the unique version key lets
+    // exactly one insert each.
+    let row = sqlx::query(
+        "WITH candidates AS ( \
+           SELECT q.id, q.user_id, q.ai_explanation_generated_at AS version \
+           FROM study_questions q \
+           WHERE q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
+             AND q.ai_explanation_generated_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM study_memo_card_jobs j \
+               WHERE j.source_kind = 'question' AND j.source_id = q.id \
+                 AND j.source_version = q.ai_explanation_generated_at AND j.kind = $1) \
+           ORDER BY q.ai_explanation_generated_at DESC, q.id DESC \
+           LIMIT $2), \
+         inserted AS ( \
+           INSERT INTO study_memo_card_jobs (user_id, source_kind, source_id, source_version, kind, \
+             status, max_attempts, created_at, run_after) \
+           SELECT user_id, 'question', id, version, $1, 'pending', $3, $4, $4 FROM candidates \
+           ON CONFLICT ON CONSTRAINT study_memo_card_jobs_version_key DO NOTHING \
+           RETURNING 1) \
+         SELECT (SELECT COUNT(*) FROM candidates) AS candidates, \
+                (SELECT COUNT(*) FROM inserted) AS enqueued",
+    )
+    .bind(CARD_EXTRACT)
+    .bind(i64::from(batch))
+    .bind(max_attempts)
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    let report = EnqueueReport {
+        candidates: count(row.try_get("candidates")?),
+        enqueued: count(row.try_get("enqueued")?),
+    };
+    if report.enqueued > 0 {
+        notify_jobs(pool).await?;
+    }
+    Ok(report)
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Wakes listening workers.
+pub(super) async fn notify_jobs(pool: &PgPool) -> StoreResult<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(JOBS_CHANNEL)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn claim_job(
+    pool: &PgPool,
+    worker_id: &str,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<ClaimedJob>> {
+    let expires = now + lease_delta(lease)?;
+    sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'unknown', \
+           error_message = $2, completed_at = $1, lease_expires_at = NULL \
+         WHERE id IN (SELECT id FROM study_memo_card_jobs \
+           WHERE status = 'processing' AND lease_expires_at < $1 AND attempts >= max_attempts \
+           FOR UPDATE SKIP LOCKED)",
+    )
+    .bind(now)
+    .bind(LEASE_EXPIRED_ON_LAST_ATTEMPT)
+    .execute(pool)
+    .await?;
+    let row = sqlx::query(
+        "WITH next_job AS ( \
+           SELECT id FROM study_memo_card_jobs \
+           WHERE (status = 'pending' AND run_after <= $2) \
+              OR (status = 'processing' AND lease_expires_at < $2 AND attempts < max_attempts) \
+           ORDER BY run_after, id \
+           LIMIT 1 \
+           FOR UPDATE SKIP LOCKED) \
+         UPDATE study_memo_card_jobs AS j SET status = 'processing', attempts = j.attempts + 1, \
+           claims = j.claims + 1, started_at = $2, lease_expires_at = $3, worker_id = $1 \
+         FROM next_job WHERE j.id = next_job.id \
+         RETURNING j.id, j.user_id, j.source_id, j.source_version, j.attempts, j.max_attempts, j.claims",
+    )
+    .bind(worker_id)
+    .bind(now)
+    .bind(expires)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user = UserId(row.try_get("user_id")?);
+    let question_id: i64 = row.try_get("source_id")?;
+    let source_version: Option<DateTime<Utc>> = row.try_get("source_version")?;
+    let input = match source_version {
+        Some(version) => load_input(pool, user, question_id, version).await?,
+        None => JobInput::NoReadyExplanation,
+    };
+    Ok(Some(ClaimedJob {
+        lease: Lease {
+            job_id: row.try_get("id")?,
+            token: row.try_get("claims")?,
+        },
+        user,
+        question_id,
+        source_version,
+        attempt: i32::from(row.try_get::<i16, _>("attempts")?),
+        max_attempts: i32::from(row.try_get::<i16, _>("max_attempts")?),
+        input,
+    }))
+}
+
+/// The question at the job's version, or `NoReadyExplanation` when that version is gone.
+async fn load_input(
+    pool: &PgPool,
+    user: UserId,
+    question_id: i64,
+    version: DateTime<Utc>,
+) -> StoreResult<JobInput> {
+    let row = sqlx::query(
+        "SELECT q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
+         FROM study_questions q JOIN study_topics t ON t.id = q.study_topic_id \
+         WHERE q.id = $1 AND q.user_id = $2 AND q.deleted_at IS NULL \
+           AND q.ai_explanation_status = 'ready' AND q.ai_explanation_generated_at = $3",
+    )
+    .bind(question_id)
+    .bind(user.0)
+    .bind(version)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(JobInput::NoReadyExplanation);
+    };
+    let Json(choices): Json<Vec<String>> = row.try_get("choices")?;
+    let correct: i16 = row.try_get("correct_choice")?;
+    Ok(JobInput::Ready(SourceContext {
+        question_id,
+        topic: row.try_get("topic")?,
+        question_text: row.try_get("question_text")?,
+        choices,
+        correct_choice: usize::try_from(correct)
+            .map_err(|_| StoreError::Corrupt(format!("correct_choice {correct}")))?,
+        explanation: row
+            .try_get::<Option<String>, _>("ai_explanation")?
+            .unwrap_or_default(),
+    }))
+}
+
+pub(super) async fn heartbeat(
+    pool: &PgPool,
+    lease: Lease,
+    duration: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let updated = sqlx::query(
+        "UPDATE study_memo_card_jobs SET lease_expires_at = $3 \
+         WHERE id = $1 AND claims = $2 AND status = 'processing'",
+    )
+    .bind(lease.job_id)
+    .bind(lease.token)
+    .bind(now + lease_delta(duration)?)
+    .execute(pool)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+pub(super) async fn fail_attempt(
+    pool: &PgPool,
+    lease: Lease,
+    failure: &AttemptFailure,
+    now: DateTime<Utc>,
+) -> StoreResult<Fenced<JobStatus>> {
+    let message = failure.checked_message()?;
+    let status: Option<String> = sqlx::query_scalar(
+        "UPDATE study_memo_card_jobs SET \
+           status = CASE WHEN $3::TIMESTAMPTZ IS NOT NULL AND attempts < max_attempts \
+             THEN 'pending' ELSE 'failed' END, \
+           run_after = CASE WHEN $3::TIMESTAMPTZ IS NOT NULL AND attempts < max_attempts \
+             THEN $3::TIMESTAMPTZ ELSE run_after END, \
+           completed_at = CASE WHEN $3::TIMESTAMPTZ IS NOT NULL AND attempts < max_attempts \
+             THEN NULL ELSE $6 END, \
+           error_code = $4, error_message = $5, lease_expires_at = NULL \
+         WHERE id = $1 AND claims = $2 AND status = 'processing' \
+         RETURNING status",
+    )
+    .bind(lease.job_id)
+    .bind(lease.token)
+    .bind(failure.retry_at)
+    .bind(failure.code.as_str())
+    .bind(message)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    match status {
+        Some(status) => Ok(Fenced::Applied(status.parse()?)),
+        None => Ok(Fenced::Stale),
+    }
+}
+
+pub(super) async fn skip_job(
+    pool: &PgPool,
+    lease: Lease,
+    message: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Fenced<()>> {
+    let updated = sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'skipped', error_code = 'no_ready_explanation', \
+           error_message = $3, completed_at = $4, lease_expires_at = NULL \
+         WHERE id = $1 AND claims = $2 AND status = 'processing'",
+    )
+    .bind(lease.job_id)
+    .bind(lease.token)
+    .bind(clip_message(message))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(if updated.rows_affected() == 1 {
+        Fenced::Applied(())
+    } else {
+        Fenced::Stale
+    })
+}
+
+pub(super) async fn earliest_pending_at(pool: &PgPool) -> StoreResult<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(run_after) FROM study_memo_card_jobs WHERE status = 'pending'",
+    )
+    .fetch_one(pool)
+    .await?)
+}

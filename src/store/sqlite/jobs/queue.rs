@@ -1,0 +1,227 @@
+//! SQLite: the poller's insert, claims with lease rescue, heartbeats and failed attempts.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqlitePool};
+
+use super::super::{SqliteStore, from_opt_ms, to_ms};
+use crate::domain::extract::SourceContext;
+use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, clip_message, lease_delta};
+use crate::store::{
+    AttemptFailure, CARD_EXTRACT, ClaimedJob, EnqueueReport, Fenced, JobInput, JobStatus, Lease,
+    StoreError, StoreResult, UserId,
+};
+
+pub(super) async fn enqueue_ready(
+    store: &SqliteStore,
+    batch: u32,
+    max_attempts: u16,
+    now: DateTime<Utc>,
+) -> StoreResult<EnqueueReport> {
+    let now = to_ms(now);
+    // The write lock is taken first, so the NOT EXISTS sees every committed job and no other
+    // poller runs in between; the unique key and ON CONFLICT still guard the insert.
+    let mut tx = store.begin_write().await?;
+    let inserted = sqlx::query(
+        "WITH candidates AS ( \
+           SELECT q.id, q.user_id, q.ai_explanation_generated_at AS version \
+           FROM study_questions q \
+           WHERE q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
+             AND q.ai_explanation_generated_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM study_memo_card_jobs j \
+               WHERE j.source_kind = 'question' AND j.source_id = q.id \
+                 AND j.source_version = q.ai_explanation_generated_at AND j.kind = $1) \
+           ORDER BY q.ai_explanation_generated_at DESC, q.id DESC \
+           LIMIT $2) \
+         INSERT INTO study_memo_card_jobs (user_id, source_kind, source_id, source_version, kind, \
+           status, max_attempts, created_at, run_after) \
+         SELECT user_id, 'question', id, version, $1, 'pending', $3, $4, $4 FROM candidates WHERE true \
+         ON CONFLICT (source_kind, source_id, source_version, kind) DO NOTHING",
+    )
+    .bind(CARD_EXTRACT)
+    .bind(i64::from(batch))
+    .bind(i64::from(max_attempts))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(EnqueueReport {
+        candidates: inserted,
+        enqueued: inserted,
+    })
+}
+
+pub(super) async fn claim_job(
+    store: &SqliteStore,
+    worker_id: &str,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<ClaimedJob>> {
+    let expires = to_ms(now + lease_delta(lease)?);
+    let now = to_ms(now);
+    let mut tx = store.begin_write().await?;
+    sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'unknown', \
+           error_message = $2, completed_at = $1, lease_expires_at = NULL \
+         WHERE status = 'processing' AND lease_expires_at < $1 AND attempts >= max_attempts",
+    )
+    .bind(now)
+    .bind(LEASE_EXPIRED_ON_LAST_ATTEMPT)
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'processing', attempts = attempts + 1, \
+           claims = claims + 1, started_at = $2, lease_expires_at = $3, worker_id = $1 \
+         WHERE id = (SELECT id FROM study_memo_card_jobs \
+           WHERE (status = 'pending' AND run_after <= $2) \
+              OR (status = 'processing' AND lease_expires_at < $2 AND attempts < max_attempts) \
+           ORDER BY run_after, id LIMIT 1) \
+         RETURNING id, user_id, source_id, source_version, attempts, max_attempts, claims",
+    )
+    .bind(worker_id)
+    .bind(now)
+    .bind(expires)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let Some(row) = row else { return Ok(None) };
+    let user = UserId(row.try_get("user_id")?);
+    let question_id: i64 = row.try_get("source_id")?;
+    let source_version = from_opt_ms(row.try_get("source_version")?)?;
+    let input = match source_version {
+        Some(version) => load_input(&store.pool, user, question_id, to_ms(version)).await?,
+        None => JobInput::NoReadyExplanation,
+    };
+    Ok(Some(ClaimedJob {
+        lease: Lease {
+            job_id: row.try_get("id")?,
+            token: row.try_get("claims")?,
+        },
+        user,
+        question_id,
+        source_version,
+        attempt: row.try_get("attempts")?,
+        max_attempts: row.try_get("max_attempts")?,
+        input,
+    }))
+}
+
+/// The question at the job's version, or `NoReadyExplanation` when that version is gone.
+async fn load_input(
+    pool: &SqlitePool,
+    user: UserId,
+    question_id: i64,
+    version: i64,
+) -> StoreResult<JobInput> {
+    let row = sqlx::query(
+        "SELECT q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
+         FROM study_questions q JOIN study_topics t ON t.id = q.study_topic_id \
+         WHERE q.id = $1 AND q.user_id = $2 AND q.deleted_at IS NULL \
+           AND q.ai_explanation_status = 'ready' AND q.ai_explanation_generated_at = $3",
+    )
+    .bind(question_id)
+    .bind(user.0)
+    .bind(version)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(JobInput::NoReadyExplanation);
+    };
+    let choices: String = row.try_get("choices")?;
+    let correct: i64 = row.try_get("correct_choice")?;
+    Ok(JobInput::Ready(SourceContext {
+        question_id,
+        topic: row.try_get("topic")?,
+        question_text: row.try_get("question_text")?,
+        choices: serde_json::from_str(&choices)?,
+        correct_choice: usize::try_from(correct)
+            .map_err(|_| StoreError::Corrupt(format!("correct_choice {correct}")))?,
+        explanation: row
+            .try_get::<Option<String>, _>("ai_explanation")?
+            .unwrap_or_default(),
+    }))
+}
+
+pub(super) async fn heartbeat(
+    pool: &SqlitePool,
+    lease: Lease,
+    duration: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let expires = to_ms(now + lease_delta(duration)?);
+    let updated = sqlx::query(
+        "UPDATE study_memo_card_jobs SET lease_expires_at = $3 \
+         WHERE id = $1 AND claims = $2 AND status = 'processing'",
+    )
+    .bind(lease.job_id)
+    .bind(lease.token)
+    .bind(expires)
+    .execute(pool)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+pub(super) async fn fail_attempt(
+    pool: &SqlitePool,
+    lease: Lease,
+    failure: &AttemptFailure,
+    now: DateTime<Utc>,
+) -> StoreResult<Fenced<JobStatus>> {
+    let message = failure.checked_message()?;
+    let status: Option<String> = sqlx::query_scalar(
+        "UPDATE study_memo_card_jobs SET \
+           status = CASE WHEN $3 IS NOT NULL AND attempts < max_attempts THEN 'pending' ELSE 'failed' END, \
+           run_after = CASE WHEN $3 IS NOT NULL AND attempts < max_attempts THEN $3 ELSE run_after END, \
+           completed_at = CASE WHEN $3 IS NOT NULL AND attempts < max_attempts THEN NULL ELSE $6 END, \
+           error_code = $4, error_message = $5, lease_expires_at = NULL \
+         WHERE id = $1 AND claims = $2 AND status = 'processing' \
+         RETURNING status",
+    )
+    .bind(lease.job_id)
+    .bind(lease.token)
+    .bind(failure.retry_at.map(to_ms))
+    .bind(failure.code.as_str())
+    .bind(message)
+    .bind(to_ms(now))
+    .fetch_optional(pool)
+    .await?;
+    match status {
+        Some(status) => Ok(Fenced::Applied(status.parse()?)),
+        None => Ok(Fenced::Stale),
+    }
+}
+
+pub(super) async fn skip_job(
+    pool: &SqlitePool,
+    lease: Lease,
+    message: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Fenced<()>> {
+    let updated = sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'skipped', error_code = 'no_ready_explanation', \
+           error_message = $3, completed_at = $4, lease_expires_at = NULL \
+         WHERE id = $1 AND claims = $2 AND status = 'processing'",
+    )
+    .bind(lease.job_id)
+    .bind(lease.token)
+    .bind(clip_message(message))
+    .bind(to_ms(now))
+    .execute(pool)
+    .await?;
+    Ok(if updated.rows_affected() == 1 {
+        Fenced::Applied(())
+    } else {
+        Fenced::Stale
+    })
+}
+
+pub(super) async fn earliest_pending_at(pool: &SqlitePool) -> StoreResult<Option<DateTime<Utc>>> {
+    let earliest: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(run_after) FROM study_memo_card_jobs WHERE status = 'pending'",
+    )
+    .fetch_one(pool)
+    .await?;
+    from_opt_ms(earliest)
+}

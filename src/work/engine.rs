@@ -1,0 +1,258 @@
+//! The extraction engine: one dispatcher task that polls, claims into free slots and spawns
+//! a task per job, woken by its poll interval, PostgreSQL notifications, finished jobs and
+//! retries coming due. The TUI runs it in-process; `amgi worker` runs it headless.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::task::{JoinError, JoinHandle, JoinSet};
+use tokio::time::{Instant, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use super::events::{EngineEvent, EventSink};
+use super::poller::poll_once;
+use super::settings::{EngineMode, EngineSettings};
+use super::worker::JobRunner;
+use crate::store::{JobListener, SharedStore, StoreError, StoreResult};
+
+/// After the grace period, interrupted jobs get this long to wind down before being aborted.
+const ABORT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs extraction in the background.
+pub struct Engine;
+
+impl Engine {
+    /// Starts the engine on the current tokio runtime. It runs until `cancel` (then lets
+    /// in-flight jobs finish within `settings.shutdown_grace`) or, in drain mode, until the
+    /// queue is empty; [`EngineEvent::Stopped`] is its last event.
+    pub fn spawn(
+        store: SharedStore,
+        settings: EngineSettings,
+        cancel: CancellationToken,
+    ) -> (JoinHandle<()>, UnboundedReceiver<EngineEvent>) {
+        let (sender, receiver) = unbounded_channel();
+        let events = EventSink(sender);
+        let dispatcher = Dispatcher {
+            runner: Arc::new(JobRunner {
+                store: store.clone(),
+                extractor: settings.extractor.clone(),
+                lease: settings.lease,
+                retry: settings.retry,
+                events: events.clone(),
+            }),
+            slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            abort: CancellationToken::new(),
+            store,
+            settings,
+            events,
+        };
+        let handle = tokio::spawn(async move {
+            dispatcher.run(cancel).await;
+        });
+        (handle, receiver)
+    }
+}
+
+/// When the next pending job becomes claimable.
+enum NextDue {
+    /// No pending job at all.
+    Nothing,
+    /// One is due already (but could not be claimed just now).
+    Now,
+    /// The earliest retry.
+    At(DateTime<Utc>),
+}
+
+struct Dispatcher {
+    store: SharedStore,
+    settings: EngineSettings,
+    runner: Arc<JobRunner>,
+    events: EventSink,
+    /// One permit per job that may run at once.
+    slots: Arc<Semaphore>,
+    /// Cancelled when the shutdown grace runs out: in-flight extractor calls are dropped.
+    abort: CancellationToken,
+}
+
+impl Dispatcher {
+    #[tracing::instrument(skip_all, fields(worker = %self.settings.worker_id))]
+    async fn run(self, cancel: CancellationToken) {
+        tracing::info!(settings = ?self.settings, "extraction engine starting");
+        let drain = self.settings.mode == EngineMode::Drain;
+        let mut running = JoinSet::new();
+        let mut listener = self.listen().await;
+        let mut ticker = tokio::time::interval(self.settings.poll_interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        ticker.tick().await;
+        let mut polled = self.poll().await;
+        loop {
+            if cancel.is_cancelled() || (drain && polled.is_err()) {
+                break;
+            }
+            self.fill(&mut running).await;
+            let next = self.next_due().await;
+            if drain && running.is_empty() {
+                polled = self.poll().await;
+                match (&polled, &next) {
+                    (Ok(enqueued), _) if *enqueued > 0 => continue,
+                    (Err(_), _) | (Ok(_), NextDue::Nothing) => break,
+                    _ => {}
+                }
+            }
+            let wake_at = match next {
+                NextDue::At(at) => Some(instant_at(at)),
+                NextDue::Now | NextDue::Nothing => None,
+            };
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                _ = ticker.tick() => {
+                    if listener.is_none() && !drain {
+                        listener = self.listen().await;
+                    }
+                    polled = self.poll().await;
+                }
+                Some(joined) = running.join_next(), if !running.is_empty() => joined_job(joined),
+                woke = notification(&mut listener) => {
+                    if let Err(e) = woke {
+                        tracing::warn!(error = %e, "job notifications lost; polling until they are back");
+                        listener = None;
+                    }
+                }
+                () = sleep_until(wake_at) => {}
+            }
+        }
+        self.shutdown(&mut running).await;
+        tracing::info!("extraction engine stopped");
+        self.events.send(EngineEvent::Stopped);
+    }
+
+    /// Enqueues new jobs; returns how many.
+    async fn poll(&self) -> StoreResult<u64> {
+        let polled = poll_once(&self.store, self.settings.batch, self.settings.max_attempts).await;
+        match polled {
+            Ok(report) => {
+                if report.enqueued > 0 {
+                    self.events.send(EngineEvent::Enqueued {
+                        jobs: report.enqueued,
+                    });
+                }
+                Ok(report.enqueued)
+            }
+            Err(e) => {
+                self.store_error(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Claims jobs into every free slot.
+    async fn fill(&self, running: &mut JoinSet<()>) {
+        while let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            let claimed = self
+                .store
+                .claim_job(&self.settings.worker_id, self.settings.lease, Utc::now())
+                .await;
+            match claimed {
+                Ok(Some(job)) => {
+                    let runner = self.runner.clone();
+                    let abort = self.abort.clone();
+                    running.spawn(async move {
+                        runner.run(job, abort).await;
+                        drop(permit);
+                    });
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.store_error(&e);
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn next_due(&self) -> NextDue {
+        match self.store.earliest_pending_at().await {
+            Ok(None) => NextDue::Nothing,
+            Ok(Some(at)) if at > Utc::now() => NextDue::At(at),
+            Ok(Some(_)) => NextDue::Now,
+            Err(e) => {
+                self.store_error(&e);
+                NextDue::Now
+            }
+        }
+    }
+
+    async fn listen(&self) -> Option<JobListener> {
+        match self.store.job_listener().await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for job notifications; polling only");
+                None
+            }
+        }
+    }
+
+    /// Lets in-flight jobs finish within the grace period, then drops their extractor calls.
+    async fn shutdown(&self, running: &mut JoinSet<()>) {
+        if running.is_empty() {
+            return;
+        }
+        tracing::info!(jobs = running.len(), grace = ?self.settings.shutdown_grace, "waiting for in-flight jobs");
+        if tokio::time::timeout(self.settings.shutdown_grace, join_all(running))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        self.abort.cancel();
+        if tokio::time::timeout(ABORT_WAIT, join_all(running))
+            .await
+            .is_err()
+        {
+            running.abort_all();
+            join_all(running).await;
+        }
+    }
+
+    fn store_error(&self, error: &StoreError) {
+        tracing::warn!(error = %error, "extraction engine: database error");
+        self.events.send(EngineEvent::StoreError {
+            message: error.to_string(),
+        });
+    }
+}
+
+async fn join_all(running: &mut JoinSet<()>) {
+    while let Some(joined) = running.join_next().await {
+        joined_job(joined);
+    }
+}
+
+fn joined_job(joined: Result<(), JoinError>) {
+    if let Err(e) = joined
+        && e.is_panic()
+    {
+        tracing::error!(error = %e, "an extraction job panicked; its lease will expire");
+    }
+}
+
+/// The next notification, or never without a listener.
+async fn notification(listener: &mut Option<JobListener>) -> StoreResult<()> {
+    match listener {
+        Some(listener) => listener.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn instant_at(at: DateTime<Utc>) -> Instant {
+    Instant::now() + (at - Utc::now()).to_std().unwrap_or_default()
+}

@@ -1,0 +1,266 @@
+//! One claimed job, start to finish: a heartbeat keeps the lease while the extractor runs
+//! (no transaction is open meanwhile), then the guards, then one fenced transaction that
+//! stores the cards, or a fenced failure with a backoff for the retry.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use super::backoff::RetryPolicy;
+use super::events::{EngineEvent, EventSink, JobOutcome};
+use super::extractor::{ExtractError, Extractor};
+use crate::domain::card::CardDraft;
+use crate::domain::extract::SourceContext;
+use crate::domain::guard::apply_guards;
+use crate::store::{
+    AttemptFailure, ClaimedJob, ExtractionReport, Fenced, FinishedExtraction, JobInput, JobStatus,
+    Lease, SharedStore, StoreResult,
+};
+
+/// What the worker needs to run any job; shared by the engine's job tasks.
+pub(crate) struct JobRunner {
+    pub store: SharedStore,
+    pub extractor: Arc<dyn Extractor>,
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+    pub events: EventSink,
+}
+
+/// How the extractor call ended.
+enum Attempt {
+    Answered(Result<Vec<CardDraft>, ExtractError>),
+    /// The heartbeat found the lease taken over.
+    Fenced,
+    /// Shutdown's grace period ran out.
+    Interrupted,
+}
+
+impl JobRunner {
+    /// Runs one claimed job. `abort` interrupts the extractor call (shutdown); the lease then
+    /// simply expires. A database error leaves the job to its lease as well.
+    #[tracing::instrument(skip_all, fields(job = job.lease.job_id, question = job.question_id, attempt = job.attempt))]
+    pub(crate) async fn run(&self, job: ClaimedJob, abort: CancellationToken) {
+        self.events.send(EngineEvent::JobStarted {
+            job_id: job.lease.job_id,
+            user: job.user,
+            question_id: job.question_id,
+            attempt: job.attempt,
+        });
+        let result = match (&job.input, job.source_version) {
+            (JobInput::Ready(source), Some(version)) => {
+                self.extract(&job, source, version, &abort).await
+            }
+            _ => self.skip(&job).await,
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "job left to its lease after a database error");
+            self.events.send(EngineEvent::StoreError {
+                message: format!("job {}: {e}", job.lease.job_id),
+            });
+        }
+    }
+
+    async fn skip(&self, job: &ClaimedJob) -> StoreResult<()> {
+        let message = "the question has no ready explanation at this job's version";
+        match self.store.skip_job(job.lease, message, Utc::now()).await? {
+            Fenced::Stale => self.fenced(job),
+            Fenced::Applied(()) => {
+                tracing::info!("skipped: no ready explanation");
+                self.finished(job, JobOutcome::Skipped, Vec::new(), Default::default(), 0);
+            }
+        }
+        Ok(())
+    }
+
+    async fn extract(
+        &self,
+        job: &ClaimedJob,
+        source: &SourceContext,
+        version: DateTime<Utc>,
+        abort: &CancellationToken,
+    ) -> StoreResult<()> {
+        let stop = CancellationToken::new();
+        let fenced = CancellationToken::new();
+        let heartbeat = tokio::spawn(keep_lease(
+            self.store.clone(),
+            job.lease,
+            self.lease,
+            stop.clone(),
+            fenced.clone(),
+        ));
+        let started = Instant::now();
+        let attempt = tokio::select! {
+            answer = self.extractor.extract(source) => Attempt::Answered(answer),
+            () = fenced.cancelled() => Attempt::Fenced,
+            () = abort.cancelled() => Attempt::Interrupted,
+        };
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        stop.cancel();
+        // Waits for a heartbeat in flight, so no renewal lands after the job is finished.
+        let _ = heartbeat.await;
+        match attempt {
+            Attempt::Answered(Ok(drafts)) => {
+                self.store_cards(job, source, version, drafts, latency_ms)
+                    .await
+            }
+            Attempt::Answered(Err(error)) => self.fail(job, &error).await,
+            Attempt::Fenced => {
+                self.fenced(job);
+                Ok(())
+            }
+            Attempt::Interrupted => {
+                tracing::info!("interrupted by shutdown; the lease will expire");
+                self.events.send(EngineEvent::JobInterrupted {
+                    job_id: job.lease.job_id,
+                    user: job.user,
+                    question_id: job.question_id,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    async fn store_cards(
+        &self,
+        job: &ClaimedJob,
+        source: &SourceContext,
+        version: DateTime<Utc>,
+        drafts: Vec<CardDraft>,
+        latency_ms: u64,
+    ) -> StoreResult<()> {
+        let existing = self
+            .store
+            .live_dedup_hashes(job.user, job.question_id, version)
+            .await?;
+        let proposed = u32::try_from(drafts.len()).unwrap_or(u32::MAX);
+        let guarded = apply_guards(
+            drafts,
+            &source.source_text(),
+            Some(job.question_id),
+            &existing,
+        );
+        let report = ExtractionReport {
+            extractor: self.extractor.name().to_owned(),
+            model: self.extractor.model().map(str::to_owned),
+            latency_ms,
+            proposed,
+            dropped: guarded.dropped,
+        };
+        let finished = self
+            .store
+            .finish_extraction(job.lease, &guarded.kept, &report, Utc::now())
+            .await?;
+        match finished {
+            Fenced::Stale => self.fenced(job),
+            Fenced::Applied(FinishedExtraction::Completed { card_ids, payload }) => {
+                tracing::info!(kept = payload.kept, proposed, "cards stored for review");
+                self.finished(
+                    job,
+                    JobOutcome::Completed,
+                    card_ids,
+                    payload.dropped,
+                    latency_ms,
+                );
+            }
+            Fenced::Applied(FinishedExtraction::AllDropped { payload }) => {
+                tracing::info!(proposed, dropped = ?payload.dropped, "every card was dropped");
+                let dropped = payload.dropped;
+                self.finished(job, JobOutcome::AllDropped, Vec::new(), dropped, latency_ms);
+            }
+            Fenced::Applied(FinishedExtraction::SourceChanged) => {
+                tracing::info!("the explanation changed meanwhile; skipped");
+                let dropped = Default::default();
+                self.finished(job, JobOutcome::Skipped, Vec::new(), dropped, latency_ms);
+            }
+        }
+        Ok(())
+    }
+
+    async fn fail(&self, job: &ClaimedJob, error: &ExtractError) -> StoreResult<()> {
+        let now = Utc::now();
+        let delay = self
+            .retry
+            .delay(job.attempt, error.retry_after(), &mut fastrand::Rng::new());
+        let retry_at = now + chrono::TimeDelta::from_std(delay).unwrap_or(chrono::TimeDelta::MAX);
+        let failure = AttemptFailure {
+            code: error.code(),
+            message: error.to_string(),
+            retry_at: Some(retry_at),
+        };
+        match self.store.fail_attempt(job.lease, &failure, now).await? {
+            Fenced::Stale => self.fenced(job),
+            Fenced::Applied(status) => {
+                let retry_at = (status == JobStatus::Pending).then_some(retry_at);
+                tracing::warn!(code = %failure.code, error = %error, ?retry_at, "attempt failed");
+                self.events.send(EngineEvent::JobFailed {
+                    job_id: job.lease.job_id,
+                    user: job.user,
+                    question_id: job.question_id,
+                    attempt: job.attempt,
+                    code: failure.code,
+                    message: failure.message,
+                    retry_at,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn finished(
+        &self,
+        job: &ClaimedJob,
+        outcome: JobOutcome,
+        card_ids: Vec<i64>,
+        dropped: std::collections::BTreeMap<crate::domain::guard::DropReason, u32>,
+        latency_ms: u64,
+    ) {
+        self.events.send(EngineEvent::JobFinished {
+            job_id: job.lease.job_id,
+            user: job.user,
+            question_id: job.question_id,
+            outcome,
+            card_ids,
+            dropped,
+            latency_ms,
+        });
+    }
+
+    fn fenced(&self, job: &ClaimedJob) {
+        tracing::warn!("another worker took the job over; this attempt's result is discarded");
+        self.events.send(EngineEvent::JobFenced {
+            job_id: job.lease.job_id,
+            user: job.user,
+            question_id: job.question_id,
+        });
+    }
+}
+
+/// Renews the lease every third of its length until `stop`; cancels `fenced` and returns if
+/// the lease was taken over. A failed renewal is retried on the next beat.
+async fn keep_lease(
+    store: SharedStore,
+    lease: Lease,
+    duration: Duration,
+    stop: CancellationToken,
+    fenced: CancellationToken,
+) {
+    let period = (duration / 3).max(Duration::from_millis(50));
+    let mut beats = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = beats.tick() => {}
+        }
+        match store.heartbeat(lease, duration, Utc::now()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                fenced.cancel();
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "lease renewal failed; trying again"),
+        }
+    }
+}

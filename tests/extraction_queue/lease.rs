@@ -1,0 +1,265 @@
+//! Claims, leases, heartbeats, the fence, retries with backoff and manual retry.
+
+use amgi::domain::extract::SourceContext;
+use amgi::store::{
+    AttemptFailure, Fenced, FinishedExtraction, JobErrorCode, JobInput, JobStatus, StoreError,
+};
+
+use crate::common::{TestDb, user};
+use crate::extraction_support::{EXPLANATION, add_questions, cards_of, now_ms, qa, secs};
+use crate::shared::{LEASE, claim, report};
+
+fn failure(code: JobErrorCode, retry_at: Option<chrono::DateTime<chrono::Utc>>) -> AttemptFailure {
+    AttemptFailure {
+        code,
+        message: format!("{code} happened"),
+        retry_at,
+    }
+}
+
+pub async fn claim_leases_and_fences_a_stale_attempt(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    let ids = add_questions(store, me, &[("훈민정음을 반포한 해는?", now - secs(60))]).await;
+    store.enqueue_ready(20, 3, now).await.ok();
+
+    let first = claim(store, "w1", now).await;
+    assert_eq!((first.attempt, first.max_attempts, first.user), (1, 3, me));
+    assert_eq!(first.question_id, ids[0]);
+    let expected = SourceContext {
+        question_id: ids[0],
+        topic: "한국사".into(),
+        question_text: "훈민정음을 반포한 해는?".into(),
+        choices: vec!["1443년".into(), "1446년".into(), "1450년".into()],
+        correct_choice: 2,
+        explanation: EXPLANATION.into(),
+    };
+    assert_eq!(first.input, JobInput::Ready(expected));
+    let job = store.get_job(me, first.lease.job_id).await;
+    let job = job.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(job.status, JobStatus::Processing);
+    assert_eq!(job.lease_expires_at, Some(now + secs(30)));
+    assert_eq!(job.worker_id.as_deref(), Some("w1"));
+
+    // Held while the lease runs; taken back once it has expired.
+    let held = store.claim_job("w2", LEASE, now + secs(29)).await;
+    assert!(matches!(held, Ok(None)));
+    let second = claim(store, "w2", now + secs(31)).await;
+    assert_eq!(second.lease.job_id, first.lease.job_id);
+    assert_eq!(second.attempt, 2);
+    assert!(second.lease.token > first.lease.token);
+
+    // The first attempt is fenced out of everything and changes nothing.
+    let card = qa("반포한 해는?", "1446년", "1446년에 반포하였다");
+    let late = now + secs(32);
+    let hb = store.heartbeat(first.lease, LEASE, late).await;
+    assert!(matches!(hb, Ok(false)));
+    let finish = store
+        .finish_extraction(first.lease, std::slice::from_ref(&card), &report(), late)
+        .await;
+    assert!(matches!(finish, Ok(Fenced::Stale)), "{finish:?}");
+    let fail = store
+        .fail_attempt(first.lease, &failure(JobErrorCode::ParseFail, None), late)
+        .await;
+    assert!(matches!(fail, Ok(Fenced::Stale)));
+    assert!(matches!(
+        store.skip_job(first.lease, "x", late).await,
+        Ok(Fenced::Stale)
+    ));
+    assert!(cards_of(db, ids[0]).await.is_empty());
+    let unchanged = store.get_job(me, first.lease.job_id).await.ok();
+    assert_eq!(
+        unchanged.as_ref().map(|j| j.status),
+        Some(JobStatus::Processing)
+    );
+    assert_eq!(unchanged.and_then(|j| j.worker_id), Some("w2".into()));
+
+    // The current attempt completes.
+    let done = store
+        .finish_extraction(second.lease, &[card], &report(), late)
+        .await;
+    let Ok(Fenced::Applied(FinishedExtraction::Completed { card_ids, payload })) = done else {
+        panic!("{done:?}");
+    };
+    assert_eq!((card_ids.len(), payload.kept), (1, 1));
+    let cards = cards_of(db, ids[0]).await;
+    assert_eq!(cards.len(), 1);
+    assert!(cards[0].needs_review && !cards[0].deleted);
+    assert_eq!(cards[0].evidence, ["1446년에 반포하였다"]);
+    let job = store.get_job(me, first.lease.job_id).await.ok();
+    assert_eq!(job.as_ref().map(|j| j.status), Some(JobStatus::Completed));
+    assert_eq!(job.as_ref().map(|j| j.lease_expires_at), Some(None));
+    // Finished is final: the current lease cannot finish twice.
+    let twice = store
+        .finish_extraction(second.lease, &[], &report(), late)
+        .await;
+    assert!(matches!(twice, Ok(Fenced::Stale)));
+}
+
+pub async fn heartbeat_keeps_the_lease(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    add_questions(store, me, &[("q", now - secs(1))]).await;
+    store.enqueue_ready(20, 2, now).await.ok();
+    let job = claim(store, "w1", now).await;
+    assert!(matches!(
+        store.heartbeat(job.lease, LEASE, now + secs(20)).await,
+        Ok(true)
+    ));
+    let held = store.claim_job("w2", LEASE, now + secs(45)).await;
+    assert!(matches!(held, Ok(None)), "the renewed lease runs to +50 s");
+    let taken = store.claim_job("w2", LEASE, now + secs(51)).await;
+    assert!(matches!(taken, Ok(Some(ref j)) if j.attempt == 2));
+}
+
+pub async fn failed_attempts_back_off_then_fail_for_good(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    add_questions(store, me, &[("q1", now - secs(2)), ("q2", now - secs(1))]).await;
+    store.enqueue_ready(20, 2, now).await.ok();
+
+    let first = claim(store, "w", now).await;
+    let retry_at = now + secs(10);
+    let failed = store
+        .fail_attempt(
+            first.lease,
+            &failure(JobErrorCode::ParseFail, Some(retry_at)),
+            now,
+        )
+        .await;
+    assert!(matches!(failed, Ok(Fenced::Applied(JobStatus::Pending))));
+    let job = store.get_job(me, first.lease.job_id).await.ok();
+    let job = job.unwrap_or_else(|| panic!("job"));
+    assert_eq!((job.status, job.attempts), (JobStatus::Pending, 1));
+    assert_eq!(
+        (job.run_after, job.error_code),
+        (retry_at, Some(JobErrorCode::ParseFail))
+    );
+    assert_eq!(job.error_message.as_deref(), Some("parse_fail happened"));
+    assert_eq!(job.lease_expires_at, None);
+
+    // The other job is due now; this one only after its backoff.
+    let other = claim(store, "w", now + secs(1)).await;
+    assert_ne!(other.lease.job_id, first.lease.job_id);
+    let no_retry = store
+        .fail_attempt(other.lease, &failure(JobErrorCode::Unknown, None), now)
+        .await;
+    assert!(matches!(no_retry, Ok(Fenced::Applied(JobStatus::Failed))));
+    assert!(matches!(
+        store.claim_job("w", LEASE, now + secs(9)).await,
+        Ok(None)
+    ));
+    assert_eq!(store.earliest_pending_at().await.ok(), Some(Some(retry_at)));
+
+    let second = claim(store, "w", now + secs(10)).await;
+    assert_eq!(
+        (second.lease.job_id, second.attempt),
+        (first.lease.job_id, 2)
+    );
+    let last = store
+        .fail_attempt(
+            second.lease,
+            &failure(JobErrorCode::LlmTimeout, Some(now + secs(60))),
+            now + secs(11),
+        )
+        .await;
+    assert!(
+        matches!(last, Ok(Fenced::Applied(JobStatus::Failed))),
+        "max_attempts is 2"
+    );
+    let job = store.get_job(me, first.lease.job_id).await.ok();
+    assert_eq!(
+        job.map(|j| (j.status, j.error_code, j.completed_at)),
+        Some((
+            JobStatus::Failed,
+            Some(JobErrorCode::LlmTimeout),
+            Some(now + secs(11))
+        ))
+    );
+    assert_eq!(store.earliest_pending_at().await.ok(), Some(None));
+    let counts = store.job_counts(me).await.unwrap_or_default();
+    assert_eq!((counts.failed, counts.pending), (2, 0));
+
+    // Terminal codes are not attempt failures.
+    let third = store.enqueue_ready(20, 2, now).await.ok();
+    assert_eq!(third.map(|r| r.enqueued), Some(0));
+    let bad = store
+        .fail_attempt(second.lease, &failure(JobErrorCode::AllDropped, None), now)
+        .await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))));
+}
+
+pub async fn a_lost_lease_on_the_last_attempt_fails_the_job(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    add_questions(store, me, &[("q", now - secs(1))]).await;
+    store.enqueue_ready(20, 1, now).await.ok();
+    let only = claim(store, "w", now).await;
+    assert!(matches!(
+        store.claim_job("w2", LEASE, now + secs(31)).await,
+        Ok(None)
+    ));
+    let job = store.get_job(me, only.lease.job_id).await.ok();
+    let job = job.unwrap_or_else(|| panic!("job"));
+    assert_eq!(
+        (job.status, job.error_code),
+        (JobStatus::Failed, Some(JobErrorCode::Unknown))
+    );
+    assert!(job.error_message.is_some_and(|m| m.contains("lease")));
+    let late = store
+        .finish_extraction(only.lease, &[], &report(), now + secs(32))
+        .await;
+    assert!(matches!(late, Ok(Fenced::Stale)));
+}
+
+pub async fn retry_resets_attempts_and_fences_older_attempts(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    let ids = add_questions(store, me, &[("q", now - secs(1))]).await;
+    store.enqueue_ready(20, 1, now).await.ok();
+    let old = claim(store, "w", now).await;
+    let failed = store
+        .fail_attempt(
+            old.lease,
+            &failure(JobErrorCode::LlmTimeout, Some(now)),
+            now,
+        )
+        .await;
+    assert!(matches!(failed, Ok(Fenced::Applied(JobStatus::Failed))));
+
+    let later = now + secs(5);
+    let retried = store.retry_job(me, old.lease.job_id, later).await;
+    let retried = retried.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (retried.status, retried.attempts, retried.max_attempts),
+        (JobStatus::Pending, 0, 1)
+    );
+    assert_eq!((retried.error_code, retried.run_after), (None, later));
+    let again = store.retry_job(me, old.lease.job_id, later).await;
+    assert!(matches!(again, Err(StoreError::Refused(_))), "{again:?}");
+
+    // Same attempt number as the old claim, but a newer fencing token.
+    let new = claim(store, "w", later).await;
+    assert_eq!(
+        (new.attempt, new.lease.job_id),
+        (old.attempt, old.lease.job_id)
+    );
+    let card = qa("반포한 해는?", "1446년", "1446년에 반포하였다");
+    let stale = store
+        .finish_extraction(old.lease, std::slice::from_ref(&card), &report(), later)
+        .await;
+    assert!(matches!(stale, Ok(Fenced::Stale)));
+    assert!(cards_of(db, ids[0]).await.is_empty());
+    let done = store
+        .finish_extraction(new.lease, &[card], &report(), later)
+        .await;
+    assert!(matches!(
+        done,
+        Ok(Fenced::Applied(FinishedExtraction::Completed { .. }))
+    ));
+}
