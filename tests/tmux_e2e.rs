@@ -14,7 +14,10 @@ struct Tmux {
 
 impl Tmux {
     fn run(args: &[&str]) -> String {
-        let out = Command::new("tmux").args(args).output().unwrap_or_else(|e| panic!("tmux: {e}"));
+        let out = Command::new("tmux")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux: {e}"));
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -41,7 +44,10 @@ impl Tmux {
             if wanted(&screen) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -54,9 +60,15 @@ impl Drop for Tmux {
 }
 
 fn tmux_available() -> bool {
-    let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(std::env::var_os("CI").is_none(), "CI is set and tmux is not installed (scripts/test installs it)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and tmux is not installed (scripts/test installs it)"
+        );
         eprintln!("\n!!!!! SKIPPING the tmux end-to-end test: tmux is not installed.\n");
     }
     ok
@@ -65,7 +77,11 @@ fn tmux_available() -> bool {
 /// The number after `prefix` in the screen, e.g. "saved card 123".
 fn number_after(screen: &str, prefix: &str) -> Option<i64> {
     let rest = &screen[screen.find(prefix)? + prefix.len()..];
-    rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
 }
 
 #[test]
@@ -74,8 +90,11 @@ fn learner_session_in_tmux() {
         return;
     }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.path().join("config.toml"), "[extract]\npoll_interval_secs = 1\n")
-        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[extract]\npoll_interval_secs = 1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let session = format!("amgi-e2e-{}", std::process::id());
     let command = format!(
         "{} --data-dir {} demo 2>{}",
@@ -83,18 +102,33 @@ fn learner_session_in_tmux() {
         dir.path().display(),
         dir.path().join("stderr.txt").display()
     );
-    Tmux::run(&["new-session", "-d", "-s", &session, "-x", "120", "-y", "40", &command]);
+    Tmux::run(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
     let tmux = Tmux { session };
 
     // The background extraction fills the Review pane without a key press.
-    tmux.wait_for("extracted cards in Review", |s| s.contains("Review · ") && s.contains("[cloze]"));
+    tmux.wait_for("extracted cards in Review", |s| {
+        s.contains("Review · ") && s.contains("[cloze]")
+    });
 
     // Approve every card of the selected question (with the confirmation).
     tmux.keys(&["A"]);
     tmux.wait_for("the confirmation", |s| s.contains("Approve all"));
     tmux.keys(&["y"]);
-    let screen = tmux.wait_for("the approval", |s| s.contains("approved ") && s.contains(" cards of question "));
-    let question = number_after(&screen, " cards of question ").unwrap_or_else(|| panic!("no question id:\n{screen}"));
+    let screen = tmux.wait_for("the approval", |s| {
+        s.contains("approved ") && s.contains(" cards of question ")
+    });
+    let question = number_after(&screen, " cards of question ")
+        .unwrap_or_else(|| panic!("no question id:\n{screen}"));
 
     // Edit the now selected card in Korean and save.
     tmux.keys(&["e"]);
@@ -102,18 +136,22 @@ fn learner_session_in_tmux() {
     tmux.text(" 수정함");
     tmux.keys(&["C-s"]);
     let screen = tmux.wait_for("the saved edit", |s| s.contains("saved card "));
-    let edited = number_after(&screen, "saved card ").unwrap_or_else(|| panic!("no card id:\n{screen}"));
+    let edited =
+        number_after(&screen, "saved card ").unwrap_or_else(|| panic!("no card id:\n{screen}"));
 
     // Rate three due cards, then undo the last rating.
     tmux.keys(&["D"]);
     tmux.wait_for("the Due pane", |s| s.contains("Due · "));
     for (n, key) in ["1", "2", "3"].iter().enumerate() {
         let before = tmux.screen();
-        let card = number_after(&before, "left · card ").unwrap_or_else(|| panic!("no due card:\n{before}"));
+        let card = number_after(&before, "left · card ")
+            .unwrap_or_else(|| panic!("no due card:\n{before}"));
         tmux.keys(&["Space"]);
         tmux.wait_for("the answer", |s| s.contains("answer  "));
         tmux.keys(&[key]);
-        tmux.wait_for(&format!("rating {}", n + 1), |s| s.contains(&format!("card {card}: ")));
+        tmux.wait_for(&format!("rating {}", n + 1), |s| {
+            s.contains(&format!("card {card}: "))
+        });
     }
     tmux.keys(&["u"]);
     tmux.wait_for("the undo", |s| s.contains("undid rate of card"));
@@ -132,7 +170,11 @@ fn learner_session_in_tmux() {
     }
 
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-    runtime.block_on(check_database(&dir.path().join("amgi.db"), question, edited));
+    runtime.block_on(check_database(
+        &dir.path().join("amgi.db"),
+        question,
+        edited,
+    ));
 }
 
 async fn check_database(path: &Path, question: i64, edited: i64) {
@@ -145,21 +187,37 @@ async fn check_database(path: &Path, question: i64, edited: i64) {
         .fetch_one(&mut db)
         .await
         .unwrap_or(-1);
-    assert_eq!(in_review_of_question, 0, "every card of the approved question is approved");
+    assert_eq!(
+        in_review_of_question, 0,
+        "every card of the approved question is approved"
+    );
     let approved_elsewhere = q("SELECT COUNT(*) FROM study_memo_cards WHERE NOT needs_review AND source_question_id <> $1 AND id <> $2")
         .bind(question)
         .bind(edited)
         .fetch_one(&mut db)
         .await
         .unwrap_or(-1);
-    assert_eq!(approved_elsewhere, 0, "only that question (and the edited card) were approved");
-    let cue: String = sqlx::query_scalar("SELECT cue FROM study_memo_cards WHERE id = $1 AND NOT needs_review")
-        .bind(edited)
+    assert_eq!(
+        approved_elsewhere, 0,
+        "only that question (and the edited card) were approved"
+    );
+    let cue: String =
+        sqlx::query_scalar("SELECT cue FROM study_memo_cards WHERE id = $1 AND NOT needs_review")
+            .bind(edited)
+            .fetch_one(&mut db)
+            .await
+            .unwrap_or_default();
+    assert!(
+        cue.ends_with(" 수정함"),
+        "the Korean edit was saved: {cue:?}"
+    );
+    let reviews = q("SELECT COUNT(*) FROM study_card_reviews")
         .fetch_one(&mut db)
         .await
-        .unwrap_or_default();
-    assert!(cue.ends_with(" 수정함"), "the Korean edit was saved: {cue:?}");
-    let reviews = q("SELECT COUNT(*) FROM study_card_reviews").fetch_one(&mut db).await.unwrap_or(-1);
-    let progress = q("SELECT COUNT(*) FROM study_memo_card_progress").fetch_one(&mut db).await.unwrap_or(-1);
+        .unwrap_or(-1);
+    let progress = q("SELECT COUNT(*) FROM study_memo_card_progress")
+        .fetch_one(&mut db)
+        .await
+        .unwrap_or(-1);
     assert_eq!((reviews, progress), (2, 2), "three ratings, one undone");
 }

@@ -10,7 +10,7 @@ use crate::store::{Location, SharedStore, UserId};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Keymap};
-use crate::work::{changes, publisher};
+use crate::work::{Engine, EngineEvent, EngineSettings, JobOutcome, changes, publisher};
 
 /// The keymap: `keymap.toml` beside the config file when present, else the defaults.
 pub fn load_keymap(settings: &Settings) -> anyhow::Result<Keymap> {
@@ -48,6 +48,13 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
             cancel.clone(),
         ));
     }
+    if settings.config.extract.in_app {
+        let engine = EngineSettings::from_config(&settings.config.extract, &settings.config.llm)
+            .context("cannot set up the extractor")?;
+        let (_handle, events) = Engine::spawn(store.clone(), engine, cancel.clone());
+        app.state.status.extraction_running = true;
+        tokio::spawn(forward_engine_events(events, user, app.action_tx()));
+    }
     spawn_signal_quit(app.action_tx(), cancel.clone());
     color_eyre::install().map_err(|e| anyhow::anyhow!("cannot install the panic handler: {e}"))?;
     let mut terminal = ratatui::init();
@@ -57,6 +64,55 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
     ratatui::restore();
     cancel.cancel();
     result.context("the terminal failed")
+}
+
+/// Turns the engine's events about this user into status-bar actions; new cards make the
+/// Review pane reload (keeping the selection).
+async fn forward_engine_events(
+    mut events: tokio::sync::mpsc::UnboundedReceiver<EngineEvent>,
+    user: UserId,
+    tx: tokio::sync::mpsc::UnboundedSender<Action>,
+) {
+    while let Some(event) = events.recv().await {
+        let action = match &event {
+            EngineEvent::JobFinished {
+                user: u,
+                question_id,
+                outcome,
+                card_ids,
+                ..
+            } if *u == user => {
+                let message = match outcome {
+                    JobOutcome::Completed => {
+                        format!("question {question_id} → {} cards", card_ids.len())
+                    }
+                    JobOutcome::AllDropped => {
+                        format!("question {question_id} → every card dropped by the guards")
+                    }
+                    JobOutcome::Skipped => {
+                        format!("question {question_id} skipped: no ready explanation")
+                    }
+                };
+                Action::Extraction {
+                    message,
+                    cards_added: !card_ids.is_empty(),
+                }
+            }
+            EngineEvent::JobFailed { user: u, .. } if *u == user => Action::Extraction {
+                message: crate::commands::worker::describe(&event),
+                cards_added: false,
+            },
+            EngineEvent::Enqueued { jobs } => Action::Extraction {
+                message: format!("{jobs} new questions to extract"),
+                cards_added: false,
+            },
+            EngineEvent::Stopped => return,
+            _ => continue,
+        };
+        if tx.send(action).is_err() {
+            return;
+        }
+    }
 }
 
 /// SIGTERM and SIGHUP quit the app like `q`, so the terminal is restored.
