@@ -46,8 +46,16 @@ fn panes_switch_and_quit() {
     assert_eq!(s.pane, Pane::Review);
     cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Due);
-    cmd(&mut s, Command::NextPane);
+    let effects = cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Cram);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadCram(CramFilter::default()),
+            Effect::LoadMaterials
+        ],
+        "cram is fetched fresh"
+    );
     cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Review);
     cmd(&mut s, Command::PrevPane);
@@ -353,7 +361,11 @@ fn events_update_the_status_bar() {
     assert_eq!(s.status.counts.cards_in_review, 9);
     update(&mut s, Action::Failed("loading failed".into()));
     assert_eq!(s.status.error.as_deref(), Some("loading failed"));
-    update(&mut s, Action::Done("approved card 3".into()));
+    assert_eq!(
+        update(&mut s, Action::Done("approved card 3".into())),
+        vec![Effect::RefillDue],
+        "approvals may be due"
+    );
     assert_eq!(
         (s.status.error.clone(), s.status.message.as_deref()),
         (None, Some("approved card 3"))

@@ -115,7 +115,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Done(message) => {
             state.status.message = Some(message);
             state.status.error = None;
-            vec![]
+            // An approval can make cards due at once.
+            refill_if_low(state)
         }
         Action::Failed(error) => {
             state.status.error = Some(error);
@@ -221,10 +222,23 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
     }
 }
 
+/// Shows `pane`, freshening what it holds: the cram deck is fetched anew (approvals change
+/// it), an empty due deck is refilled.
 fn switch(state: &mut AppState, pane: Pane) -> Vec<Effect> {
     state.pane = pane;
     state.help = false;
-    vec![]
+    match pane {
+        Pane::Review => vec![],
+        Pane::Due if state.due.deck.is_empty() && !state.due.refilling => {
+            state.due.refilling = true;
+            vec![Effect::RefillDue]
+        }
+        Pane::Due => vec![],
+        Pane::Cram => vec![
+            Effect::LoadCram(state.cram.filter.clone()),
+            Effect::LoadMaterials,
+        ],
+    }
 }
 
 fn due_command(state: &mut AppState, command: Command) -> Vec<Effect> {
