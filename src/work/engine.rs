@@ -82,7 +82,8 @@ impl Dispatcher {
         tracing::info!(settings = ?self.settings, "extraction engine starting");
         let drain = self.settings.mode == EngineMode::Drain;
         let mut running = JoinSet::new();
-        let mut listener = self.listen().await;
+        // Drain mode ends as soon as the queue is empty; wake-ups would not change that.
+        let mut listener = if drain { None } else { self.listen().await };
         let mut ticker = tokio::time::interval(self.settings.poll_interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ticker.tick().await;

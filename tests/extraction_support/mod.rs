@@ -269,7 +269,11 @@ pub async fn run_until_stopped(
     };
     if tokio::time::timeout(limit, collect).await.is_err() {
         cancel.cancel();
-        panic!("the engine did not stop within {limit:?}; events so far: {received:#?}");
+        let last = &received[received.len().saturating_sub(5)..];
+        panic!(
+            "the engine did not stop within {limit:?}; {} events, the last ones: {last:#?}",
+            received.len()
+        );
     }
     handle.await.unwrap_or_else(|e| panic!("engine task: {e}"));
     received

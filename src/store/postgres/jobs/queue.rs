@@ -22,7 +22,9 @@ pub(super) async fn enqueue_ready(
     let max_attempts = i16::try_from(max_attempts)
         .map_err(|_| StoreError::Invalid(format!("max_attempts {max_attempts} is too large")))?;
     // One statement: two pollers may pick the same candidates, the unique version key lets
-    // exactly one insert each.
+    // exactly one insert each. `OFFSET 0` keeps the NOT EXISTS a per-question probe of that
+    // key: flattened into an anti-join, a table without fresh statistics (right after an
+    // import) gets a nested loop that rescans every job for every question.
     let row = sqlx::query(
         "WITH candidates AS ( \
            SELECT q.id, q.user_id, q.ai_explanation_generated_at AS version \
@@ -31,7 +33,8 @@ pub(super) async fn enqueue_ready(
              AND q.ai_explanation_generated_at IS NOT NULL \
              AND NOT EXISTS (SELECT 1 FROM study_memo_card_jobs j \
                WHERE j.source_kind = 'question' AND j.source_id = q.id \
-                 AND j.source_version = q.ai_explanation_generated_at AND j.kind = $1) \
+                 AND j.source_version = q.ai_explanation_generated_at AND j.kind = $1 \
+                 OFFSET 0) \
            ORDER BY q.ai_explanation_generated_at DESC, q.id DESC \
            LIMIT $2), \
          inserted AS ( \

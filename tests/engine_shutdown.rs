@@ -1,0 +1,174 @@
+//! Stopping the engine: a job in flight finishes within the grace period; one that would
+//! outlast it is interrupted and left to its lease; `amgi worker` stops cleanly on SIGINT.
+
+mod common;
+mod extraction_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use amgi::store::{JobStatus, SharedStore, UserId};
+use amgi::work::{Engine, EngineEvent, EngineMode, LlmExtractor, LlmSettings};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use common::{TestDb, user};
+use extraction_support::{add_questions, drain_settings, now_ms, secs};
+
+const ANSWER: &str = r#"{"cards":[{"format":"qa","cue":"훈민정음을 반포한 해는?","fact":"1446년","evidence":"1446년에 반포하였다"}]}"#;
+
+/// A fake LLM answering after `delay`.
+async fn llm(delay: Duration) -> (MockServer, LlmSettings) {
+    let server = MockServer::start().await;
+    let body = json!({"choices": [{"message": {"content": ANSWER}}]});
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(body)
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    let settings = LlmSettings {
+        base_url: format!("{}/v1", server.uri()),
+        model: "m".into(),
+        api_key: None,
+        timeout: Duration::from_secs(60),
+    };
+    (server, settings)
+}
+
+/// Starts a continuous engine, cancels it as soon as the job has started, and returns every
+/// event up to `Stopped`.
+async fn stop_after_start(
+    store: &SharedStore,
+    llm: LlmSettings,
+    grace: Duration,
+) -> Vec<EngineEvent> {
+    let extractor = Arc::new(LlmExtractor::new(llm).unwrap_or_else(|e| panic!("{e}")));
+    let mut settings = drain_settings(extractor, 2);
+    settings.mode = EngineMode::Continuous;
+    settings.shutdown_grace = grace;
+    let cancel = CancellationToken::new();
+    let (handle, mut events) = Engine::spawn(store.clone(), settings, cancel.clone());
+    let mut seen = Vec::new();
+    let collect = async {
+        while let Some(event) = events.recv().await {
+            if matches!(event, EngineEvent::JobStarted { .. }) {
+                cancel.cancel();
+            }
+            let stopped = event == EngineEvent::Stopped;
+            seen.push(event);
+            if stopped {
+                break;
+            }
+        }
+    };
+    let stopped = tokio::time::timeout(Duration::from_secs(30), collect).await;
+    assert!(stopped.is_ok(), "the engine did not stop: {seen:#?}");
+    handle.await.unwrap_or_else(|e| panic!("engine: {e}"));
+    seen
+}
+
+fn kinds(events: &[EngineEvent]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|e| match e {
+            EngineEvent::Enqueued { .. } => "enqueued",
+            EngineEvent::JobStarted { .. } => "started",
+            EngineEvent::JobFinished { .. } => "finished",
+            EngineEvent::JobFailed { .. } => "failed",
+            EngineEvent::JobFenced { .. } => "fenced",
+            EngineEvent::JobInterrupted { .. } => "interrupted",
+            EngineEvent::StoreError { .. } => "store error",
+            EngineEvent::Stopped => "stopped",
+        })
+        .collect()
+}
+
+async fn one_job(db: &TestDb) -> UserId {
+    let me = user(db.store(), "me").await;
+    add_questions(
+        db.store(),
+        me,
+        &[("훈민정음을 반포한 해는?", now_ms() - secs(5))],
+    )
+    .await;
+    me
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_in_flight_finishes_within_the_grace_period() {
+    let db = TestDb::sqlite().await;
+    let me = one_job(&db).await;
+    let (_server, llm) = llm(Duration::from_millis(300)).await;
+    let events = stop_after_start(db.store(), llm, Duration::from_secs(20)).await;
+    assert_eq!(
+        kinds(&events),
+        ["enqueued", "started", "finished", "stopped"]
+    );
+    let jobs = db.store().list_jobs(me, None, 5).await.unwrap_or_default();
+    assert_eq!(jobs.first().map(|j| j.status), Some(JobStatus::Completed));
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_outlasting_the_grace_period_is_left_to_its_lease() {
+    let db = TestDb::sqlite().await;
+    let me = one_job(&db).await;
+    let (_server, llm) = llm(Duration::from_secs(600)).await;
+    let events = stop_after_start(db.store(), llm, Duration::from_millis(200)).await;
+    assert_eq!(
+        kinds(&events),
+        ["enqueued", "started", "interrupted", "stopped"]
+    );
+    let jobs = db.store().list_jobs(me, None, 5).await.unwrap_or_default();
+    let job = jobs.first().unwrap_or_else(|| panic!("no job"));
+    assert_eq!((job.status, job.attempts), (JobStatus::Processing, 1));
+    assert!(job.lease_expires_at.is_some());
+    db.finish().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amgi_worker_stops_cleanly_on_sigint() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_amgi"))
+        .arg("worker")
+        .env("AMGI_DATA_DIR", dir.path())
+        .env_remove("AMGI_DATABASE_URL")
+        .env_remove("AMGI_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let mut lines = BufReader::new(stderr).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await;
+    let first = first
+        .ok()
+        .and_then(Result::ok)
+        .flatten()
+        .unwrap_or_default();
+    assert!(first.contains("Ctrl-C to stop"), "{first}");
+
+    let pid = child.id().unwrap_or_else(|| panic!("no pid")).to_string();
+    let sent = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await;
+    assert!(sent.is_ok_and(|s| s.success()), "kill -INT failed");
+    let mut rest = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        rest.push(line);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+    let status = status.ok().and_then(Result::ok);
+    assert!(status.is_some_and(|s| s.success()), "{status:?}: {rest:?}");
+    assert!(rest.iter().any(|l| l.starts_with("stopped:")), "{rest:?}");
+}
