@@ -8,3 +8,4 @@ pub mod state;
 pub mod ui;
 pub mod update;
 mod update_review;
+mod update_study;
