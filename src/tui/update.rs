@@ -4,7 +4,7 @@ use super::action::Action;
 use super::effect::{DUE_REFILL_AT, Effect};
 use super::keymap::Command;
 use super::state::{AppState, Confirm, Confirmed, EditTarget, EditorState, Field, Pane};
-use crate::domain::card::{CardFormat, Outcome};
+use crate::domain::card::CardFormat;
 use crate::domain::schedule::preview;
 use crate::store::{GroupKey, NewManualCard};
 
