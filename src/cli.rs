@@ -40,8 +40,12 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Load the demo questions (idempotent), then show what the database holds.
-    Demo,
+    /// Load the demo questions (idempotent), then open the app on them.
+    Demo {
+        /// Only load the data and print what the database holds; do not open the app.
+        #[arg(long)]
+        no_app: bool,
+    },
     /// Import topics and questions from a JSON file, all or nothing.
     ///
     /// Format: {"topics":[{"name":"…","questions":[{"question":"…","choices":["…","…"],
@@ -54,6 +58,21 @@ pub enum Command {
     Migrate,
     /// Print paths, the backend and its schema version, and whether the LLM endpoint answers.
     Doctor,
+    /// Print published changes after a sequence number as JSON lines, for viewers.
+    ///
+    /// Each line: {"seq":N,"kind":"study_card"|"study_card_progress","source_id":ID,
+    /// "deleted":bool,"payload":{…}}. A deleted entry is a tombstone.
+    Feed {
+        /// Print entries with a sequence number greater than this.
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+        /// Keep printing new entries as they are published, until Ctrl-C.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Publish the outbox to the read model (needs `publish.enabled = true` to fill the outbox).
+    #[command(subcommand)]
+    Publish(PublishCommand),
     /// Run background extraction without the app, until Ctrl-C.
     ///
     /// Enqueues a job for every question whose explanation is ready and has no job for its
@@ -72,6 +91,19 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PublishCommand {
+    /// Re-enqueue every approved card and progress row of the user, then publish
+    /// (idempotent: unchanged rows add no feed entry).
+    Backfill,
+    /// Apply pending outbox rows: once, or continuously until Ctrl-C.
+    Run {
+        /// Drain the outbox once and exit.
+        #[arg(long)]
+        once: bool,
     },
 }
 

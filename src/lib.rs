@@ -14,4 +14,5 @@ pub mod logging;
 pub mod paths;
 pub mod setup;
 pub mod store;
+pub mod tui;
 pub mod work;

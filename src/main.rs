@@ -2,8 +2,8 @@
 
 use clap::Parser;
 
-use amgi::cli::{Cli, Command};
-use amgi::commands::{data, doctor, jobs, worker};
+use amgi::cli::{Cli, Command, PublishCommand};
+use amgi::commands::{app, data, doctor, jobs, publish, worker};
 use amgi::setup::Settings;
 
 fn main() -> std::process::ExitCode {
@@ -30,20 +30,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let _log_guard = amgi::logging::init(&settings.paths.log_dir()).ok();
     tracing::info!(database = %settings.location.describe(), "amgi starting");
     match cli.command {
-        Some(Command::Demo) => {
+        Some(Command::Demo { no_app }) => {
             let (store, user) = data::load_demo(&settings).await?;
-            println!("{}", data::describe_counts(&store.counts(user).await?));
-            Ok(())
+            if no_app {
+                println!("{}", data::describe_counts(&store.counts(user).await?));
+                return Ok(());
+            }
+            app::run(&settings, store, user).await
         }
         Some(Command::Import { file }) => data::import_file(&settings, &file).await,
         Some(Command::Migrate) => data::migrate(&settings).await,
         Some(Command::Doctor) => doctor::run(&settings).await,
+        Some(Command::Feed { since, follow }) => publish::feed(&settings, since, follow).await,
+        Some(Command::Publish(PublishCommand::Backfill)) => publish::backfill(&settings).await,
+        Some(Command::Publish(PublishCommand::Run { once })) => publish::run(&settings, once).await,
         Some(Command::Worker(args)) => worker::run(&settings, &args).await,
         Some(Command::Jobs { command }) => jobs::run(&settings, &command).await,
         None => {
             let (store, user) = settings.open().await?;
-            println!("{}", data::describe_counts(&store.counts(user).await?));
-            Ok(())
+            app::run(&settings, store, user).await
         }
     }
 }

@@ -53,7 +53,7 @@ impl Settings {
 
     /// Opens the database (running migrations) and resolves the user.
     pub async fn open(&self) -> anyhow::Result<(SharedStore, UserId)> {
-        let store = store::open(&self.location)
+        let store = store::open(&self.location, self.config.publish.enabled)
             .await
             .with_context(|| format!("cannot open database {}", self.location.describe()))?;
         let user = store

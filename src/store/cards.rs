@@ -2,7 +2,186 @@
 //! cram deck, undo (DESIGN §1.3–1.5).
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-/// Review, due, cram and undo.
+use super::{Card, StoreResult, UserId};
+use crate::domain::card::{CardFormat, Outcome};
+use crate::domain::schedule::LadderState;
+
+/// What a review group is keyed by: its source question, or a manual card's material.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum GroupKey {
+    Question(i64),
+    Material(String),
+}
+
+/// In-review cards of one source question (or one material), in id order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewGroup {
+    pub key: GroupKey,
+    /// The question text, or `[자료] material` for manual cards.
+    pub title: String,
+    /// The correct choice's text, for question groups.
+    pub correct_answer: Option<String>,
+    pub cards: Vec<Card>,
+}
+
+/// New text for a card: an edit is the learner's confirmed version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardEdit {
+    pub cue: String,
+    pub fact: String,
+    pub cloze_text: Option<String>,
+}
+
+/// A card typed in by the learner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewManualCard {
+    pub material: String,
+    pub format: CardFormat,
+    pub cue: String,
+    pub fact: String,
+    pub cloze_text: Option<String>,
+}
+
+/// A card of the due deck with its place on the ladder (`None`: never rated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCard {
+    pub card: Card,
+    pub ladder: Option<LadderState>,
+}
+
+/// What a rating did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatingResult {
+    pub card_id: i64,
+    pub outcome: Outcome,
+    pub before: Option<LadderState>,
+    pub after: LadderState,
+}
+
+/// Optional filters of the cram deck.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CramFilter {
+    pub material: Option<String>,
+    pub format: Option<CardFormat>,
+}
+
+/// The kinds of action that can be undone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UndoKind {
+    Approve,
+    ApproveQuestion,
+    Edit,
+    Delete,
+    Flag,
+    Rate,
+}
+
+impl UndoKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UndoKind::Approve => "approve",
+            UndoKind::ApproveQuestion => "approve_question",
+            UndoKind::Edit => "edit",
+            UndoKind::Delete => "delete",
+            UndoKind::Flag => "flag",
+            UndoKind::Rate => "rate",
+        }
+    }
+}
+
+/// An action that [`CardStore::undo_last`] reverted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undone {
+    pub kind: UndoKind,
+    pub card_ids: Vec<i64>,
+}
+
+/// Review, due, cram and undo. Card ids of another user, or of deleted cards, are "not found".
 #[async_trait]
-pub trait CardStore: Send + Sync + 'static {}
+pub trait CardStore: Send + Sync + 'static {
+    /// Live in-review cards grouped by source question (manual cards by material), groups in
+    /// order of their first card.
+    async fn review_queue(&self, user: UserId) -> StoreResult<Vec<ReviewGroup>>;
+
+    /// How many live cards wait for review (the badge).
+    async fn review_count(&self, user: UserId) -> StoreResult<i64>;
+
+    /// One live card.
+    async fn get_card(&self, user: UserId, card_id: i64) -> StoreResult<Card>;
+
+    /// Approves one in-review card.
+    async fn approve_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>)
+    -> StoreResult<()>;
+
+    /// Approves every in-review card of one source question; returns their ids.
+    async fn approve_question(
+        &self,
+        user: UserId,
+        question_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>>;
+
+    /// Replaces cue/fact/cloze, recomputes the dedup hash, marks the card reviewed and clears
+    /// its flag. A collision with another live card's answer is [`super::StoreError::DuplicateAnswer`]
+    /// and changes nothing.
+    async fn edit_card(
+        &self,
+        user: UserId,
+        card_id: i64,
+        edit: &CardEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card>;
+
+    /// Soft-deletes a card.
+    async fn delete_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Sends an approved card back to review (`flagged_by = user`).
+    async fn flag_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Adds a manual card (in review, like every new card), with the same dedup rule.
+    async fn create_manual_card(
+        &self,
+        user: UserId,
+        card: &NewManualCard,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card>;
+
+    /// Approved live cards due now (by due date) then new ones (by id), at most `limit`.
+    async fn due_deck(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DueCard>>;
+
+    /// Rates a card (DESIGN §1.4) and appends to the review log. Cards in review are refused.
+    async fn rate_card(
+        &self,
+        user: UserId,
+        card_id: i64,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RatingResult>;
+
+    /// Approved live cards, least recently viewed first (never viewed first).
+    async fn cram_deck(
+        &self,
+        user: UserId,
+        filter: &CramFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Card>>;
+
+    /// Records that a card was shown in the cram deck.
+    async fn record_view(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// The materials of the user's approved manual cards, for the cram filter.
+    async fn materials(&self, user: UserId) -> StoreResult<Vec<String>>;
+
+    /// Reverts the user's most recent undoable action that is not yet undone; `None` when
+    /// there is nothing to undo.
+    async fn undo_last(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<Option<Undone>>;
+}

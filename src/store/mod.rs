@@ -6,6 +6,7 @@ mod error;
 mod jobs;
 pub mod postgres;
 mod publish;
+pub mod snapshot;
 pub mod sqlite;
 mod types;
 
@@ -119,11 +120,20 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Opens the store at `location`, runs pending migrations, and returns it.
-pub async fn open(location: &Location) -> StoreResult<SharedStore> {
+/// Opens the store at `location`, runs pending migrations, and returns it. With `publish`,
+/// every content change also writes its outbox row.
+pub async fn open(location: &Location, publish: bool) -> StoreResult<SharedStore> {
     match location {
-        Location::SqliteFile(path) => Ok(Arc::new(sqlite::SqliteStore::open(path).await?)),
-        Location::Postgres(url) => Ok(Arc::new(postgres::PgStore::connect(url).await?)),
+        Location::SqliteFile(path) => Ok(Arc::new(
+            sqlite::SqliteStore::open(path)
+                .await?
+                .with_publishing(publish),
+        )),
+        Location::Postgres(url) => Ok(Arc::new(
+            postgres::PgStore::connect(url)
+                .await?
+                .with_publishing(publish),
+        )),
     }
 }
 

@@ -1,16 +1,20 @@
-//! Background extraction (DESIGN §1.1–1.2): the poller that enqueues a job per new
+//! Background work. Extraction (DESIGN §1.1–1.2): the poller that enqueues a job per new
 //! explanation version, the engine that claims jobs into bounded concurrency, the worker
 //! that runs one job under a heartbeat-renewed lease, and the extractors behind one trait.
+//!
+//! Also the publisher (outbox → read model) and the PostgreSQL change listener.
 //!
 //! The TUI runs the [`Engine`] in-process and reads its [`EngineEvent`]s; `amgi worker` runs
 //! it headless. Several engines (processes, machines) can share one database.
 
 pub mod backoff;
+pub mod changes;
 pub mod engine;
 pub mod events;
 pub mod extractor;
 pub mod llm;
 pub mod poller;
+pub mod publisher;
 pub mod settings;
 mod worker;
 

@@ -3,6 +3,9 @@
 //! Without a server the PostgreSQL half skips loudly, unless `CI` is set: then it fails.
 #![allow(dead_code)]
 
+pub mod cards;
+pub mod fixtures;
+
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -40,7 +43,8 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let sqlite = SqliteStore::open(&dir.path().join("test.db"))
             .await
-            .unwrap_or_else(|e| panic!("open sqlite: {e}"));
+            .unwrap_or_else(|e| panic!("open sqlite: {e}"))
+            .with_publishing(true);
         TestDb {
             store: std::sync::Arc::new(sqlite.clone()),
             kind: Kind::Sqlite { dir, sqlite },
@@ -75,7 +79,8 @@ impl TestDb {
         let options = admin.clone().options([("search_path", schema.as_str())]);
         let pg = PgStore::connect_with(options)
             .await
-            .unwrap_or_else(|e| panic!("open postgres store: {e}"));
+            .unwrap_or_else(|e| panic!("open postgres store: {e}"))
+            .with_publishing(true);
         Some(TestDb {
             store: std::sync::Arc::new(pg.clone()),
             kind: Kind::Postgres {
@@ -96,12 +101,14 @@ impl TestDb {
             Kind::Sqlite { dir, .. } => std::sync::Arc::new(
                 SqliteStore::open(&dir.path().join("test.db"))
                     .await
-                    .unwrap_or_else(|e| panic!("reopen sqlite: {e}")),
+                    .unwrap_or_else(|e| panic!("reopen sqlite: {e}"))
+                    .with_publishing(true),
             ),
             Kind::Postgres { schema, admin, .. } => std::sync::Arc::new(
                 PgStore::connect_with(admin.clone().options([("search_path", schema.as_str())]))
                     .await
-                    .unwrap_or_else(|e| panic!("reopen postgres: {e}")),
+                    .unwrap_or_else(|e| panic!("reopen postgres: {e}"))
+                    .with_publishing(true),
             ),
         }
     }

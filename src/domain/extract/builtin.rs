@@ -51,13 +51,13 @@ pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
             .copied()
             .find(|s| s.contains(answer))
             .unwrap_or(answer);
-        let card = draft(
-            CardFormat::Qa,
-            ctx.question_text.trim(),
-            answer,
-            None,
-            evidence,
-        );
+        let card = CardDraft {
+            format: CardFormat::Qa,
+            cue: ctx.question_text.trim().to_owned(),
+            fact: answer.to_owned(),
+            cloze_text: None,
+            evidence: evidence.to_owned(),
+        };
         if passes(&card) {
             cards.push(card);
         }
@@ -82,8 +82,13 @@ pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
             }
             let cloze_text = format!("{}{CLOZE_BLANK}{}", &sentence[..start], &sentence[end..]);
             for cue in cloze_cues(&ctx.topic, sentence) {
-                let cloze = Some(cloze_text.clone());
-                let card = draft(CardFormat::Cloze, cue, fact, cloze, sentence);
+                let card = CardDraft {
+                    format: CardFormat::Cloze,
+                    cue: cue.to_owned(),
+                    fact: fact.to_owned(),
+                    cloze_text: Some(cloze_text.clone()),
+                    evidence: (*sentence).to_owned(),
+                };
                 if passes(&card) {
                     cards.push(card);
                     used_facts.push(normalized);
@@ -95,27 +100,14 @@ pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
     cards
 }
 
-fn draft(
-    format: CardFormat,
-    cue: &str,
-    fact: &str,
-    cloze: Option<String>,
-    evidence: &str,
-) -> CardDraft {
-    let (cue, fact, evidence) = (cue.to_owned(), fact.to_owned(), evidence.to_owned());
-    CardDraft {
-        format,
-        cue,
-        fact,
-        cloze_text: cloze,
-        evidence,
-    }
-}
-
 /// The cue of a cloze card: the topic, or a generic prompt if the topic cannot be used.
 fn cloze_cues<'a>(topic: &'a str, sentence: &str) -> impl Iterator<Item = &'a str> {
-    let generic =
-        ["Fill in the blank", "빈칸 채우기"][usize::from(sentence.chars().any(is_hangul))];
+    let korean = sentence.chars().any(is_hangul);
+    let generic = if korean {
+        "빈칸 채우기"
+    } else {
+        "Fill in the blank"
+    };
     Some(topic.trim())
         .filter(|t| !t.is_empty())
         .into_iter()

@@ -4,13 +4,19 @@ mod cards;
 mod content;
 mod jobs;
 mod publish;
+mod review;
+mod rows;
+
+pub use rows::CHANGES_CHANNEL;
+mod study;
+mod undo;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{Connection, Executor, PgConnection, Postgres, Transaction};
 
 use super::{
     Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
@@ -23,6 +29,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Write outbox rows with every content change (`publish.enabled`).
+    publish: bool,
 }
 
 impl PgStore {
@@ -47,7 +55,21 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            publish: false,
+        })
+    }
+
+    /// Turns outbox writes on or off for this handle.
+    pub fn with_publishing(mut self, enabled: bool) -> Self {
+        self.publish = enabled;
+        self
+    }
+
+    /// Begins a write transaction; rows it changes are locked with `FOR UPDATE` first.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
     }
 
     /// The connection pool, for the worker, LISTEN and the publisher.

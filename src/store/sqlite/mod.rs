@@ -5,6 +5,10 @@ mod cards;
 mod content;
 mod jobs;
 mod publish;
+mod review;
+mod rows;
+mod study;
+mod undo;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -28,6 +32,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Write outbox rows with every content change (`publish.enabled`).
+    publish: bool,
 }
 
 impl SqliteStore {
@@ -50,7 +56,16 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            publish: false,
+        })
+    }
+
+    /// Turns outbox writes on or off for this handle.
+    pub fn with_publishing(mut self, enabled: bool) -> Self {
+        self.publish = enabled;
+        self
     }
 
     /// Opens a database from an `sqlite:` URL string (used by tests and benches).

@@ -1,0 +1,138 @@
+//! `amgi` and `amgi demo`: the terminal app, with its background tasks.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio_util::sync::CancellationToken;
+
+use crate::setup::Settings;
+use crate::store::{Location, SharedStore, UserId};
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::keymap::{Command, Keymap};
+use crate::work::{Engine, EngineEvent, EngineSettings, JobOutcome, changes, publisher};
+
+/// The keymap: `keymap.toml` beside the config file when present, else the defaults.
+pub fn load_keymap(settings: &Settings) -> anyhow::Result<Keymap> {
+    let path = settings.paths.config_file.with_file_name("keymap.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Keymap::parse(&text)
+            .with_context(|| format!("{} is not a valid keymap", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::defaults()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Runs the app until the learner quits or a signal arrives; the terminal is restored on
+/// every exit path (ratatui's panic hook covers panics).
+pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyhow::Result<()> {
+    let keymap = load_keymap(settings)?;
+    let cancel = CancellationToken::new();
+    let mut app = App::new(store.clone(), user, &settings.user_name, keymap);
+    if settings.config.publish.enabled {
+        tokio::spawn(publisher::run(
+            store.clone(),
+            Duration::from_secs(2),
+            cancel.clone(),
+        ));
+    }
+    if let Location::Postgres(url) = &settings.location {
+        let tx = app.action_tx();
+        let on_change = move || {
+            let _ = tx.send(Action::ExternalChange);
+        };
+        tokio::spawn(changes::listen(
+            url.clone(),
+            user,
+            on_change,
+            cancel.clone(),
+        ));
+    }
+    if settings.config.extract.in_app {
+        let engine = EngineSettings::from_config(&settings.config.extract, &settings.config.llm)
+            .context("cannot set up the extractor")?;
+        let (_handle, events) = Engine::spawn(store.clone(), engine, cancel.clone());
+        app.state.status.extraction_running = true;
+        tokio::spawn(forward_engine_events(events, user, app.action_tx()));
+    }
+    spawn_signal_quit(app.action_tx(), cancel.clone());
+    color_eyre::install().map_err(|e| anyhow::anyhow!("cannot install the panic handler: {e}"))?;
+    let mut terminal = ratatui::init();
+    let result = app
+        .run(&mut terminal, crossterm::event::EventStream::new())
+        .await;
+    ratatui::restore();
+    cancel.cancel();
+    result.context("the terminal failed")
+}
+
+/// Turns the engine's events about this user into status-bar actions; new cards make the
+/// Review pane reload (keeping the selection).
+async fn forward_engine_events(
+    mut events: tokio::sync::mpsc::UnboundedReceiver<EngineEvent>,
+    user: UserId,
+    tx: tokio::sync::mpsc::UnboundedSender<Action>,
+) {
+    while let Some(event) = events.recv().await {
+        let action = match &event {
+            EngineEvent::JobFinished {
+                user: u,
+                question_id,
+                outcome,
+                card_ids,
+                ..
+            } if *u == user => {
+                let message = match outcome {
+                    JobOutcome::Completed => {
+                        format!("question {question_id} → {} cards", card_ids.len())
+                    }
+                    JobOutcome::AllDropped => {
+                        format!("question {question_id} → every card dropped by the guards")
+                    }
+                    JobOutcome::Skipped => {
+                        format!("question {question_id} skipped: no ready explanation")
+                    }
+                };
+                Action::Extraction {
+                    message,
+                    cards_added: !card_ids.is_empty(),
+                }
+            }
+            EngineEvent::JobFailed { user: u, .. } if *u == user => Action::Extraction {
+                message: crate::commands::worker::describe(&event),
+                cards_added: false,
+            },
+            EngineEvent::Enqueued { jobs } => Action::Extraction {
+                message: format!("{jobs} new questions to extract"),
+                cards_added: false,
+            },
+            EngineEvent::Stopped => return,
+            _ => continue,
+        };
+        if tx.send(action).is_err() {
+            return;
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP quit the app like `q`, so the terminal is restored.
+fn spawn_signal_quit(tx: tokio::sync::mpsc::UnboundedSender<Action>, cancel: CancellationToken) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+            () = cancel.cancelled() => return,
+        }
+        let _ = tx.send(Action::Command(Command::Quit));
+    });
+    #[cfg(not(unix))]
+    let _ = (tx, cancel);
+}

@@ -1,0 +1,304 @@
+//! Backend-neutral pieces of the card workflows: full card rows, the exact prior state that
+//! undo restores, publish payloads, and review-queue grouping. Backends only do the I/O.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Card, CardEdit, GroupKey, ReviewGroup, StoreError, StoreResult};
+use crate::domain::card::{CLOZE_BLANK, CardFormat};
+use crate::domain::normalize::nfc;
+use crate::domain::schedule::LadderState;
+
+/// The read-model kind of a card.
+pub const KIND_CARD: &str = "study_card";
+/// The read-model kind of a card's progress row.
+pub const KIND_CARD_PROGRESS: &str = "study_card_progress";
+
+/// A card with the columns that workflows change and the panes do not show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardRecord {
+    pub card: Card,
+    pub state: CardState,
+}
+
+/// Every column of a card that a workflow action changes: undo restores exactly these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardState {
+    pub id: i64,
+    pub needs_review: bool,
+    pub flagged_by: Option<String>,
+    pub flagged_at: Option<DateTime<Utc>>,
+    pub cue: String,
+    pub fact: String,
+    pub cloze_text: Option<String>,
+    pub dedup_hash: String,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A progress row's mutable columns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgressState {
+    pub id: i64,
+    pub card_id: i64,
+    pub last_outcome: Option<String>,
+    pub last_reviewed_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub review_stage: Option<i16>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ProgressState {
+    pub fn ladder(&self) -> LadderState {
+        LadderState {
+            stage: self.review_stage,
+            due_at: self.due_at,
+        }
+    }
+}
+
+/// What the undo journal keeps for one action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum UndoData {
+    /// Card rows as they were before an approve, edit, delete or flag.
+    Cards { cards: Vec<CardState> },
+    /// A rating: the progress row before (`None`: it did not exist) and the log row added.
+    Rate {
+        card_id: i64,
+        progress_id: i64,
+        before: Option<ProgressState>,
+        review_id: i64,
+    },
+}
+
+/// One outbox row to write in the same transaction as the change it describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub kind: &'static str,
+    pub source_id: i64,
+    pub payload: serde_json::Value,
+    pub payload_hash: String,
+    pub deleted: bool,
+}
+
+#[derive(Serialize)]
+struct CardPayload<'a> {
+    id: i64,
+    topic_id: Option<i64>,
+    source_question_id: Option<i64>,
+    format: &'a str,
+    cue: &'a str,
+    fact: &'a str,
+    cloze_text: Option<&'a str>,
+    material: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct ProgressPayload<'a> {
+    card_id: i64,
+    topic_id: Option<i64>,
+    last_outcome: Option<&'a str>,
+    last_reviewed_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    review_stage: Option<i16>,
+}
+
+/// An approved live card is published; anything else (in review, deleted) is a tombstone.
+pub fn card_outbox(record: &CardRecord) -> OutboxEntry {
+    let card = &record.card;
+    if record.state.needs_review || record.state.deleted_at.is_some() {
+        return tombstone(KIND_CARD, card.id);
+    }
+    let payload = CardPayload {
+        id: card.id,
+        topic_id: card.topic_id,
+        source_question_id: card.source_question_id,
+        format: card.format.as_str(),
+        cue: &record.state.cue,
+        fact: &record.state.fact,
+        cloze_text: record.state.cloze_text.as_deref(),
+        material: card.material.as_deref(),
+    };
+    entry(
+        KIND_CARD,
+        card.id,
+        serde_json::to_value(payload).unwrap_or_default(),
+        false,
+    )
+}
+
+/// Every progress row is published, `due_at = NULL` sentinels included.
+pub fn progress_outbox(progress: &ProgressState, topic_id: Option<i64>) -> OutboxEntry {
+    let payload = ProgressPayload {
+        card_id: progress.card_id,
+        topic_id,
+        last_outcome: progress.last_outcome.as_deref(),
+        last_reviewed_at: progress.last_reviewed_at,
+        due_at: progress.due_at,
+        review_stage: progress.review_stage,
+    };
+    entry(
+        KIND_CARD_PROGRESS,
+        progress.id,
+        serde_json::to_value(payload).unwrap_or_default(),
+        false,
+    )
+}
+
+pub fn tombstone(kind: &'static str, source_id: i64) -> OutboxEntry {
+    entry(kind, source_id, serde_json::json!({}), true)
+}
+
+fn entry(
+    kind: &'static str,
+    source_id: i64,
+    payload: serde_json::Value,
+    deleted: bool,
+) -> OutboxEntry {
+    // serde_json keeps struct field order, so equal content always hashes alike.
+    let text = payload.to_string();
+    let digest = Sha256::digest(text.as_bytes());
+    let payload_hash = digest.iter().map(|b| format!("{b:02x}")).collect();
+    OutboxEntry {
+        kind,
+        source_id,
+        payload,
+        payload_hash,
+        deleted,
+    }
+}
+
+/// Groups in-review cards (already in display order) by source question, manual cards by
+/// material. `questions` maps question id → (text, correct answer).
+pub fn group_review_queue(
+    cards: Vec<Card>,
+    questions: &HashMap<i64, (String, Option<String>)>,
+) -> Vec<ReviewGroup> {
+    let mut groups: Vec<ReviewGroup> = Vec::new();
+    let mut index: HashMap<GroupKey, usize> = HashMap::new();
+    for card in cards {
+        let key = match card.source_question_id {
+            Some(id) => GroupKey::Question(id),
+            None => GroupKey::Material(
+                card.material
+                    .clone()
+                    .unwrap_or_else(|| "직접 추가".to_owned()),
+            ),
+        };
+        let slot = *index.entry(key.clone()).or_insert_with(|| {
+            let (title, correct_answer) = match &key {
+                GroupKey::Question(id) => questions
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| (format!("question {id}"), None)),
+                GroupKey::Material(m) => (format!("[자료] {m}"), None),
+            };
+            groups.push(ReviewGroup {
+                key: key.clone(),
+                title,
+                correct_answer,
+                cards: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[slot].cards.push(card);
+    }
+    groups
+}
+
+/// Trims and NFC-normalizes an edit and checks it fits the card's format: cue and fact are
+/// required; a cloze card needs its sentence with exactly one blank; a QA card has none.
+pub fn prepare_edit(format: CardFormat, edit: &CardEdit) -> StoreResult<CardEdit> {
+    let cue = nfc(edit.cue.trim());
+    let fact = nfc(edit.fact.trim());
+    let cloze_text = edit
+        .cloze_text
+        .as_deref()
+        .map(|c| nfc(c.trim()))
+        .filter(|c| !c.is_empty());
+    if cue.is_empty() {
+        return Err(StoreError::Invalid("the cue is empty".into()));
+    }
+    if fact.is_empty() {
+        return Err(StoreError::Invalid("the answer is empty".into()));
+    }
+    match (format, &cloze_text) {
+        (CardFormat::Cloze, None) => {
+            return Err(StoreError::Invalid(format!(
+                "a cloze card needs its sentence with {CLOZE_BLANK}"
+            )));
+        }
+        (CardFormat::Cloze, Some(text)) if text.matches(CLOZE_BLANK).count() != 1 => {
+            return Err(StoreError::Invalid(format!(
+                "the cloze sentence needs exactly one {CLOZE_BLANK}"
+            )));
+        }
+        (CardFormat::Qa, Some(_)) => {
+            return Err(StoreError::Invalid(
+                "a question/answer card has no cloze sentence".into(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(CardEdit {
+        cue,
+        fact,
+        cloze_text,
+    })
+}
+
+/// The correct choice's text from a stored choices list and 1-based index.
+pub fn correct_answer(choices: &[String], correct_choice: i16) -> Option<String> {
+    usize::try_from(correct_choice)
+        .ok()
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| choices.get(i))
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_payloads_hash_alike_and_tombstones_are_marked() {
+        let p = ProgressState {
+            id: 3,
+            card_id: 9,
+            last_outcome: Some("correct".into()),
+            last_reviewed_at: None,
+            due_at: None,
+            review_stage: None,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let a = progress_outbox(&p, Some(1));
+        let b = progress_outbox(
+            &ProgressState {
+                updated_at: Utc::now(),
+                ..p.clone()
+            },
+            Some(1),
+        );
+        assert_eq!(
+            a.payload_hash, b.payload_hash,
+            "updated_at must not change the hash"
+        );
+        assert!(!a.deleted);
+        assert_eq!(a.payload["due_at"], serde_json::Value::Null);
+        let t = tombstone(KIND_CARD, 9);
+        assert!(t.deleted);
+        assert_ne!(t.payload_hash, a.payload_hash);
+    }
+
+    #[test]
+    fn correct_answer_is_one_based() {
+        let choices = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(correct_answer(&choices, 2).as_deref(), Some("b"));
+        assert_eq!(correct_answer(&choices, 0), None);
+        assert_eq!(correct_answer(&choices, 3), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! What `update` consumes: the learner's commands and keys, and events from effects and the
+//! background engine, each carrying its data.
+
+use crossterm::event::KeyEvent;
+
+use super::keymap::Command;
+use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, Undone};
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// A bound key.
+    Command(Command),
+    /// An unbound key while the editor is open: text input.
+    Key(KeyEvent),
+    /// Pasted text while the editor is open.
+    Paste(String),
+    /// The polling fallback's tick: refresh what other processes may have changed.
+    Tick,
+    /// Another process changed this user's data (PostgreSQL NOTIFY).
+    ExternalChange,
+    /// The background extraction reported something (already worded for the status bar).
+    Extraction {
+        message: String,
+        cards_added: bool,
+    },
+
+    ReviewLoaded(Vec<ReviewGroup>),
+    /// A fresh due deck (replaces the held one).
+    DueLoaded(Vec<DueCard>),
+    /// More due cards (appended, without duplicates).
+    DueRefilled(Vec<DueCard>),
+    CramLoaded(Vec<Card>),
+    MaterialsLoaded(Vec<String>),
+    CountsLoaded(Counts),
+    /// A change went through; the message goes to the status bar.
+    Done(String),
+    /// An effect failed; the message goes to the status bar.
+    Failed(String),
+    /// The editor's save went through.
+    EditSaved,
+    /// The editor's save was refused; the editor stays open with its text.
+    EditRefused(String),
+    Rated(RatingResult),
+    /// A rating failed: the card goes back to the front of the deck.
+    RateFailed {
+        card: Box<DueCard>,
+        error: String,
+    },
+    Undone(Option<Undone>),
+}

@@ -1,0 +1,153 @@
+//! The run loop: terminal events and effect results become actions; `update` applies them;
+//! the screen is drawn once after all pending actions are drained.
+
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use super::action::Action;
+use super::effect::{Effect, EffectRunner};
+use super::keymap::{Command, Context, Keymap};
+use super::state::{AppState, Pane};
+use super::ui;
+use super::update::{init, update};
+use crate::store::{SharedStore, UserId};
+
+/// How often the app refreshes what other processes may have changed (the polling fallback).
+pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
+
+/// The app: its state, keymap, and the channel effects report back on.
+pub struct App {
+    /// Everything shown; changed only by `update`.
+    pub state: AppState,
+    /// Key bindings, from the keymap file.
+    pub keymap: Keymap,
+    /// Runs effects on tokio tasks.
+    runner: EffectRunner,
+    /// Actions from effects, the engine bridge and the change listener.
+    rx: UnboundedReceiver<Action>,
+}
+
+impl App {
+    pub fn new(store: SharedStore, user: UserId, user_name: &str, keymap: Keymap) -> App {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut state = AppState::default();
+        state.status.backend = store.backend().as_str().to_owned();
+        state.status.user = user_name.to_owned();
+        App {
+            state,
+            keymap,
+            runner: EffectRunner { store, user, tx },
+            rx,
+        }
+    }
+
+    /// A sender for actions from outside the loop (background engine, change listener, tests).
+    pub fn action_tx(&self) -> UnboundedSender<Action> {
+        self.runner.tx.clone()
+    }
+
+    /// Applies one action and starts the effects it asks for.
+    pub fn apply(&mut self, action: Action) {
+        for effect in update(&mut self.state, action) {
+            self.run_effect(effect);
+        }
+    }
+
+    fn run_effect(&self, effect: Effect) {
+        self.runner.spawn(effect);
+    }
+
+    /// Turns a terminal event into an action, through the keymap.
+    pub fn action_for(&self, event: &Event) -> Option<Action> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => self.action_for_key(key),
+            Event::Paste(text) if self.state.editor.is_some() => Some(Action::Paste(text.clone())),
+            _ => None,
+        }
+    }
+
+    fn action_for_key(&self, key: &KeyEvent) -> Option<Action> {
+        let state = &self.state;
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            // Ctrl-C quits, except that unsaved edits are asked about first.
+            let command = if state.editor.is_some() && state.confirm.is_none() {
+                Command::Cancel
+            } else {
+                Command::Quit
+            };
+            return Some(Action::Command(command));
+        }
+        if state.confirm.is_some() {
+            return self
+                .keymap
+                .lookup(Context::Confirm, key)
+                .map(Action::Command);
+        }
+        if state.editor.is_some() {
+            return Some(match self.keymap.lookup(Context::Editor, key) {
+                Some(command) => Action::Command(command),
+                None => Action::Key(*key),
+            });
+        }
+        if state.help && matches!(key.code, KeyCode::Esc) {
+            return Some(Action::Command(Command::ToggleHelp));
+        }
+        let context = match state.pane {
+            Pane::Review => Context::Review,
+            Pane::Due => Context::Due,
+            Pane::Cram => Context::Cram,
+        };
+        self.keymap.lookup(context, key).map(Action::Command)
+    }
+
+    /// Runs until quit: draws, waits for the next event or result, applies everything
+    /// pending, draws again. Never awaits the database.
+    pub async fn run<B, S>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        mut events: S,
+    ) -> std::io::Result<()>
+    where
+        B: Backend,
+        S: Stream<Item = std::io::Result<Event>> + Unpin,
+    {
+        for effect in init() {
+            self.run_effect(effect);
+        }
+        let mut refresh =
+            tokio::time::interval_at(tokio::time::Instant::now() + REFRESH_EVERY, REFRESH_EVERY);
+        loop {
+            self.draw(terminal)?;
+            if self.state.quit {
+                return Ok(());
+            }
+            let action = tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(event)) => self.action_for(&event),
+                    Some(Err(e)) => return Err(e),
+                    None => return Ok(()),
+                },
+                Some(action) = self.rx.recv() => Some(action),
+                _ = refresh.tick() => Some(Action::Tick),
+            };
+            if let Some(action) = action {
+                self.apply(action);
+            }
+            while let Ok(action) = self.rx.try_recv() {
+                self.apply(action);
+            }
+        }
+    }
+
+    pub fn draw<B: Backend>(&self, terminal: &mut Terminal<B>) -> std::io::Result<()> {
+        terminal
+            .draw(|frame| ui::draw(frame, &self.state, &self.keymap))
+            .map(|_| ())
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+}

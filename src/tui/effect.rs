@@ -1,0 +1,187 @@
+//! Effects: the I/O that `update` asks for, run on tokio tasks; each reports back with an
+//! [`Action`] carrying its data. The UI task never awaits the database.
+
+use chrono::Utc;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::Action;
+use crate::domain::card::Outcome;
+use crate::store::{CardEdit, CramFilter, DueCard, NewManualCard, SharedStore, StoreError, UserId};
+
+/// How many due cards are held in memory; a refill is asked for below `DUE_REFILL_AT`.
+pub const DUE_BATCH: u32 = 200;
+pub const DUE_REFILL_AT: usize = 20;
+/// How many cram cards are fetched at once.
+pub const CRAM_BATCH: u32 = 200;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadReview,
+    LoadDue,
+    RefillDue,
+    LoadCram(CramFilter),
+    LoadMaterials,
+    LoadCounts,
+    Approve(i64),
+    ApproveQuestion(i64),
+    Delete(i64),
+    SendBack(i64),
+    SaveEdit {
+        card_id: i64,
+        edit: CardEdit,
+    },
+    CreateCard(NewManualCard),
+    Rate {
+        card: Box<DueCard>,
+        outcome: Outcome,
+    },
+    RecordView(i64),
+    Undo,
+}
+
+/// Runs effects against one store for one user.
+#[derive(Clone)]
+pub struct EffectRunner {
+    pub store: SharedStore,
+    pub user: UserId,
+    pub tx: UnboundedSender<Action>,
+}
+
+impl EffectRunner {
+    /// Spawns the effect; its result arrives later as an action.
+    pub fn spawn(&self, effect: Effect) {
+        let runner = self.clone();
+        tokio::spawn(async move { runner.run(effect).await });
+    }
+
+    fn send(&self, action: Action) {
+        // The receiver is gone only when the app is shutting down.
+        let _ = self.tx.send(action);
+    }
+
+    async fn run(&self, effect: Effect) {
+        let (s, user, now) = (&self.store, self.user, Utc::now());
+        match effect {
+            Effect::LoadReview => self.reload_review().await,
+            Effect::LoadDue => match s.due_deck(user, now, DUE_BATCH).await {
+                Ok(deck) => self.send(Action::DueLoaded(deck)),
+                Err(e) => self.fail("loading the due deck", e),
+            },
+            Effect::RefillDue => match s.due_deck(user, now, DUE_BATCH).await {
+                Ok(deck) => self.send(Action::DueRefilled(deck)),
+                Err(e) => self.fail("refilling the due deck", e),
+            },
+            Effect::LoadCram(filter) => match s.cram_deck(user, &filter, CRAM_BATCH).await {
+                Ok(deck) => self.send(Action::CramLoaded(deck)),
+                Err(e) => self.fail("loading the cram deck", e),
+            },
+            Effect::LoadMaterials => match s.materials(user).await {
+                Ok(m) => self.send(Action::MaterialsLoaded(m)),
+                Err(e) => self.fail("loading materials", e),
+            },
+            Effect::LoadCounts => self.reload_counts().await,
+            Effect::Approve(id) => {
+                let r = s.approve_card(user, id, now).await;
+                self.after_change(r.map(|()| format!("approved card {id}")), "approving")
+                    .await;
+            }
+            Effect::ApproveQuestion(qid) => {
+                let r = s.approve_question(user, qid, now).await;
+                let r = r.map(|ids| format!("approved {} cards of question {qid}", ids.len()));
+                self.after_change(r, "approving the question").await;
+            }
+            Effect::Delete(id) => {
+                let r = s.delete_card(user, id, now).await;
+                self.after_change(
+                    r.map(|()| format!("deleted card {id} (u to undo)")),
+                    "deleting",
+                )
+                .await;
+            }
+            Effect::SendBack(id) => {
+                let r = s.flag_card(user, id, now).await;
+                self.after_change(
+                    r.map(|()| format!("sent card {id} back to review")),
+                    "sending back",
+                )
+                .await;
+            }
+            Effect::SaveEdit { card_id, edit } => {
+                match s.edit_card(user, card_id, &edit, now).await {
+                    Ok(_) => {
+                        self.send(Action::EditSaved);
+                        self.after_change(Ok(format!("saved card {card_id}")), "saving")
+                            .await;
+                    }
+                    Err(e) => self.send(Action::EditRefused(e.to_string())),
+                }
+            }
+            Effect::CreateCard(card) => match s.create_manual_card(user, &card, now).await {
+                Ok(c) => {
+                    self.send(Action::EditSaved);
+                    self.after_change(Ok(format!("added card {} to review", c.id)), "adding")
+                        .await;
+                }
+                Err(e) => self.send(Action::EditRefused(e.to_string())),
+            },
+            Effect::Rate { card, outcome } => {
+                match s.rate_card(user, card.card.id, outcome, now).await {
+                    Ok(result) => {
+                        self.send(Action::Rated(result));
+                        self.reload_counts().await;
+                    }
+                    Err(e) => self.send(Action::RateFailed {
+                        card,
+                        error: format!("rating failed: {e}"),
+                    }),
+                }
+            }
+            Effect::RecordView(id) => {
+                if let Err(e) = s.record_view(user, id, now).await {
+                    self.fail("recording the view", e);
+                }
+            }
+            Effect::Undo => match s.undo_last(user, now).await {
+                Ok(undone) => {
+                    self.send(Action::Undone(undone));
+                    self.reload_review().await;
+                    self.reload_counts().await;
+                    match s.due_deck(user, Utc::now(), DUE_BATCH).await {
+                        Ok(deck) => self.send(Action::DueLoaded(deck)),
+                        Err(e) => self.fail("reloading the due deck", e),
+                    }
+                }
+                Err(e) => self.fail("undo", e),
+            },
+        }
+    }
+
+    /// Reports a change and reloads what it may have changed.
+    async fn after_change(&self, result: Result<String, StoreError>, what: &str) {
+        match result {
+            Ok(message) => self.send(Action::Done(message)),
+            Err(e) => self.fail(what, e),
+        }
+        self.reload_review().await;
+        self.reload_counts().await;
+    }
+
+    async fn reload_review(&self) {
+        match self.store.review_queue(self.user).await {
+            Ok(groups) => self.send(Action::ReviewLoaded(groups)),
+            Err(e) => self.fail("loading the review queue", e),
+        }
+    }
+
+    async fn reload_counts(&self) {
+        match self.store.counts(self.user).await {
+            Ok(c) => self.send(Action::CountsLoaded(c)),
+            Err(e) => self.fail("loading counts", e),
+        }
+    }
+
+    fn fail(&self, what: &str, e: StoreError) {
+        tracing::warn!(error = %e, "{what} failed");
+        self.send(Action::Failed(format!("{what} failed: {e}")));
+    }
+}

@@ -1,0 +1,11 @@
+//! The terminal app: keys → actions → `update` → effects on tokio tasks → actions with data.
+
+pub mod action;
+pub mod app;
+pub mod effect;
+pub mod keymap;
+pub mod state;
+pub mod ui;
+pub mod update;
+mod update_review;
+mod update_study;

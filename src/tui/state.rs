@@ -1,0 +1,254 @@
+//! Everything the app shows, owned by the UI task alone; changed only by `update`.
+
+use std::collections::{HashSet, VecDeque};
+
+use ratatui_textarea::TextArea;
+
+use crate::domain::card::CardFormat;
+use crate::store::{Card, CardEdit, Counts, CramFilter, DueCard, ReviewGroup};
+
+/// The three panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Review,
+    Due,
+    Cram,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Review, Pane::Due, Pane::Cram];
+
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Review => Pane::Due,
+            Pane::Due => Pane::Cram,
+            Pane::Cram => Pane::Review,
+        }
+    }
+
+    pub fn prev(self) -> Pane {
+        self.next().next()
+    }
+}
+
+/// The whole application state.
+#[derive(Debug, Default)]
+pub struct AppState {
+    /// The pane on screen.
+    pub pane: Pane,
+    pub review: ReviewPane,
+    pub due: DuePane,
+    pub cram: CramPane,
+    /// The card editor, when open (it covers the pane).
+    pub editor: Option<EditorState>,
+    /// A question waiting for y/n, when one is asked.
+    pub confirm: Option<Confirm>,
+    /// The help overlay is shown.
+    pub help: bool,
+    pub status: StatusState,
+    /// Set by the quit command; the run loop exits after the next draw.
+    pub quit: bool,
+}
+
+/// In-review cards grouped by source question.
+#[derive(Debug, Default)]
+pub struct ReviewPane {
+    pub groups: Vec<ReviewGroup>,
+    /// The selected card, kept by id across reloads.
+    pub selected: Option<i64>,
+    /// The first load has arrived.
+    pub loaded: bool,
+}
+
+impl ReviewPane {
+    /// (group index, card index) of every card, in display order.
+    pub fn positions(&self) -> Vec<(usize, usize)> {
+        self.groups
+            .iter()
+            .enumerate()
+            .flat_map(|(g, group)| (0..group.cards.len()).map(move |c| (g, c)))
+            .collect()
+    }
+
+    /// The selected card's position.
+    pub fn selected_position(&self) -> Option<(usize, usize)> {
+        let id = self.selected?;
+        self.positions()
+            .into_iter()
+            .find(|&(g, c)| self.groups[g].cards[c].id == id)
+    }
+
+    pub fn selected_card(&self) -> Option<&Card> {
+        self.selected_position()
+            .map(|(g, c)| &self.groups[g].cards[c])
+    }
+
+    pub fn selected_group(&self) -> Option<&ReviewGroup> {
+        self.selected_position().map(|(g, _)| &self.groups[g])
+    }
+
+    pub fn card_count(&self) -> usize {
+        self.groups.iter().map(|g| g.cards.len()).sum()
+    }
+}
+
+/// The due deck, held in memory and refilled in the background.
+#[derive(Debug, Default)]
+pub struct DuePane {
+    pub deck: VecDeque<DueCard>,
+    /// The front card's answer is shown.
+    pub revealed: bool,
+    pub loaded: bool,
+    /// A refill is under way.
+    pub refilling: bool,
+    /// Cards rated in this session: a refill that raced a rating must not bring them back.
+    pub rated_this_session: HashSet<i64>,
+    /// Ratings done in this session.
+    pub rated: u32,
+}
+
+/// The cram deck: least-viewed cards first.
+#[derive(Debug, Default)]
+pub struct CramPane {
+    pub deck: Vec<Card>,
+    pub index: usize,
+    pub revealed: bool,
+    pub filter: CramFilter,
+    pub materials: Vec<String>,
+    pub loaded: bool,
+}
+
+impl CramPane {
+    pub fn current(&self) -> Option<&Card> {
+        self.deck.get(self.index)
+    }
+}
+
+/// What the editor edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditTarget {
+    Card {
+        id: i64,
+        format: CardFormat,
+    },
+    /// A new manual card; its format follows from whether a cloze sentence is given.
+    NewCard,
+}
+
+/// Which text field an editor field is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Material,
+    Cue,
+    Fact,
+    Cloze,
+}
+
+impl Field {
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Material => "material",
+            Field::Cue => "cue",
+            Field::Fact => "answer",
+            Field::Cloze => "cloze ({{blank}} marks the answer)",
+        }
+    }
+}
+
+/// The card editor: one text area per field.
+#[derive(Debug)]
+pub struct EditorState {
+    pub target: EditTarget,
+    pub fields: Vec<(Field, TextArea<'static>)>,
+    pub focus: usize,
+    /// The text when the editor opened, to ask before discarding changes.
+    pub original: Vec<String>,
+    /// Why the last save was refused; the text stays.
+    pub error: Option<String>,
+    pub saving: bool,
+}
+
+impl EditorState {
+    pub fn open(target: EditTarget, values: &[(Field, String)]) -> EditorState {
+        let fields: Vec<(Field, TextArea<'static>)> = values
+            .iter()
+            .map(|(field, text)| {
+                let mut area = TextArea::new(text.lines().map(str::to_owned).collect());
+                area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                area.move_cursor(ratatui_textarea::CursorMove::End);
+                (*field, area)
+            })
+            .collect();
+        let original = values.iter().map(|(_, t)| t.clone()).collect();
+        EditorState {
+            target,
+            fields,
+            focus: 0,
+            original,
+            error: None,
+            saving: false,
+        }
+    }
+
+    /// The text of a field (lines joined with a space: cards are one-paragraph text).
+    pub fn text(&self, field: Field) -> String {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, area)| area.lines().join(" "))
+            .unwrap_or_default()
+    }
+
+    /// The text area with the focus.
+    pub fn focused_mut(&mut self) -> Option<&mut TextArea<'static>> {
+        self.fields.get_mut(self.focus).map(|(_, area)| area)
+    }
+
+    pub fn changed(&self) -> bool {
+        self.fields
+            .iter()
+            .zip(&self.original)
+            .any(|((_, area), original)| area.lines().join("\n") != *original)
+    }
+
+    /// The edit to send for an existing card.
+    pub fn edit(&self) -> CardEdit {
+        let cloze = self.text(Field::Cloze);
+        CardEdit {
+            cue: self.text(Field::Cue),
+            fact: self.text(Field::Fact),
+            cloze_text: (!cloze.trim().is_empty()).then_some(cloze),
+        }
+    }
+}
+
+/// A question put to the learner before a destructive or lossy action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub message: String,
+    pub on_yes: Confirmed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    ApproveQuestion(i64),
+    DiscardEdit,
+}
+
+/// The status bar.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StatusState {
+    /// "sqlite" or "postgres".
+    pub backend: String,
+    pub user: String,
+    pub counts: Counts,
+    /// The background extraction runs in this process.
+    pub extraction_running: bool,
+    /// The latest extraction result, e.g. "question 12 → 4 cards".
+    pub last_result: Option<String>,
+    /// The latest action's outcome.
+    pub message: Option<String>,
+    /// The latest error, shown until the next successful action.
+    pub error: Option<String>,
+}

@@ -1,0 +1,86 @@
+//! The Cram pane: approved cards, least viewed first, with filters; no scheduling.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{clean, show_cloze};
+use crate::tui::state::AppState;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let cram = &state.cram;
+    let format = cram.filter.format.map_or("all", |f| f.as_str());
+    let material = cram
+        .filter
+        .material
+        .as_deref()
+        .map_or_else(|| "all".to_owned(), clean);
+    let filters = Line::from(Span::styled(
+        format!("format: {format} (f) · material: {material} (m)"),
+        Style::new().fg(Color::Gray),
+    ));
+    let block = Block::default().borders(Borders::ALL);
+    let Some(card) = cram.current() else {
+        let text = if cram.loaded {
+            vec![
+                filters,
+                Line::from(""),
+                Line::from(Span::styled(
+                    "No approved cards match.",
+                    Style::new().add_modifier(Modifier::BOLD),
+                )),
+                Line::from("Approve cards in Review (R), or change the filters."),
+            ]
+        } else {
+            vec![Line::from("Loading the cram deck…")]
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .block(block.title(" Cram "))
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    let title = format!(
+        " Cram · card {} of {} · seen {} times ",
+        cram.index + 1,
+        cram.deck.len(),
+        card.view_count
+    );
+    let mut lines = vec![
+        filters,
+        Line::from(""),
+        Line::from(Span::styled(
+            clean(&card.cue),
+            Style::new().add_modifier(Modifier::BOLD),
+        )),
+    ];
+    if let Some(text) = &card.cloze_text {
+        lines.push(Line::from(""));
+        lines.push(Line::from(show_cloze(text)));
+    }
+    lines.push(Line::from(""));
+    if cram.revealed {
+        lines.push(Line::from(vec![
+            Span::styled("answer  ", Style::new().fg(Color::Gray)),
+            Span::styled(
+                clean(&card.fact),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
+        ]));
+    } else {
+        lines.push(Line::from(Span::styled(
+            "(space: show the answer · n: next)",
+            Style::new().fg(Color::Gray),
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block.title(title))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}

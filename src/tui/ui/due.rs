@@ -1,0 +1,107 @@
+//! The Due pane: the front card of the deck, its answer on reveal, and the rating keys with
+//! the interval each one would give.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{ACCENT, clean, show_cloze};
+use crate::domain::card::Outcome;
+use crate::domain::schedule::preview;
+use crate::tui::keymap::{Command, Context, Keymap};
+use crate::tui::state::AppState;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
+    let due = &state.due;
+    let block = Block::default().borders(Borders::ALL);
+    let Some(front) = due.deck.front() else {
+        let text = if due.loaded {
+            vec![
+                Line::from(Span::styled(
+                    "Nothing is due right now.",
+                    Style::new().add_modifier(Modifier::BOLD),
+                )),
+                Line::from(""),
+                Line::from(format!("Rated in this session: {}.", due.rated)),
+                Line::from(
+                    "Approve cards in Review (R) to add them here, or browse them in Cram (C).",
+                ),
+            ]
+        } else {
+            vec![Line::from("Loading the due deck…")]
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .block(block.title(" Due "))
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    let card = &front.card;
+    let [card_area, keys_area] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(3)]).areas(area);
+    let state_label = match front.ladder {
+        None => "new".to_owned(),
+        Some(l) => format!("stage {}", l.stage.unwrap_or(0)),
+    };
+    let title = format!(
+        " Due · {} left · card {} · {state_label} ",
+        due.deck.len(),
+        card.id
+    );
+    let mut lines = vec![Line::from(Span::styled(
+        clean(&card.cue),
+        Style::new().add_modifier(Modifier::BOLD),
+    ))];
+    if let Some(text) = &card.cloze_text {
+        lines.push(Line::from(""));
+        lines.push(Line::from(show_cloze(text)));
+    }
+    lines.push(Line::from(""));
+    if due.revealed {
+        lines.push(Line::from(vec![
+            Span::styled("answer  ", Style::new().fg(Color::Gray)),
+            Span::styled(
+                clean(&card.fact),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            ),
+        ]));
+    } else {
+        let reveal = keymap.label(Context::Due, Command::Reveal);
+        lines.push(Line::from(Span::styled(
+            format!("({reveal}: show the answer)"),
+            Style::new().fg(Color::Gray),
+        )));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block.title(title))
+            .wrap(Wrap { trim: true }),
+        card_area,
+    );
+    let mut keys = Vec::new();
+    for (command, outcome, name) in [
+        (Command::RateKnow, Outcome::Correct, "know"),
+        (Command::RateUnsure, Outcome::Unsure, "unsure"),
+        (Command::RateDontKnow, Outcome::Wrong, "don't know"),
+    ] {
+        let key = keymap.label(Context::Due, command);
+        let next = preview(front.ladder, outcome).label();
+        keys.push(Span::styled(
+            format!(" {key} "),
+            Style::new().fg(Color::Black).bg(ACCENT),
+        ));
+        keys.push(Span::raw(format!(
+            " {name} {} → {next}   ",
+            outcome.korean_label()
+        )));
+    }
+    let keys_block = Block::default().borders(Borders::ALL).title(" rate ");
+    frame.render_widget(
+        Paragraph::new(Line::from(keys)).block(keys_block),
+        keys_area,
+    );
+}

@@ -1,0 +1,70 @@
+//! The card editor overlay: one text area per field, the real cursor placed in the focused
+//! one so that an IME composes Korean in place.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{ACCENT, centered, clean};
+use crate::tui::state::{EditTarget, EditorState};
+
+pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
+    let height = (editor.fields.len() as u16) * 3 + 4;
+    let popup = centered(area, area.width.saturating_sub(4).min(100), height);
+    frame.render_widget(Clear, popup);
+    let title = match editor.target {
+        EditTarget::Card { id, format } => format!(" edit card {id} ({format}) "),
+        EditTarget::NewCard => " new card (leave cloze empty for question/answer) ".to_owned(),
+    };
+    let outer = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(Style::new().fg(ACCENT));
+    let inner = outer.inner(popup);
+    frame.render_widget(outer, popup);
+    let mut constraints: Vec<Constraint> = editor
+        .fields
+        .iter()
+        .map(|_| Constraint::Length(3))
+        .collect();
+    constraints.push(Constraint::Length(1));
+    let rows = Layout::vertical(constraints).split(inner);
+    for (i, (field, area)) in editor.fields.iter().enumerate() {
+        let focused = i == editor.focus;
+        let style = if focused {
+            Style::new().fg(ACCENT)
+        } else {
+            Style::new().fg(Color::Gray)
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} ", field.label()))
+            .border_style(style);
+        let text_area = block.inner(rows[i]);
+        frame.render_widget(block, rows[i]);
+        frame.render_widget(area, text_area);
+        if focused {
+            let cursor = area.screen_cursor();
+            let (top, left) = area.scroll_offset();
+            let x = text_area.x + (cursor.col as u16).saturating_sub(left);
+            let y = text_area.y + (cursor.row as u16).saturating_sub(top);
+            frame.set_cursor_position(Position::new(x.min(text_area.right().saturating_sub(1)), y));
+        }
+    }
+    let message = match (&editor.error, editor.saving) {
+        (Some(error), _) => Line::styled(
+            clean(error),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
+        (None, true) => Line::styled("saving…", Style::new().fg(Color::Gray)),
+        (None, false) => Line::styled(
+            "ctrl-s save · esc cancel · tab next field",
+            Style::new().fg(Color::Gray),
+        ),
+    };
+    if let Some(last) = rows.last() {
+        frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), *last);
+    }
+}

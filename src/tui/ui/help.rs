@@ -1,0 +1,47 @@
+//! The help overlay, generated from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{ACCENT, centered};
+use crate::tui::keymap::{Context, Keymap};
+
+pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
+    let popup = centered(area, 76, area.height.saturating_sub(2));
+    frame.render_widget(Clear, popup);
+    let mut lines = Vec::new();
+    for (context, title) in [
+        (Context::Global, "everywhere"),
+        (Context::Review, "Review"),
+        (Context::Due, "Due"),
+        (Context::Cram, "Cram"),
+        (Context::Editor, "editor"),
+    ] {
+        lines.push(Line::from(Span::styled(
+            title,
+            Style::new().add_modifier(Modifier::BOLD),
+        )));
+        let entries: Vec<Span> = keymap
+            .of(context)
+            .flat_map(|b| {
+                [
+                    Span::styled(format!(" {}", b.labels.join("/")), Style::new().fg(ACCENT)),
+                    Span::raw(format!(" {}  ", b.desc)),
+                ]
+            })
+            .collect();
+        lines.push(Line::from(entries));
+    }
+    lines.push(Line::from(Span::styled(
+        "? or esc closes this help",
+        Style::new().fg(Color::Gray),
+    )));
+    let block = Block::default().borders(Borders::ALL).title(" keys ");
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        popup,
+    );
+}

@@ -1,0 +1,128 @@
+//! Drawing: one `draw` of the whole screen from the state; no I/O.
+
+mod cram;
+mod due;
+mod editor;
+mod help;
+mod review;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::keymap::{Context, Keymap};
+use super::state::{AppState, Pane};
+use crate::domain::card::CLOZE_BLANK;
+use crate::domain::text::strip_controls;
+
+/// Text from the database or an LLM, made safe to print: control characters stripped.
+pub fn clean(text: &str) -> String {
+    strip_controls(text, false)
+}
+
+/// A cloze sentence with its blank drawn as a gap.
+pub fn show_cloze(text: &str) -> String {
+    clean(text).replace(CLOZE_BLANK, "[ ___ ]")
+}
+
+pub const ACCENT: Color = Color::Cyan;
+
+pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
+    let [tabs, body, status_area, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    draw_tabs(frame, tabs, state);
+    match state.pane {
+        Pane::Review => review::draw(frame, body, state),
+        Pane::Due => due::draw(frame, body, state, keymap),
+        Pane::Cram => cram::draw(frame, body, state),
+    }
+    status::draw(frame, status_area, state);
+    status::draw_footer(frame, footer, state, keymap);
+    if state.help {
+        help::draw(frame, frame.area(), keymap);
+    }
+    if let Some(editor) = &state.editor {
+        editor::draw(frame, frame.area(), editor);
+    }
+    if let Some(confirm) = &state.confirm {
+        draw_confirm(frame, frame.area(), &confirm.message, keymap);
+    }
+}
+
+fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState) {
+    let due = state.due.deck.len();
+    let due_label = if due >= super::effect::DUE_BATCH as usize {
+        format!("{due}+")
+    } else {
+        due.to_string()
+    };
+    let tabs = [
+        (
+            Pane::Review,
+            format!(" Review ({}) ", state.status.counts.cards_in_review),
+        ),
+        (Pane::Due, format!(" Due ({due_label}) ")),
+        (
+            Pane::Cram,
+            format!(" Cram ({}) ", state.status.counts.cards_approved),
+        ),
+    ];
+    let mut spans = vec![Span::styled(
+        " amgi ",
+        Style::new()
+            .fg(Color::Black)
+            .bg(ACCENT)
+            .add_modifier(Modifier::BOLD),
+    )];
+    for (pane, label) in tabs {
+        spans.push(Span::raw(" "));
+        let style = if pane == state.pane {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            Style::new().fg(Color::Gray)
+        };
+        spans.push(Span::styled(label, style));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+/// A centered rectangle of at most `width` × `height` inside `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    cell
+}
+
+fn draw_confirm(frame: &mut Frame, area: Rect, message: &str, keymap: &Keymap) {
+    let popup = centered(area, 50, 5);
+    frame.render_widget(Clear, popup);
+    let yes = keymap.label(Context::Confirm, super::keymap::Command::ConfirmYes);
+    let no = keymap.label(Context::Confirm, super::keymap::Command::ConfirmNo);
+    let text = vec![
+        Line::from(message.to_owned()),
+        Line::from(Span::styled(
+            format!("{yes} yes · {no} no"),
+            Style::new().fg(Color::Gray),
+        )),
+    ];
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" confirm ")
+        .border_style(Style::new().fg(Color::Yellow));
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        popup,
+    );
+}

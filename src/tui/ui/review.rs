@@ -1,0 +1,157 @@
+//! The Review pane: in-review cards grouped by source question, and the selected card.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::{ACCENT, clean, show_cloze};
+use crate::domain::card::CardFormat;
+use crate::store::{Card, GroupKey};
+use crate::tui::state::AppState;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let review = &state.review;
+    if review.groups.is_empty() {
+        let text = if review.loaded {
+            vec![
+                Line::from(Span::styled(
+                    "No cards are waiting for review.",
+                    Style::new().add_modifier(Modifier::BOLD),
+                )),
+                Line::from(""),
+                Line::from("Background extraction turns each ready explanation into cards;"),
+                Line::from("they appear here as they arrive. Press n to add a card by hand,"),
+                Line::from("D to study due cards, ? for all keys."),
+            ]
+        } else {
+            vec![Line::from("Loading the review queue…")]
+        };
+        let block = Block::default().borders(Borders::ALL).title(" Review ");
+        frame.render_widget(
+            Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [list_area, detail_area] = if area.width >= 110 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(area)
+    };
+    let (items, selected_index) = list_items(state);
+    let title = format!(
+        " Review · {} cards in {} groups ",
+        review.card_count(),
+        review.groups.len()
+    );
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    let mut list_state = ListState::default().with_selected(selected_index);
+    frame.render_stateful_widget(list, list_area, &mut list_state);
+    draw_detail(frame, detail_area, review.selected_card());
+}
+
+fn list_items(state: &AppState) -> (Vec<ListItem<'static>>, Option<usize>) {
+    let mut items = Vec::new();
+    let mut selected = None;
+    for group in &state.review.groups {
+        let label = match &group.key {
+            GroupKey::Question(id) => format!("Q{id} "),
+            GroupKey::Material(_) => String::new(),
+        };
+        let mut header = vec![
+            Span::styled(label, Style::new().fg(ACCENT)),
+            Span::styled(
+                clean(&group.title),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        ];
+        if let Some(answer) = &group.correct_answer {
+            header.push(Span::styled(
+                format!(" ✓ {}", clean(answer)),
+                Style::new().fg(Color::Green),
+            ));
+        }
+        header.push(Span::styled(
+            format!(" ({})", group.cards.len()),
+            Style::new().fg(Color::Gray),
+        ));
+        items.push(ListItem::new(Line::from(header)));
+        for card in &group.cards {
+            if state.review.selected == Some(card.id) {
+                selected = Some(items.len());
+            }
+            items.push(ListItem::new(card_line(card)));
+        }
+    }
+    (items, selected)
+}
+
+fn card_line(card: &Card) -> Line<'static> {
+    let flag = if card.flagged_by.is_some() {
+        "⚑ "
+    } else {
+        ""
+    };
+    let body = match (card.format, &card.cloze_text) {
+        (CardFormat::Cloze, Some(text)) => show_cloze(text),
+        _ => clean(&card.cue),
+    };
+    Line::from(vec![
+        Span::raw(format!("  {flag}")),
+        Span::styled(format!("[{}] ", card.format), Style::new().fg(Color::Gray)),
+        Span::raw(body),
+        Span::styled(" → ", Style::new().fg(Color::Gray)),
+        Span::styled(clean(&card.fact), Style::new().fg(Color::Yellow)),
+    ])
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, card: Option<&Card>) {
+    let block = Block::default().borders(Borders::ALL);
+    let Some(card) = card else {
+        frame.render_widget(
+            Paragraph::new("Select a card with j/k.").block(block.title(" card ")),
+            area,
+        );
+        return;
+    };
+    let label = |s: &str| Span::styled(format!("{s:<9}"), Style::new().fg(Color::Gray));
+    let mut lines = vec![Line::from(vec![label("cue"), Span::raw(clean(&card.cue))])];
+    if let Some(text) = &card.cloze_text {
+        lines.push(Line::from(vec![
+            label("cloze"),
+            Span::raw(show_cloze(text)),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        label("answer"),
+        Span::styled(clean(&card.fact), Style::new().fg(Color::Yellow)),
+    ]));
+    if let Some(by) = &card.flagged_by {
+        lines.push(Line::from(vec![
+            label("flagged"),
+            Span::raw(format!("sent back by {}", clean(by))),
+        ]));
+    }
+    for evidence in &card.evidence {
+        if let Some(snippet) = &evidence.snippet {
+            lines.push(Line::from(vec![
+                label("evidence"),
+                Span::styled(
+                    format!("“{}”", clean(snippet)),
+                    Style::new().add_modifier(Modifier::ITALIC),
+                ),
+            ]));
+        }
+    }
+    let title = format!(" card {} · {} ", card.id, card.format);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block.title(title))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}

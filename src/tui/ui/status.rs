@@ -1,0 +1,82 @@
+//! The status bar (backend, user, extraction, last result or error) and the footer hints.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+
+use super::clean;
+use crate::tui::keymap::{Context, Keymap};
+use crate::tui::state::{AppState, Pane};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+    let s = &state.status;
+    let c = &s.counts;
+    let mut spans = vec![
+        Span::styled(
+            format!(" {} · {} ", s.backend, clean(&s.user)),
+            Style::new().fg(Color::Black).bg(Color::Gray),
+        ),
+        Span::raw(" "),
+    ];
+    let engine = if s.extraction_running {
+        "extract"
+    } else {
+        "extract (off)"
+    };
+    spans.push(Span::raw(format!(
+        "{engine} {} pending {} running {} failed",
+        c.jobs_pending, c.jobs_processing, c.jobs_failed
+    )));
+    // The latest action's outcome comes before the extraction result: it answers a key press.
+    if let Some(error) = &s.error {
+        spans.push(Span::styled(
+            format!(" │ {}", clean(error)),
+            Style::new().fg(Color::Red),
+        ));
+    } else if let Some(message) = &s.message {
+        spans.push(Span::raw(format!(" │ {}", clean(message))));
+    }
+    if let Some(result) = &s.last_result {
+        spans.push(Span::styled(
+            format!(" │ {}", clean(result)),
+            Style::new().fg(Color::Green),
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+/// Hints for the keys of the current context, generated from the keymap.
+pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
+    let context = if state.confirm.is_some() {
+        Context::Confirm
+    } else if state.editor.is_some() {
+        Context::Editor
+    } else {
+        match state.pane {
+            Pane::Review => Context::Review,
+            Pane::Due => Context::Due,
+            Pane::Cram => Context::Cram,
+        }
+    };
+    let mut spans = Vec::new();
+    let globals = [Context::Review, Context::Due, Context::Cram].contains(&context);
+    let bindings = keymap
+        .of(context)
+        .filter(|b| !(context == Context::Due && b.desc.contains('(')))
+        .chain(keymap.of(Context::Global).filter(|b| {
+            globals && ["undo last action", "help", "quit"].contains(&b.desc.as_str())
+        }));
+    for binding in bindings {
+        let key = binding.labels.first().cloned().unwrap_or_default();
+        spans.push(Span::styled(
+            format!(" {key}"),
+            Style::new().fg(super::ACCENT),
+        ));
+        spans.push(Span::styled(
+            format!(" {} ", binding.desc),
+            Style::new().fg(Color::Gray),
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}

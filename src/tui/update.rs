@@ -1,0 +1,340 @@
+//! `update`: state + action → new state + effects. No I/O, no clock, no awaiting.
+
+use super::action::Action;
+use super::effect::{DUE_REFILL_AT, Effect};
+use super::keymap::Command;
+use super::state::{AppState, Confirm, Confirmed, EditTarget, EditorState, Field, Pane};
+use crate::domain::card::CardFormat;
+use crate::domain::schedule::preview;
+use crate::store::{GroupKey, NewManualCard};
+
+/// The effects to run when the app starts.
+pub fn init() -> Vec<Effect> {
+    vec![
+        Effect::LoadReview,
+        Effect::LoadDue,
+        Effect::LoadCounts,
+        Effect::LoadCram(Default::default()),
+        Effect::LoadMaterials,
+    ]
+}
+
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Command(command) => command_effects(state, command),
+        Action::Key(key) => {
+            if let Some(area) = state.editor.as_mut().and_then(EditorState::focused_mut) {
+                area.input(key);
+            }
+            vec![]
+        }
+        Action::Paste(text) => {
+            if let Some(area) = state.editor.as_mut().and_then(EditorState::focused_mut) {
+                area.insert_str(text.replace(['\r', '\n'], " "));
+            }
+            vec![]
+        }
+        Action::Tick | Action::ExternalChange => {
+            let mut effects = vec![Effect::LoadCounts, Effect::LoadReview];
+            if state.due.deck.is_empty() && !state.due.refilling {
+                state.due.refilling = true;
+                effects.push(Effect::RefillDue);
+            }
+            effects
+        }
+        Action::Extraction {
+            message,
+            cards_added,
+        } => {
+            state.status.last_result = Some(message);
+            if cards_added {
+                vec![Effect::LoadReview, Effect::LoadCounts]
+            } else {
+                vec![Effect::LoadCounts]
+            }
+        }
+        Action::ReviewLoaded(groups) => {
+            let old_index = state.review.selected_position().map(|pos| {
+                state
+                    .review
+                    .positions()
+                    .iter()
+                    .position(|p| *p == pos)
+                    .unwrap_or(0)
+            });
+            state.review.groups = groups;
+            state.review.loaded = true;
+            if state.review.selected_position().is_none() {
+                let positions = state.review.positions();
+                let index = old_index
+                    .unwrap_or(0)
+                    .min(positions.len().saturating_sub(1));
+                state.review.selected = positions
+                    .get(index)
+                    .map(|&(g, c)| state.review.groups[g].cards[c].id);
+            }
+            vec![]
+        }
+        Action::DueLoaded(deck) => {
+            state.due.deck = deck.into();
+            state.due.loaded = true;
+            state.due.refilling = false;
+            state.due.revealed = false;
+            state.due.rated_this_session.clear();
+            vec![]
+        }
+        Action::DueRefilled(deck) => {
+            let due = &mut state.due;
+            for card in deck {
+                let id = card.card.id;
+                if !due.rated_this_session.contains(&id)
+                    && !due.deck.iter().any(|d| d.card.id == id)
+                {
+                    due.deck.push_back(card);
+                }
+            }
+            due.loaded = true;
+            due.refilling = false;
+            vec![]
+        }
+        Action::CramLoaded(deck) => {
+            state.cram.deck = deck;
+            state.cram.index = 0;
+            state.cram.revealed = false;
+            state.cram.loaded = true;
+            vec![]
+        }
+        Action::MaterialsLoaded(materials) => {
+            state.cram.materials = materials;
+            vec![]
+        }
+        Action::CountsLoaded(counts) => {
+            state.status.counts = counts;
+            vec![]
+        }
+        Action::Done(message) => {
+            state.status.message = Some(message);
+            state.status.error = None;
+            // An approval can make cards due at once.
+            refill_if_low(state)
+        }
+        Action::Failed(error) => {
+            state.status.error = Some(error);
+            vec![]
+        }
+        Action::EditSaved => {
+            state.editor = None;
+            vec![]
+        }
+        Action::EditRefused(error) => {
+            if let Some(editor) = state.editor.as_mut() {
+                editor.error = Some(error);
+                editor.saving = false;
+            }
+            vec![]
+        }
+        Action::Rated(result) => {
+            let label = preview(result.before, result.outcome).label();
+            state.status.message = Some(format!(
+                "card {}: {} → {label}",
+                result.card_id,
+                result.outcome.korean_label()
+            ));
+            state.status.error = None;
+            state.due.rated += 1;
+            refill_if_low(state)
+        }
+        Action::RateFailed { card, error } => {
+            state.due.rated_this_session.remove(&card.card.id);
+            state.due.deck.push_front(*card);
+            state.due.revealed = true;
+            state.status.error = Some(error);
+            vec![]
+        }
+        Action::Undone(undone) => {
+            state.status.error = None;
+            state.status.message = Some(match undone {
+                Some(u) => format!(
+                    "undid {} of card {}",
+                    u.kind.as_str().replace('_', " "),
+                    join_ids(&u.card_ids)
+                ),
+                None => "nothing to undo".to_owned(),
+            });
+            vec![]
+        }
+    }
+}
+
+fn join_ids(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn refill_if_low(state: &mut AppState) -> Vec<Effect> {
+    if state.due.deck.len() < DUE_REFILL_AT && !state.due.refilling {
+        state.due.refilling = true;
+        vec![Effect::RefillDue]
+    } else {
+        vec![]
+    }
+}
+
+fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
+    if state.confirm.is_some() {
+        return confirm_command(state, command);
+    }
+    if state.editor.is_some() {
+        return editor_command(state, command);
+    }
+    match command {
+        Command::Quit => {
+            state.quit = true;
+            vec![]
+        }
+        Command::ToggleHelp => {
+            state.help = !state.help;
+            vec![]
+        }
+        Command::NextPane => switch(state, state.pane.next()),
+        Command::PrevPane => switch(state, state.pane.prev()),
+        Command::GoReview => switch(state, Pane::Review),
+        Command::GoDue => switch(state, Pane::Due),
+        Command::GoCram => switch(state, Pane::Cram),
+        Command::Undo => vec![Effect::Undo],
+        Command::Refresh => {
+            state.due.refilling = true;
+            vec![
+                Effect::LoadReview,
+                Effect::LoadDue,
+                Effect::LoadCounts,
+                Effect::LoadCram(state.cram.filter.clone()),
+                Effect::LoadMaterials,
+            ]
+        }
+        _ => match state.pane {
+            Pane::Review => super::update_review::command(state, command),
+            Pane::Due => super::update_study::due_command(state, command),
+            Pane::Cram => super::update_study::cram_command(state, command),
+        },
+    }
+}
+
+/// Shows `pane`, freshening what it holds: the cram deck is fetched anew (approvals change
+/// it), an empty due deck is refilled.
+fn switch(state: &mut AppState, pane: Pane) -> Vec<Effect> {
+    state.pane = pane;
+    state.help = false;
+    match pane {
+        Pane::Review => vec![],
+        Pane::Due if state.due.deck.is_empty() && !state.due.refilling => {
+            state.due.refilling = true;
+            vec![Effect::RefillDue]
+        }
+        Pane::Due => vec![],
+        Pane::Cram => vec![
+            Effect::LoadCram(state.cram.filter.clone()),
+            Effect::LoadMaterials,
+        ],
+    }
+}
+
+fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    let Some(editor) = state.editor.as_mut() else {
+        return vec![];
+    };
+    match command {
+        Command::NextField => {
+            editor.focus = (editor.focus + 1) % editor.fields.len().max(1);
+            vec![]
+        }
+        Command::PrevField => {
+            editor.focus =
+                (editor.focus + editor.fields.len().max(1) - 1) % editor.fields.len().max(1);
+            vec![]
+        }
+        Command::Cancel => {
+            if editor.changed() {
+                state.confirm = Some(Confirm {
+                    message: "Discard your changes to this card?".to_owned(),
+                    on_yes: Confirmed::DiscardEdit,
+                });
+            } else {
+                state.editor = None;
+            }
+            vec![]
+        }
+        Command::Save if !editor.saving => {
+            editor.saving = true;
+            editor.error = None;
+            match editor.target.clone() {
+                EditTarget::Card { id, .. } => vec![Effect::SaveEdit {
+                    card_id: id,
+                    edit: editor.edit(),
+                }],
+                EditTarget::NewCard => {
+                    let edit = editor.edit();
+                    let format = if edit.cloze_text.is_some() {
+                        CardFormat::Cloze
+                    } else {
+                        CardFormat::Qa
+                    };
+                    vec![Effect::CreateCard(NewManualCard {
+                        material: editor.text(Field::Material),
+                        format,
+                        cue: edit.cue,
+                        fact: edit.fact,
+                        cloze_text: edit.cloze_text,
+                    })]
+                }
+            }
+        }
+        _ => vec![],
+    }
+}
+
+fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    match command {
+        Command::ConfirmYes => match state.confirm.take().map(|c| c.on_yes) {
+            Some(Confirmed::ApproveQuestion(qid)) => vec![Effect::ApproveQuestion(qid)],
+            Some(Confirmed::DiscardEdit) => {
+                state.editor = None;
+                vec![]
+            }
+            None => vec![],
+        },
+        Command::ConfirmNo => {
+            state.confirm = None;
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+/// Opens the editor on an existing card.
+pub fn open_editor(state: &mut AppState, card: &crate::store::Card) {
+    let mut values = vec![
+        (Field::Cue, card.cue.clone()),
+        (Field::Fact, card.fact.clone()),
+    ];
+    if card.format == CardFormat::Cloze {
+        values.push((Field::Cloze, card.cloze_text.clone().unwrap_or_default()));
+    }
+    state.editor = Some(EditorState::open(
+        EditTarget::Card {
+            id: card.id,
+            format: card.format,
+        },
+        &values,
+    ));
+}
+
+/// The material of the selected review group, for a new manual card.
+pub fn selected_material(state: &AppState) -> String {
+    match state.review.selected_group().map(|g| &g.key) {
+        Some(GroupKey::Material(m)) => m.clone(),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,117 @@
+//! Cards, groups and states built in memory for the TUI tests (no database).
+#![allow(dead_code)]
+
+use amgi::domain::card::{CardFormat, SourceKind};
+use amgi::domain::schedule::LadderState;
+use amgi::store::{Card, Counts, DueCard, Evidence, GroupKey, ReviewGroup};
+use amgi::tui::state::AppState;
+use chrono::{DateTime, Utc};
+
+pub fn qa(id: i64, question: i64, cue: &str, fact: &str) -> Card {
+    Card {
+        id,
+        source_kind: SourceKind::Question,
+        source_question_id: Some(question),
+        topic_id: Some(1),
+        format: CardFormat::Qa,
+        cue: cue.to_owned(),
+        fact: fact.to_owned(),
+        cloze_text: None,
+        needs_review: true,
+        flagged_by: None,
+        material: None,
+        view_count: 0,
+        last_viewed_at: None,
+        evidence: vec![Evidence {
+            source_type: "question".into(),
+            source_id: Some(question),
+            snippet: Some(format!("{fact}에 관한 해설 문장이다.")),
+        }],
+    }
+}
+
+pub fn cloze(id: i64, question: i64, sentence: &str, fact: &str) -> Card {
+    Card {
+        format: CardFormat::Cloze,
+        cloze_text: Some(sentence.to_owned()),
+        cue: "한국사 (Korean history)".into(),
+        ..qa(id, question, "", fact)
+    }
+}
+
+pub fn groups() -> Vec<ReviewGroup> {
+    vec![
+        ReviewGroup {
+            key: GroupKey::Question(12),
+            title: "훈민정음이 반포된 해는?".into(),
+            correct_answer: Some("1446년".into()),
+            cards: vec![
+                qa(101, 12, "훈민정음이 반포된 해는?", "1446년"),
+                cloze(
+                    102,
+                    12,
+                    "세종대왕은 {{blank}}에 훈민정음을 창제하였다.",
+                    "1443년",
+                ),
+            ],
+        },
+        ReviewGroup {
+            key: GroupKey::Question(14),
+            title: "Which port does HTTPS use by default?".into(),
+            correct_answer: Some("443".into()),
+            cards: vec![qa(103, 14, "Default port of HTTPS", "443")],
+        },
+    ]
+}
+
+pub fn due_cards() -> Vec<DueCard> {
+    let mut a = qa(201, 12, "임진왜란이 일어난 해는?", "1592년");
+    a.needs_review = false;
+    let mut b = cloze(
+        202,
+        13,
+        "미토콘드리아는 {{blank}}를 생성하는 세포 소기관이다.",
+        "ATP",
+    );
+    b.needs_review = false;
+    vec![
+        DueCard {
+            card: a,
+            ladder: Some(LadderState {
+                stage: Some(1),
+                due_at: Some(DateTime::<Utc>::UNIX_EPOCH),
+            }),
+        },
+        DueCard {
+            card: b,
+            ladder: None,
+        },
+    ]
+}
+
+/// A state with everything loaded: two review groups, two due cards, two cram cards.
+pub fn loaded_state() -> AppState {
+    let mut state = AppState::default();
+    state.status.backend = "sqlite".into();
+    state.status.user = "민지".into();
+    state.status.extraction_running = true;
+    state.status.counts = Counts {
+        topics: 3,
+        questions: 36,
+        ready_explanations: 36,
+        cards_in_review: 3,
+        cards_approved: 2,
+        jobs_pending: 4,
+        jobs_processing: 1,
+        jobs_failed: 0,
+    };
+    state.status.last_result = Some("question 12 → 4 cards".into());
+    state.review.groups = groups();
+    state.review.selected = Some(101);
+    state.review.loaded = true;
+    state.due.deck = due_cards().into();
+    state.due.loaded = true;
+    state.cram.deck = due_cards().into_iter().map(|d| d.card).collect();
+    state.cram.loaded = true;
+    state
+}

@@ -1,0 +1,388 @@
+//! Store conformance for undo, the publish outbox and the publisher, and concurrent
+//! writers. Every case runs on SQLite and on PostgreSQL.
+
+mod common;
+
+mod cases {
+    use std::collections::HashSet;
+
+    use amgi::domain::card::Outcome;
+    use amgi::store::{CardEdit, StoreError, UndoKind};
+    use chrono::{DateTime, Duration, Utc};
+
+    use crate::common::fixtures::{
+        approved_card, break_outbox, card, card_row, count, progress_row, question,
+    };
+    use crate::common::{TestDb, user};
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    pub async fn undo_restores_exact_card_rows(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let q = question(db, me, "t", "q").await;
+        let a = card(db, me, q, "cue a", "fact a").await;
+        let b = card(db, me, q, "cue b", "fact b").await;
+        let t = t0();
+        // approve one
+        let before = card_row(db, a).await;
+        s.approve_card(me, a, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(card_row(db, a).await, before);
+        let undone = s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            undone.map(|u| (u.kind, u.card_ids)),
+            Some((UndoKind::Approve, vec![a]))
+        );
+        assert_eq!(card_row(db, a).await, before);
+        // approve a whole question
+        let before = (card_row(db, a).await, card_row(db, b).await);
+        s.approve_question(me, q, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let undone = s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(undone.map(|u| u.kind), Some(UndoKind::ApproveQuestion));
+        assert_eq!((card_row(db, a).await, card_row(db, b).await), before);
+        // edit, delete, flag
+        let before = card_row(db, a).await;
+        let edit = CardEdit {
+            cue: "새 단서".into(),
+            fact: "새 답".into(),
+            cloze_text: None,
+        };
+        s.edit_card(me, a, &edit, t + Duration::minutes(1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.undo_last(me, t).await.ok().flatten().map(|u| u.kind),
+            Some(UndoKind::Edit)
+        );
+        assert_eq!(card_row(db, a).await, before);
+        s.delete_card(me, a, t + Duration::minutes(2))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.undo_last(me, t).await.ok().flatten().map(|u| u.kind),
+            Some(UndoKind::Delete)
+        );
+        assert_eq!(card_row(db, a).await, before);
+        s.approve_card(me, a, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let approved = card_row(db, a).await;
+        s.flag_card(me, a, t + Duration::minutes(3))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.undo_last(me, t).await.ok().flatten().map(|u| u.kind),
+            Some(UndoKind::Flag)
+        );
+        assert_eq!(card_row(db, a).await, approved);
+        // The stack goes further back: the approve before the flag.
+        assert_eq!(
+            s.undo_last(me, t).await.ok().flatten().map(|u| u.kind),
+            Some(UndoKind::Approve)
+        );
+        assert_eq!(card_row(db, a).await, before);
+        assert_eq!(
+            s.undo_last(me, t).await.ok(),
+            Some(None),
+            "nothing left to undo"
+        );
+    }
+
+    pub async fn undo_restores_exact_progress_and_log(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let q = question(db, me, "t", "q").await;
+        let a = approved_card(db, me, q, "cue", "fact").await;
+        let t = t0();
+        // New card: undo deletes the progress row and the log row.
+        s.rate_card(me, a, Outcome::Wrong, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(progress_row(db, a).await, "none");
+        assert_eq!(
+            s.undo_last(me, t).await.ok().flatten().map(|u| u.kind),
+            Some(UndoKind::Rate)
+        );
+        assert_eq!(progress_row(db, a).await, "none");
+        assert_eq!(count(db, "study_card_reviews").await, 0);
+        // Existing progress: undo restores the row exactly.
+        s.rate_card(me, a, Outcome::Unsure, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before = progress_row(db, a).await;
+        s.rate_card(me, a, Outcome::Correct, t + Duration::days(1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(progress_row(db, a).await, before);
+        s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(progress_row(db, a).await, before);
+        assert_eq!(count(db, "study_card_reviews").await, 1);
+    }
+
+    pub async fn undo_that_would_duplicate_an_answer_is_refused(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let q = question(db, me, "t", "q").await;
+        let a = card(db, me, q, "cue", "같은 답").await;
+        s.delete_card(me, a, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = card(db, me, q, "cue 2", "같은 답").await;
+        let before = (card_row(db, a).await, card_row(db, b).await);
+        assert!(matches!(
+            s.undo_last(me, t0()).await,
+            Err(StoreError::Refused(_))
+        ));
+        assert_eq!((card_row(db, a).await, card_row(db, b).await), before);
+    }
+
+    pub async fn outbox_rows_commit_with_their_change(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let q = question(db, me, "t", "q").await;
+        let a = card(db, me, q, "cue a", "fact a").await;
+        let b = approved_card(db, me, q, "cue b", "fact b").await;
+        assert_eq!(
+            count(db, "publish_outbox").await,
+            1,
+            "the approve wrote its outbox row"
+        );
+        s.rate_card(me, b, Outcome::Unsure, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            count(db, "publish_outbox").await,
+            2,
+            "the rating wrote its progress row"
+        );
+        let undo_rows = count(db, "undo_log").await;
+        break_outbox(db).await;
+        let before = (
+            card_row(db, a).await,
+            card_row(db, b).await,
+            progress_row(db, b).await,
+        );
+        assert!(s.approve_card(me, a, t0()).await.is_err());
+        assert!(s.approve_question(me, q, t0()).await.is_err());
+        assert!(s.delete_card(me, b, t0()).await.is_err());
+        assert!(
+            s.rate_card(me, b, Outcome::Correct, t0() + Duration::days(1))
+                .await
+                .is_err()
+        );
+        let edit = CardEdit {
+            cue: "x".into(),
+            fact: "y".into(),
+            cloze_text: None,
+        };
+        assert!(s.edit_card(me, b, &edit, t0()).await.is_err());
+        let after = (
+            card_row(db, a).await,
+            card_row(db, b).await,
+            progress_row(db, b).await,
+        );
+        assert_eq!(
+            after, before,
+            "a failed outbox write rolled the change back"
+        );
+        assert_eq!(count(db, "publish_outbox").await, 2);
+        assert_eq!(count(db, "study_card_reviews").await, 1);
+        assert_eq!(count(db, "undo_log").await, undo_rows);
+    }
+
+    pub async fn publisher_skips_unchanged_and_tombstones(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let q = question(db, me, "t", "q").await;
+        let a = approved_card(db, me, q, "A", "fact a").await;
+        let t = t0();
+        let report = s
+            .publish_pending(100, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((report.applied, report.skipped), (1, 0));
+        // Backfill re-enqueues, the publisher skips: no new feed entry.
+        assert_eq!(s.publish_backfill(me, t).await.ok(), Some(1));
+        let report = s
+            .publish_pending(100, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((report.applied, report.skipped), (0, 1));
+        // A → B → A gives three entries in all.
+        for cue in ["B", "A"] {
+            let edit = CardEdit {
+                cue: cue.into(),
+                fact: "fact a".into(),
+                cloze_text: None,
+            };
+            s.edit_card(me, a, &edit, t)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        s.publish_pending(100, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let feed = s.feed_since(me, 0, 100).await.unwrap_or_default();
+        let cues: Vec<String> = feed
+            .iter()
+            .map(|f| f.payload["cue"].as_str().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(cues, vec!["A", "B", "A"]);
+        // Send back and delete are tombstones; a rating publishes the progress row.
+        s.flag_card(me, a, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.publish_pending(100, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = approved_card(db, me, q, "cue b", "fact b").await;
+        s.rate_card(me, b, Outcome::Correct, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.delete_card(me, b, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.publish_pending(100, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let feed = s.feed_since(me, 3, 100).await.unwrap_or_default();
+        let shape: Vec<(String, i64, bool)> = feed
+            .iter()
+            .map(|f| (f.kind.clone(), f.source_id, f.deleted))
+            .collect();
+        assert_eq!(
+            shape[0],
+            ("study_card".to_owned(), a, true),
+            "send-back is a tombstone"
+        );
+        assert_eq!(shape[1], ("study_card".to_owned(), b, false));
+        assert_eq!(shape[2].0, "study_card_progress");
+        assert!(!shape[2].2);
+        assert_eq!(
+            feed[2].payload["due_at"],
+            serde_json::Value::Null,
+            "the know-on-new sentinel is published"
+        );
+        assert_eq!(
+            shape[3],
+            ("study_card".to_owned(), b, true),
+            "delete is a tombstone"
+        );
+        assert_eq!(
+            shape.len(),
+            4,
+            "deleting a card does not tombstone its progress"
+        );
+        let seqs: Vec<i64> = s
+            .feed_since(me, 0, 100)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|f| f.seq)
+            .collect();
+        assert_eq!(seqs, (1..=7).collect::<Vec<i64>>());
+        assert_eq!(s.outbox_backlog().await.ok(), Some(0));
+    }
+
+    pub async fn concurrent_writers_give_a_gapless_feed(db: &TestDb) {
+        let me = user(db.store(), "me").await;
+        let q = question(db, me, "t", "q").await;
+        let mut cards = Vec::new();
+        for i in 0..24 {
+            cards.push(approved_card(db, me, q, &format!("cue {i}"), &format!("fact {i}")).await);
+        }
+        let stores = [db.reopen().await, db.reopen().await];
+        let mut tasks = tokio::task::JoinSet::new();
+        for (w, store) in stores.iter().enumerate() {
+            for (i, id) in cards
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(i, _)| i % 2 == w)
+            {
+                let store = store.clone();
+                tasks.spawn(async move {
+                    let outcome = if i % 3 == 0 {
+                        Outcome::Wrong
+                    } else {
+                        Outcome::Unsure
+                    };
+                    store.rate_card(me, id, outcome, t0()).await.map(|_| ())
+                });
+            }
+            let store = store.clone();
+            tasks.spawn(async move {
+                for _ in 0..10 {
+                    store.publish_pending(5, t0()).await?;
+                }
+                Ok(())
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap_or_else(|e| panic!("join: {e}"))
+                .unwrap_or_else(|e| panic!("task: {e}"));
+        }
+        while db
+            .store()
+            .publish_pending(100, t0())
+            .await
+            .map(|r| r.applied + r.skipped)
+            .unwrap_or(0)
+            > 0
+        {}
+        let feed = db.store().feed_since(me, 0, 1000).await.unwrap_or_default();
+        let seqs: Vec<i64> = feed.iter().map(|f| f.seq).collect();
+        assert_eq!(
+            seqs,
+            (1..=48).collect::<Vec<i64>>(),
+            "24 approvals + 24 ratings, no gaps"
+        );
+        let distinct: HashSet<(String, i64)> =
+            feed.iter().map(|f| (f.kind.clone(), f.source_id)).collect();
+        assert_eq!(distinct.len(), 48, "no duplicates");
+    }
+
+    pub async fn two_ratings_of_one_card_apply_one_after_the_other(db: &TestDb) {
+        let me = user(db.store(), "me").await;
+        let q = question(db, me, "t", "q").await;
+        let a = approved_card(db, me, q, "cue", "fact").await;
+        let (s1, s2) = (db.reopen().await, db.reopen().await);
+        let t = t0();
+        let (r1, r2) = tokio::join!(
+            s1.rate_card(me, a, Outcome::Wrong, t),
+            s2.rate_card(me, a, Outcome::Wrong, t)
+        );
+        let (r1, r2) = (
+            r1.unwrap_or_else(|e| panic!("{e}")),
+            r2.unwrap_or_else(|e| panic!("{e}")),
+        );
+        // Exactly one of them saw a new card; the other saw the first one's result.
+        let firsts = [r1.before, r2.before]
+            .iter()
+            .filter(|b| b.is_none())
+            .count();
+        assert_eq!(firsts, 1, "{r1:?} {r2:?}");
+        let second = if r1.before.is_none() { r2 } else { r1 };
+        assert_eq!(second.before.and_then(|l| l.stage), Some(0));
+        assert_eq!(count(db, "study_card_reviews").await, 2);
+        assert_eq!(count(db, "study_memo_card_progress").await, 1);
+    }
+}
+
+conformance!(
+    undo_restores_exact_card_rows,
+    undo_restores_exact_progress_and_log,
+    undo_that_would_duplicate_an_answer_is_refused,
+    outbox_rows_commit_with_their_change,
+    publisher_skips_unchanged_and_tombstones,
+    concurrent_writers_give_a_gapless_feed,
+    two_ratings_of_one_card_apply_one_after_the_other,
+);

@@ -1,0 +1,223 @@
+//! End to end: the real binary in tmux on a temporary database. Start `amgi demo`, wait for
+//! the background extraction to fill the Review pane, approve a whole question, edit a card
+//! in Korean, rate three due cards, undo one, quit; then query the database directly.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, SqliteConnection};
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn run(args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux: {e}"));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            Tmux::run(&["send-keys", "-t", &self.session, key]);
+        }
+    }
+
+    /// Types text literally (Korean included).
+    fn text(&self, text: &str) {
+        Tmux::run(&["send-keys", "-t", &self.session, "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        Tmux::run(&["capture-pane", "-p", "-t", &self.session])
+    }
+
+    /// Polls the screen until `wanted` holds (bounded), returning that screen.
+    fn wait_for(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let screen = self.screen();
+            if wanted(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        Tmux::run(&["kill-session", "-t", &self.session]);
+    }
+}
+
+fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and tmux is not installed (scripts/test installs it)"
+        );
+        eprintln!("\n!!!!! SKIPPING the tmux end-to-end test: tmux is not installed.\n");
+    }
+    ok
+}
+
+/// The number after `prefix` in the screen, e.g. "saved card 123".
+fn number_after(screen: &str, prefix: &str) -> Option<i64> {
+    let rest = &screen[screen.find(prefix)? + prefix.len()..];
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn learner_session_in_tmux() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[extract]\npoll_interval_secs = 1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let session = format!("amgi-e2e-{}", std::process::id());
+    let command = format!(
+        "{} --data-dir {} demo 2>{}",
+        env!("CARGO_BIN_EXE_amgi"),
+        dir.path().display(),
+        dir.path().join("stderr.txt").display()
+    );
+    Tmux::run(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    let tmux = Tmux { session };
+
+    // The background extraction fills the Review pane without a key press.
+    tmux.wait_for("extracted cards in Review", |s| {
+        s.contains("Review · ") && s.contains("[cloze]")
+    });
+
+    // Approve every card of the selected question (with the confirmation).
+    tmux.keys(&["A"]);
+    tmux.wait_for("the confirmation", |s| s.contains("Approve all"));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("the approval", |s| {
+        s.contains("approved ") && s.contains(" cards of question ")
+    });
+    let question = number_after(&screen, " cards of question ")
+        .unwrap_or_else(|| panic!("no question id:\n{screen}"));
+
+    // Edit the now selected card in Korean and save.
+    tmux.keys(&["e"]);
+    tmux.wait_for("the editor", |s| s.contains("edit card"));
+    tmux.text(" 수정함");
+    tmux.keys(&["C-s"]);
+    let screen = tmux.wait_for("the saved edit", |s| s.contains("saved card "));
+    let edited =
+        number_after(&screen, "saved card ").unwrap_or_else(|| panic!("no card id:\n{screen}"));
+
+    // Rate three due cards, then undo the last rating.
+    tmux.keys(&["D"]);
+    tmux.wait_for("the Due pane", |s| s.contains("Due · "));
+    for (n, key) in ["1", "2", "3"].iter().enumerate() {
+        let before = tmux.screen();
+        let card = number_after(&before, "left · card ")
+            .unwrap_or_else(|| panic!("no due card:\n{before}"));
+        tmux.keys(&["Space"]);
+        tmux.wait_for("the answer", |s| s.contains("answer  "));
+        tmux.keys(&[key]);
+        tmux.wait_for(&format!("rating {}", n + 1), |s| {
+            s.contains(&format!("card {card}: "))
+        });
+    }
+    tmux.keys(&["u"]);
+    tmux.wait_for("the undo", |s| s.contains("undid rate of card"));
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let alive = || {
+        Command::new("tmux")
+            .args(["has-session", "-t", &tmux.session])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    while alive() {
+        assert!(Instant::now() < deadline, "amgi did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    runtime.block_on(check_database(
+        &dir.path().join("amgi.db"),
+        question,
+        edited,
+    ));
+}
+
+async fn check_database(path: &Path, question: i64, edited: i64) {
+    let mut db = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let q = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+    let in_review_of_question = q("SELECT COUNT(*) FROM study_memo_cards WHERE source_question_id = $1 AND needs_review AND deleted_at IS NULL")
+        .bind(question)
+        .fetch_one(&mut db)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(
+        in_review_of_question, 0,
+        "every card of the approved question is approved"
+    );
+    let approved_elsewhere = q("SELECT COUNT(*) FROM study_memo_cards WHERE NOT needs_review AND source_question_id <> $1 AND id <> $2")
+        .bind(question)
+        .bind(edited)
+        .fetch_one(&mut db)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(
+        approved_elsewhere, 0,
+        "only that question (and the edited card) were approved"
+    );
+    let cue: String =
+        sqlx::query_scalar("SELECT cue FROM study_memo_cards WHERE id = $1 AND NOT needs_review")
+            .bind(edited)
+            .fetch_one(&mut db)
+            .await
+            .unwrap_or_default();
+    assert!(
+        cue.ends_with(" 수정함"),
+        "the Korean edit was saved: {cue:?}"
+    );
+    let reviews = q("SELECT COUNT(*) FROM study_card_reviews")
+        .fetch_one(&mut db)
+        .await
+        .unwrap_or(-1);
+    let progress = q("SELECT COUNT(*) FROM study_memo_card_progress")
+        .fetch_one(&mut db)
+        .await
+        .unwrap_or(-1);
+    assert_eq!((reviews, progress), (2, 2), "three ratings, one undone");
+}

@@ -1,0 +1,163 @@
+//! The whole app headless (TestBackend, scripted key events) on a real SQLite file: a
+//! keypress is drawn while a store call is blocked, because the UI never awaits the database.
+
+mod common;
+
+use std::time::Duration;
+
+use amgi::tui::app::App;
+use amgi::tui::keymap::Keymap;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use sqlx::{Connection, Executor, SqliteConnection};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use common::fixtures::{approved_card, question};
+use common::{Kind, TestDb, user};
+
+/// A TestBackend that reports every flushed frame as text.
+struct Recorder {
+    inner: TestBackend,
+    frames: UnboundedSender<String>,
+}
+
+impl Backend for Recorder {
+    type Error = <TestBackend as Backend>::Error;
+    fn draw<'a, I: Iterator<Item = (u16, u16, &'a Cell)>>(
+        &mut self,
+        content: I,
+    ) -> Result<(), Self::Error> {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(clear_type)
+    }
+    fn size(&self) -> Result<Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        let _ = self.frames.send(format!("{}", self.inner));
+        self.inner.flush()
+    }
+}
+
+fn key(c: char) -> Event {
+    let code = match c {
+        '\t' => KeyCode::Tab,
+        c => KeyCode::Char(c),
+    };
+    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Waits (bounded) for a frame that satisfies `wanted`.
+async fn frame_where(
+    frames: &mut UnboundedReceiver<String>,
+    what: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    loop {
+        match tokio::time::timeout_at(deadline, frames.recv()).await {
+            Ok(Some(frame)) if wanted(&frame) => return frame,
+            Ok(Some(frame)) => last = frame,
+            Ok(None) | Err(_) => panic!("no frame showed {what}; the last one:\n{last}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keypress_is_drawn_while_the_database_is_blocked() {
+    let db = TestDb::sqlite().await;
+    let me = user(db.store(), "me").await;
+    let q = question(&db, me, "한국사", "훈민정음이 반포된 해는?").await;
+    approved_card(&db, me, q, "훈민정음 반포 연도", "1446년").await;
+    approved_card(&db, me, q, "훈민정음 창제 연도", "1443년").await;
+    let Kind::Sqlite { dir, .. } = &db.kind else {
+        unreachable!()
+    };
+    let db_path = dir.path().join("test.db");
+
+    let (frame_tx, mut frames) = mpsc::unbounded_channel();
+    let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
+    let events = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok(e), rx))
+    }));
+    let mut app = App::new(db.store().clone(), me, "me", Keymap::defaults());
+    let app_task = tokio::spawn(async move {
+        let backend = Recorder {
+            inner: TestBackend::new(80, 24),
+            frames: frame_tx,
+        };
+        let mut terminal = Terminal::new(backend).unwrap_or_else(|e| panic!("{e}"));
+        app.run(&mut terminal, events).await.map(|()| app)
+    });
+    frame_where(&mut frames, "the loaded due deck", |f| {
+        f.contains("Due (2)")
+    })
+    .await;
+
+    // Another connection takes the write lock: every store write now waits.
+    let mut blocker = SqliteConnection::connect(&format!("sqlite://{}", db_path.display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    blocker
+        .execute("BEGIN IMMEDIATE")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    for c in ['D', ' ', '1'] {
+        let _ = key_tx.send(key(c));
+    }
+    frame_where(&mut frames, "the next card right after rating", |f| {
+        f.contains("Due · 1 left")
+    })
+    .await;
+    let _ = key_tx.send(key('\t'));
+    frame_where(&mut frames, "the Cram pane", |f| f.contains("Cram · card")).await;
+    let committed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM study_memo_card_progress")
+        .fetch_one(&mut blocker)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        committed, 0,
+        "the rating is still waiting for the database, yet frames were drawn"
+    );
+
+    blocker
+        .execute("ROLLBACK")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    frame_where(&mut frames, "the committed rating", |f| {
+        f.contains("암 → known")
+    })
+    .await;
+    let _ = key_tx.send(key('q'));
+    let app = app_task
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app.state.due.rated, 1);
+    db.finish().await;
+}

@@ -1,0 +1,397 @@
+//! `update` without a terminal: every command and every event, state in → state and effects out.
+
+mod common;
+
+use amgi::domain::card::{CardFormat, Outcome};
+use amgi::domain::schedule::LadderState;
+use amgi::store::{CardEdit, Counts, CramFilter, RatingResult, UndoKind, Undone};
+use amgi::tui::action::Action;
+use amgi::tui::effect::Effect;
+use amgi::tui::keymap::Command;
+use amgi::tui::state::{AppState, Confirmed, EditTarget, Field, Pane};
+use amgi::tui::update::{init, update};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use common::cards::{due_cards, groups, loaded_state, qa};
+
+fn cmd(state: &mut AppState, command: Command) -> Vec<Effect> {
+    update(state, Action::Command(command))
+}
+
+fn typed(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        update(
+            state,
+            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+}
+
+#[test]
+fn start_loads_every_pane() {
+    let effects = init();
+    for wanted in [
+        Effect::LoadReview,
+        Effect::LoadDue,
+        Effect::LoadCounts,
+        Effect::LoadMaterials,
+    ] {
+        assert!(effects.contains(&wanted), "{wanted:?}");
+    }
+}
+
+#[test]
+fn panes_switch_and_quit() {
+    let mut s = loaded_state();
+    assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::NextPane);
+    assert_eq!(s.pane, Pane::Due);
+    let effects = cmd(&mut s, Command::NextPane);
+    assert_eq!(s.pane, Pane::Cram);
+    assert_eq!(
+        effects,
+        vec![
+            Effect::LoadCram(CramFilter::default()),
+            Effect::LoadMaterials
+        ],
+        "cram is fetched fresh"
+    );
+    cmd(&mut s, Command::NextPane);
+    assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::PrevPane);
+    assert_eq!(s.pane, Pane::Cram);
+    cmd(&mut s, Command::GoDue);
+    assert_eq!(s.pane, Pane::Due);
+    cmd(&mut s, Command::GoCram);
+    assert_eq!(s.pane, Pane::Cram);
+    cmd(&mut s, Command::GoReview);
+    assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::ToggleHelp);
+    assert!(s.help);
+    cmd(&mut s, Command::ToggleHelp);
+    assert!(!s.help);
+    assert_eq!(cmd(&mut s, Command::Undo), vec![Effect::Undo]);
+    assert!(cmd(&mut s, Command::Refresh).contains(&Effect::LoadDue));
+    cmd(&mut s, Command::Quit);
+    assert!(s.quit);
+}
+
+#[test]
+fn review_selection_moves_by_card_and_by_group() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::SelectNext);
+    assert_eq!(s.review.selected, Some(102));
+    cmd(&mut s, Command::SelectNext);
+    cmd(&mut s, Command::SelectNext);
+    assert_eq!(s.review.selected, Some(103), "stops at the last card");
+    cmd(&mut s, Command::SelectPrev);
+    assert_eq!(s.review.selected, Some(102));
+    cmd(&mut s, Command::NextGroup);
+    assert_eq!(s.review.selected, Some(103));
+    cmd(&mut s, Command::PrevGroup);
+    assert_eq!(s.review.selected, Some(101));
+}
+
+#[test]
+fn review_actions_become_effects() {
+    let mut s = loaded_state();
+    assert_eq!(cmd(&mut s, Command::Approve), vec![Effect::Approve(101)]);
+    assert_eq!(cmd(&mut s, Command::Delete), vec![Effect::Delete(101)]);
+    // Approve-all asks first, then approves that question only.
+    assert!(cmd(&mut s, Command::ApproveQuestion).is_empty());
+    assert_eq!(
+        s.confirm.as_ref().map(|c| c.on_yes.clone()),
+        Some(Confirmed::ApproveQuestion(12))
+    );
+    assert!(
+        cmd(&mut s, Command::Approve).is_empty(),
+        "keys other than y/n wait for the answer"
+    );
+    assert_eq!(
+        cmd(&mut s, Command::ConfirmYes),
+        vec![Effect::ApproveQuestion(12)]
+    );
+    assert!(s.confirm.is_none());
+    cmd(&mut s, Command::ApproveQuestion);
+    assert!(cmd(&mut s, Command::ConfirmNo).is_empty());
+    assert!(s.confirm.is_none());
+}
+
+#[test]
+fn an_empty_queue_explains_instead_of_acting() {
+    let mut s = AppState::default();
+    assert!(cmd(&mut s, Command::Approve).is_empty());
+    assert!(s.status.message.is_some());
+}
+
+#[test]
+fn reload_keeps_the_selection_or_its_place() {
+    let mut s = loaded_state();
+    s.review.selected = Some(102);
+    update(&mut s, Action::ReviewLoaded(groups()));
+    assert_eq!(s.review.selected, Some(102), "same card kept");
+    let mut fewer = groups();
+    fewer[0].cards.remove(1);
+    update(&mut s, Action::ReviewLoaded(fewer));
+    assert_eq!(s.review.selected, Some(103), "the card in its place");
+    update(&mut s, Action::ReviewLoaded(vec![]));
+    assert_eq!(s.review.selected, None);
+}
+
+#[test]
+fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::Edit);
+    let editor = s.editor.as_ref().map(|e| e.target.clone());
+    assert_eq!(
+        editor,
+        Some(EditTarget::Card {
+            id: 101,
+            format: CardFormat::Qa
+        })
+    );
+    typed(&mut s, " 반포");
+    assert!(
+        cmd(&mut s, Command::Quit).is_empty(),
+        "q types into the editor, it does not quit"
+    );
+    assert!(!s.quit);
+    let effects = cmd(&mut s, Command::Save);
+    let expected = CardEdit {
+        cue: "훈민정음이 반포된 해는? 반포".into(),
+        fact: "1446년".into(),
+        cloze_text: None,
+    };
+    assert_eq!(
+        effects,
+        vec![Effect::SaveEdit {
+            card_id: 101,
+            edit: expected
+        }]
+    );
+    update(
+        &mut s,
+        Action::EditRefused("a card with the same answer already exists".into()),
+    );
+    let e = s.editor.as_ref();
+    assert_eq!(
+        e.and_then(|e| e.error.clone()).as_deref(),
+        Some("a card with the same answer already exists")
+    );
+    assert_eq!(
+        e.map(|e| e.text(Field::Cue)).as_deref(),
+        Some("훈민정음이 반포된 해는? 반포"),
+        "text kept"
+    );
+    cmd(&mut s, Command::NextField);
+    assert_eq!(s.editor.as_ref().map(|e| e.focus), Some(1));
+    cmd(&mut s, Command::PrevField);
+    assert_eq!(s.editor.as_ref().map(|e| e.focus), Some(0));
+    cmd(&mut s, Command::Cancel);
+    assert_eq!(
+        s.confirm.as_ref().map(|c| c.on_yes.clone()),
+        Some(Confirmed::DiscardEdit)
+    );
+    cmd(&mut s, Command::ConfirmNo);
+    assert!(s.editor.is_some(), "still editing");
+    update(&mut s, Action::Paste("\n붙여넣기".into()));
+    assert!(
+        s.editor
+            .as_ref()
+            .is_some_and(|e| e.text(Field::Cue).ends_with(" 붙여넣기"))
+    );
+    cmd(&mut s, Command::Cancel);
+    cmd(&mut s, Command::ConfirmYes);
+    assert!(s.editor.is_none());
+    // An unchanged editor closes without asking; a saved one closes on EditSaved.
+    cmd(&mut s, Command::Edit);
+    cmd(&mut s, Command::Cancel);
+    assert!(s.editor.is_none() && s.confirm.is_none());
+    cmd(&mut s, Command::Edit);
+    update(&mut s, Action::EditSaved);
+    assert!(s.editor.is_none());
+}
+
+#[test]
+fn a_new_card_is_qa_or_cloze_by_its_fields() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::NewCard);
+    typed(&mut s, "교과서");
+    cmd(&mut s, Command::NextField);
+    typed(&mut s, "수도");
+    cmd(&mut s, Command::NextField);
+    typed(&mut s, "서울");
+    match cmd(&mut s, Command::Save).as_slice() {
+        [Effect::CreateCard(card)] => {
+            assert_eq!(
+                (card.material.as_str(), card.format, card.cue.as_str()),
+                ("교과서", CardFormat::Qa, "수도")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn due_reveal_rate_and_refill() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoDue);
+    assert!(
+        cmd(&mut s, Command::RateKnow).is_empty(),
+        "the first press reveals"
+    );
+    assert!(s.due.revealed);
+    let effects = cmd(&mut s, Command::RateKnow);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Rate { outcome: Outcome::Correct, card }] if card.card.id == 201)
+    );
+    assert_eq!(s.due.deck.len(), 1);
+    assert!(!s.due.revealed);
+    let result = RatingResult {
+        card_id: 201,
+        outcome: Outcome::Correct,
+        before: Some(LadderState {
+            stage: Some(1),
+            due_at: Some(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH),
+        }),
+        after: LadderState {
+            stage: Some(2),
+            due_at: None,
+        },
+    };
+    assert_eq!(
+        update(&mut s, Action::Rated(result)),
+        vec![Effect::RefillDue],
+        "a low deck refills after the rating"
+    );
+    assert!(
+        s.status
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("+7d"))
+    );
+    // A refill that raced the rating does not bring the rated card back.
+    update(&mut s, Action::DueRefilled(due_cards()));
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    assert_eq!(ids, vec![202]);
+    cmd(&mut s, Command::Reveal);
+    assert!(matches!(
+        cmd(&mut s, Command::RateUnsure).as_slice(),
+        [Effect::Rate {
+            outcome: Outcome::Unsure,
+            ..
+        }]
+    ));
+    // A failed rating puts the card back, answer showing, error in the status bar.
+    let card = Box::new(due_cards().remove(1));
+    update(
+        &mut s,
+        Action::RateFailed {
+            card,
+            error: "rating failed: database is locked".into(),
+        },
+    );
+    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(202));
+    assert!(s.due.revealed && s.status.error.is_some());
+    assert!(matches!(
+        cmd(&mut s, Command::RateDontKnow).as_slice(),
+        [Effect::Rate {
+            outcome: Outcome::Wrong,
+            ..
+        }]
+    ));
+    assert!(cmd(&mut s, Command::RateKnow).is_empty(), "nothing left");
+    update(&mut s, Action::DueLoaded(due_cards()));
+    assert_eq!(s.due.deck.len(), 2);
+    assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(201)]);
+}
+
+#[test]
+fn cram_views_filters_and_send_back() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoCram);
+    s.cram.materials = vec!["교과서".into(), "노트".into()];
+    cmd(&mut s, Command::Reveal);
+    assert!(s.cram.revealed);
+    assert_eq!(
+        cmd(&mut s, Command::NextCard),
+        vec![Effect::RecordView(201)]
+    );
+    assert!(!s.cram.revealed);
+    let filter = s.cram.filter.clone();
+    assert_eq!(
+        cmd(&mut s, Command::NextCard),
+        vec![Effect::RecordView(202), Effect::LoadCram(filter)]
+    );
+    let fmt = |f| CramFilter {
+        material: None,
+        format: f,
+    };
+    assert_eq!(
+        cmd(&mut s, Command::CycleFormat),
+        vec![Effect::LoadCram(fmt(Some(CardFormat::Qa)))]
+    );
+    assert_eq!(
+        cmd(&mut s, Command::CycleFormat),
+        vec![Effect::LoadCram(fmt(Some(CardFormat::Cloze)))]
+    );
+    assert_eq!(
+        cmd(&mut s, Command::CycleFormat),
+        vec![Effect::LoadCram(fmt(None))]
+    );
+    cmd(&mut s, Command::CycleMaterial);
+    assert_eq!(s.cram.filter.material.as_deref(), Some("교과서"));
+    cmd(&mut s, Command::CycleMaterial);
+    assert_eq!(s.cram.filter.material.as_deref(), Some("노트"));
+    cmd(&mut s, Command::CycleMaterial);
+    assert_eq!(s.cram.filter.material, None);
+    update(&mut s, Action::CramLoaded(vec![qa(7, 1, "c", "f")]));
+    assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(7)]);
+    assert!(s.cram.deck.is_empty());
+}
+
+#[test]
+fn events_update_the_status_bar() {
+    let mut s = AppState::default();
+    let counts = Counts {
+        cards_in_review: 9,
+        ..Counts::default()
+    };
+    update(&mut s, Action::CountsLoaded(counts));
+    assert_eq!(s.status.counts.cards_in_review, 9);
+    update(&mut s, Action::Failed("loading failed".into()));
+    assert_eq!(s.status.error.as_deref(), Some("loading failed"));
+    assert_eq!(
+        update(&mut s, Action::Done("approved card 3".into())),
+        vec![Effect::RefillDue],
+        "approvals may be due"
+    );
+    assert_eq!(
+        (s.status.error.clone(), s.status.message.as_deref()),
+        (None, Some("approved card 3"))
+    );
+    let effects = update(
+        &mut s,
+        Action::Extraction {
+            message: "question 12 → 4 cards".into(),
+            cards_added: true,
+        },
+    );
+    assert!(effects.contains(&Effect::LoadReview));
+    assert_eq!(
+        s.status.last_result.as_deref(),
+        Some("question 12 → 4 cards")
+    );
+    let undone = Undone {
+        kind: UndoKind::Rate,
+        card_ids: vec![5],
+    };
+    update(&mut s, Action::Undone(Some(undone)));
+    assert_eq!(s.status.message.as_deref(), Some("undid rate of card 5"));
+    update(&mut s, Action::Undone(None));
+    assert_eq!(s.status.message.as_deref(), Some("nothing to undo"));
+    update(&mut s, Action::MaterialsLoaded(vec!["노트".into()]));
+    assert_eq!(s.cram.materials, vec!["노트".to_owned()]);
+    assert!(update(&mut s, Action::Tick).contains(&Effect::LoadCounts));
+    assert!(update(&mut s, Action::ExternalChange).contains(&Effect::LoadReview));
+}
