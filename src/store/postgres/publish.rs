@@ -91,18 +91,17 @@ impl PublishStore for PgStore {
             .await?;
             report.applied += 1;
         }
-        let last_id: i64 = rows
-            .last()
+        // Only the rows read above: a row with a lower id that committed meanwhile is still
+        // unprocessed, and a later pass applies it.
+        let ids: Vec<i64> = rows
+            .iter()
             .map(|r| r.try_get("id"))
-            .transpose()?
-            .unwrap_or(0);
-        sqlx::query(
-            "UPDATE publish_outbox SET processed_at = $1 WHERE processed_at IS NULL AND id <= $2",
-        )
-        .bind(now)
-        .bind(last_id)
-        .execute(&mut *tx)
-        .await?;
+            .collect::<Result<_, _>>()?;
+        sqlx::query("UPDATE publish_outbox SET processed_at = $1 WHERE id = ANY($2)")
+            .bind(now)
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE publish_state SET last_seq = $1 WHERE id = 1")
             .bind(seq)
             .execute(&mut *tx)

@@ -83,16 +83,17 @@ impl PublishStore for SqliteStore {
             .await?;
             report.applied += 1;
         }
-        let last_id: i64 = rows
-            .last()
+        // Only the rows read above: a row with a lower id that committed meanwhile is still
+        // unprocessed, and a later pass applies it.
+        let ids: Vec<i64> = rows
+            .iter()
             .map(|r| r.try_get("id"))
-            .transpose()?
-            .unwrap_or(0);
+            .collect::<Result<_, _>>()?;
         sqlx::query(
-            "UPDATE publish_outbox SET processed_at = $1 WHERE processed_at IS NULL AND id <= $2",
+            "UPDATE publish_outbox SET processed_at = $1 WHERE id IN (SELECT value FROM json_each($2))",
         )
         .bind(to_ms(now))
-        .bind(last_id)
+        .bind(serde_json::to_string(&ids)?)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE publish_state SET last_seq = $1 WHERE id = 1")
