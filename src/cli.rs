@@ -92,6 +92,32 @@ pub enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Benchmark helpers (see BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Fill a new database with synthetic data for benchmarks, for --user and a few others.
+    ///
+    /// Each user's cards are 10% in review, 30% new, 10% due, 40% scheduled later and 10%
+    /// mastered; every question has a completed extraction job except the --fresh ones.
+    /// Refuses a user who already has data.
+    Gen {
+        /// Cards of --user.
+        #[arg(long, default_value_t = 10_000)]
+        cards: u64,
+        /// Questions of --user (default: one per four cards).
+        #[arg(long)]
+        questions: Option<u64>,
+        /// Ready questions with no job yet, older than every other explanation.
+        #[arg(long, default_value_t = 0)]
+        fresh: u64,
+        /// Other users, each with a tenth of the cards.
+        #[arg(long, default_value_t = 2)]
+        other_users: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 
-use amgi::cli::{Cli, Command, PublishCommand};
+use amgi::cli::{BenchCommand, Cli, Command, PublishCommand};
 use amgi::commands::{app, data, doctor, jobs, publish, worker};
 use amgi::setup::Settings;
 
@@ -46,6 +46,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Publish(PublishCommand::Run { once })) => publish::run(&settings, once).await,
         Some(Command::Worker(args)) => worker::run(&settings, &args).await,
         Some(Command::Jobs { command }) => jobs::run(&settings, &command).await,
+        Some(Command::Bench(BenchCommand::Gen {
+            cards,
+            questions,
+            fresh,
+            other_users,
+        })) => {
+            let spec = amgi::store::synth::SynthSpec {
+                user: settings.user_name.clone(),
+                cards,
+                questions,
+                fresh_questions: fresh,
+                other_users,
+            };
+            data::generate(&settings, &spec).await
+        }
         None => {
             let (store, user) = settings.open().await?;
             app::run(&settings, store, user).await

@@ -59,6 +59,36 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `amgi bench gen`: synthetic data for benchmarks, with a line on what was written.
+pub async fn generate(
+    settings: &Settings,
+    spec: &crate::store::synth::SynthSpec,
+) -> anyhow::Result<()> {
+    eprintln!(
+        "generating {} cards for {:?} and {} other users on {} …",
+        spec.cards,
+        spec.user,
+        spec.other_users,
+        settings.location.describe()
+    );
+    let started = std::time::Instant::now();
+    let report = crate::store::synth::generate(&settings.location, spec)
+        .await
+        .context("generating benchmark data failed; nothing was written for that user")?;
+    println!(
+        "{} users; {:?}: {} questions, {} cards ({} due now, {} in review; mix: {}) in {:.1} s",
+        report.users,
+        spec.user,
+        report.questions,
+        report.cards,
+        report.due,
+        report.in_review,
+        crate::store::synth::MIX,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// A plain-text summary of what the database holds for the user.
 pub fn describe_counts(c: &Counts) -> String {
     format!(

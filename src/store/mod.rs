@@ -8,6 +8,7 @@ pub mod postgres;
 mod publish;
 pub mod snapshot;
 pub mod sqlite;
+pub mod synth;
 mod types;
 
 use std::sync::Arc;

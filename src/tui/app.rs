@@ -30,6 +30,8 @@ pub struct App {
     runner: EffectRunner,
     /// Actions from effects, the engine bridge and the change listener.
     rx: UnboundedReceiver<Action>,
+    /// The first loads have been asked for.
+    started: bool,
 }
 
 impl App {
@@ -43,6 +45,7 @@ impl App {
             keymap,
             runner: EffectRunner { store, user, tx },
             rx,
+            started: false,
         }
     }
 
@@ -107,23 +110,38 @@ impl App {
 
     /// Runs until quit: draws, waits for the next event or result, applies everything
     /// pending, draws again. Never awaits the database.
-    pub async fn run<B, S>(
-        &mut self,
-        terminal: &mut Terminal<B>,
-        mut events: S,
-    ) -> std::io::Result<()>
+    pub async fn run<B, S>(&mut self, terminal: &mut Terminal<B>, events: S) -> std::io::Result<()>
     where
         B: Backend,
         S: Stream<Item = std::io::Result<Event>> + Unpin,
     {
-        for effect in init() {
-            self.run_effect(effect);
+        self.run_until(terminal, events, |_| false).await
+    }
+
+    /// [`App::run`] that also returns once a frame has been drawn from a state for which
+    /// `done` holds (benchmarks and tests stop at a given screen). Can be called again.
+    pub async fn run_until<B, S, F>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        mut events: S,
+        done: F,
+    ) -> std::io::Result<()>
+    where
+        B: Backend,
+        S: Stream<Item = std::io::Result<Event>> + Unpin,
+        F: Fn(&AppState) -> bool,
+    {
+        if !self.started {
+            self.started = true;
+            for effect in init() {
+                self.run_effect(effect);
+            }
         }
         let mut refresh =
             tokio::time::interval_at(tokio::time::Instant::now() + REFRESH_EVERY, REFRESH_EVERY);
         loop {
             self.draw(terminal)?;
-            if self.state.quit {
+            if self.state.quit || done(&self.state) {
                 return Ok(());
             }
             let action = tokio::select! {
