@@ -69,9 +69,12 @@ async fn run(backend: &str, questions: u64, jobs: u64) -> anyhow::Result<()> {
         let polled = store.enqueue_ready(BATCH, 2, Utc::now()).await?;
         finding.push(t.elapsed());
         assert_eq!(polled.enqueued, u64::from(BATCH).min(jobs));
+        // Untimed: undo the poll, so the next sample finds the same questions.
         execute(
             &location,
-            "DELETE FROM study_memo_card_jobs WHERE status = 'pending'",
+            "UPDATE study_questions SET card_job_version = NULL WHERE id IN \
+               (SELECT source_id FROM study_memo_card_jobs WHERE status = 'pending'); \
+             DELETE FROM study_memo_card_jobs WHERE status = 'pending'",
         )
         .await?;
     }

@@ -14,8 +14,9 @@ use std::time::Instant;
 use amgi::domain::card::Outcome;
 use amgi::store::synth::{self, SynthSpec};
 use amgi::store::{CardEdit, CramFilter, Location, SharedStore, UserId};
+use amgi::tui::action::Action;
 use amgi::tui::app::App;
-use amgi::tui::keymap::Keymap;
+use amgi::tui::keymap::{Command, Keymap};
 use amgi::tui::state::Pane;
 use chrono::Utc;
 use ratatui::Terminal;
@@ -61,6 +62,7 @@ async fn run(backend: &str, cards: u64) -> anyhow::Result<()> {
         "start to first frame (Due ready)",
         &first_frame,
     );
+    next_card(backend, cards, &location).await?;
 
     let store = amgi::store::open(&location, false).await?;
     let user = store.ensure_user(USER).await?;
@@ -90,6 +92,43 @@ async fn open_to_first_frame(location: &Location) -> anyhow::Result<std::time::D
     })
     .await?;
     Ok(elapsed)
+}
+
+/// The rating key in the running app, answer shown: `update` moves the next card to the
+/// front and the commit is spawned; this is the time until the next card can be drawn.
+async fn next_card(backend: &str, cards: u64, location: &Location) -> anyhow::Result<()> {
+    let store = amgi::store::open(location, false).await?;
+    let user = store.ensure_user(USER).await?;
+    let mut app = App::new(store, user, USER, Keymap::defaults());
+    app.state.pane = Pane::Due;
+    let mut terminal = Terminal::new(TestBackend::new(200, 60))?;
+    let ready = |s: &amgi::tui::state::AppState| s.due.loaded && s.review.loaded && s.cram.loaded;
+    app.run_until(&mut terminal, futures_util::stream::pending(), ready)
+        .await?;
+    let mut samples = Samples::default();
+    for _ in 0..n(150) {
+        app.apply(Action::Command(Command::Reveal));
+        let before = app.state.due.deck.front().map(|d| d.card.id);
+        let t = Instant::now();
+        app.apply(Action::Command(Command::RateKnow));
+        samples.push(t.elapsed());
+        assert_ne!(app.state.due.deck.front().map(|d| d.card.id), before);
+    }
+    report(
+        backend,
+        cards,
+        "next card (rating key to next card)",
+        &samples,
+    );
+    // Let the spawned ratings land before the next measurement.
+    let target = samples.0.len() as u32;
+    let events = futures_util::stream::pending();
+    app.run_until(&mut terminal, events, |s| {
+        s.due.rated >= target || s.status.error.is_some()
+    })
+    .await?;
+    assert_eq!(app.state.status.error, None);
+    Ok(())
 }
 
 async fn fetches(

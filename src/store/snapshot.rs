@@ -175,9 +175,11 @@ fn entry(
 /// Groups in-review cards (already in display order) by source question, manual cards by
 /// material. `questions` maps question id → (text, correct answer).
 pub fn group_review_queue(
-    cards: Vec<Card>,
+    mut cards: Vec<Card>,
     questions: &HashMap<i64, (String, Option<String>)>,
 ) -> Vec<ReviewGroup> {
+    // Question groups first, manual cards after (a stable sort keeps the query's order).
+    cards.sort_by_key(|c| c.source_question_id.is_none());
     let mut groups: Vec<ReviewGroup> = Vec::new();
     let mut index: HashMap<GroupKey, usize> = HashMap::new();
     for card in cards {

@@ -74,9 +74,10 @@ impl ReviewPane {
     /// The selected card's position.
     pub fn selected_position(&self) -> Option<(usize, usize)> {
         let id = self.selected?;
-        self.positions()
-            .into_iter()
-            .find(|&(g, c)| self.groups[g].cards[c].id == id)
+        self.groups
+            .iter()
+            .enumerate()
+            .find_map(|(g, group)| group.cards.iter().position(|c| c.id == id).map(|c| (g, c)))
     }
 
     pub fn selected_card(&self) -> Option<&Card> {

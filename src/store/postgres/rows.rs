@@ -205,21 +205,29 @@ pub(super) async fn push_undo(
     data: &UndoData,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    // One round trip: the journal row and, at commit, the change notification.
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO undo_log (user_id, action, data, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "WITH entry AS (INSERT INTO undo_log (user_id, action, data, created_at) \
+           VALUES ($1, $2, $3, $4) RETURNING id) \
+         SELECT id, pg_notify($5, $6) FROM entry",
     )
     .bind(user.0)
     .bind(kind.as_str())
     .bind(sqlx::types::Json(data))
     .bind(now)
+    .bind(CHANGES_CHANNEL)
+    .bind(user.0.to_string())
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM undo_log WHERE user_id = $1 AND id <= $2")
-        .bind(user.0)
-        .bind(id - UNDO_DEPTH * 4)
-        .execute(&mut *conn)
-        .await?;
-    notify_change(conn, user).await
+    if id % UNDO_DEPTH == 0 {
+        // Pruned now and then, not on every write: the journal keeps 200 to 250 rows.
+        sqlx::query("DELETE FROM undo_log WHERE user_id = $1 AND id <= $2")
+            .bind(user.0)
+            .bind(id - UNDO_DEPTH * 4)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The channel on which other processes (another device's app) hear of a user's changes.

@@ -137,7 +137,7 @@ impl PublishStore for SqliteStore {
         let cards = sqlx::query(concat!(
             "SELECT ",
             card_columns!(),
-            " FROM study_memo_cards c WHERE c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review ORDER BY c.id"
+            " FROM study_memo_cards c WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review = 0 ORDER BY c.id"
         ))
         .bind(user.0)
         .fetch_all(&mut *tx)

@@ -29,12 +29,12 @@ pub(super) async fn due_deck(
            FROM study_memo_card_progress p JOIN study_memo_cards c ON c.id = p.card_id \
            WHERE p.user_id = $1 AND p.due_at IS NOT NULL AND p.due_at <= $2 \
              AND (p.review_stage IS NULL OR p.review_stage < 4) \
-             AND c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review \
+             AND c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review = 0 \
            ORDER BY p.due_at, c.id LIMIT $3) \
          UNION ALL SELECT * FROM (SELECT ",
         card_columns!(),
         ", NULL AS p_stage, NULL AS p_due, 1 AS bucket FROM study_memo_cards c \
-           WHERE c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review \
+           WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review = 0 \
              AND NOT EXISTS (SELECT 1 FROM study_memo_card_progress p WHERE p.user_id = $1 AND p.card_id = c.id) \
            ORDER BY c.id LIMIT $3)) \
          ORDER BY bucket, p_due, id LIMIT $3"
@@ -168,7 +168,7 @@ pub(super) async fn cram_deck(
     let rows = sqlx::query(concat!(
         "SELECT ",
         card_columns!(),
-        " FROM study_memo_cards c WHERE c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review \
+        " FROM study_memo_cards c WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review = 0 \
          AND ($2 IS NULL OR json_extract(c.extra, '$.material') = $2) AND ($3 IS NULL OR c.format = $3) \
          ORDER BY c.last_viewed_at, c.id LIMIT $4"
     ))
@@ -210,7 +210,7 @@ pub(super) async fn record_view(
 pub(super) async fn materials(store: &SqliteStore, user: UserId) -> StoreResult<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT json_extract(extra, '$.material') AS m FROM study_memo_cards \
-         WHERE user_id = $1 AND deleted_at IS NULL AND NOT needs_review AND m IS NOT NULL ORDER BY m",
+         WHERE user_id = $1 AND deleted_at IS NULL AND needs_review = 0 AND m IS NOT NULL ORDER BY m",
     )
     .bind(user.0)
     .fetch_all(&store.pool)

@@ -60,12 +60,12 @@ pub(super) async fn generate_user(store: &PgStore, plan: &UserPlan) -> StoreResu
     sqlx::query(
         "INSERT INTO study_questions (id, user_id, study_topic_id, question_text, choices, \
            correct_choice, ai_explanation, ai_explanation_status, ai_explanation_generated_at, \
-           created_at, updated_at) \
+           card_job_version, created_at, updated_at) \
          SELECT $2 + i, $3, $4 + i % $5, '합성 문항 ' || i || ': 개념 ' || i || '이 처음 정리된 해는?', \
            jsonb_build_array((1000 + i % 900) || '년', (1001 + i % 900) || '년', \
              (1002 + i % 900) || '년', (1003 + i % 900) || '년'), 1, \
            '개념 ' || i || '은 ' || (1000 + i % 900) || '년에 처음 정리되었다. 이후 여러 학자가 이를 발전시켰다.', \
-           'ready', $6 - i * interval '1 second', $6, $6 FROM generate_series(0, $1 - 1) AS i",
+           'ready', $6 - i * interval '1 second', CASE WHEN i < $7 THEN $6 - i * interval '1 second' END, $6, $6 FROM generate_series(0, $1 - 1) AS i",
     )
     .bind(plan.questions + plan.fresh)
     .bind(question_base)
@@ -73,6 +73,7 @@ pub(super) async fn generate_user(store: &PgStore, plan: &UserPlan) -> StoreResu
     .bind(topic_base)
     .bind(plan.topics)
     .bind(now)
+    .bind(plan.questions)
     .execute(&mut *tx)
     .await?;
 

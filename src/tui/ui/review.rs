@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 
 use super::{ACCENT, clean, show_cloze};
 use crate::domain::card::CardFormat;
-use crate::store::{Card, GroupKey};
+use crate::store::{Card, GroupKey, ReviewGroup};
 use crate::tui::state::AppState;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
@@ -40,7 +40,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     } else {
         Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(area)
     };
-    let (items, selected_index) = list_items(state);
+    let rows = usize::from(list_area.height.saturating_sub(2)).max(1);
+    let (items, selected_index) = list_items(state, rows);
     let title = format!(
         " Review · {} cards in {} groups ",
         review.card_count(),
@@ -54,40 +55,75 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
     draw_detail(frame, detail_area, review.selected_card());
 }
 
-fn list_items(state: &AppState) -> (Vec<ListItem<'static>>, Option<usize>) {
-    let mut items = Vec::new();
-    let mut selected = None;
+/// The list rows that can be on screen, and the selection among them. Only these are
+/// built (10,000 cards in review would otherwise cost 6 ms a frame, BENCHMARKS.md): the
+/// window ends at the selection once it is past the first screen, where `List` would
+/// scroll it to.
+fn list_items(state: &AppState, rows: usize) -> (Vec<ListItem<'static>>, Option<usize>) {
+    let selected_row = selected_row(state);
+    let start = selected_row.map_or(0, |r| (r + 1).saturating_sub(rows));
+    let end = start + rows;
+    let mut items = Vec::with_capacity(rows);
+    let mut row = 0;
     for group in &state.review.groups {
-        let label = match &group.key {
-            GroupKey::Question(id) => format!("Q{id} "),
-            GroupKey::Material(_) => String::new(),
-        };
-        let mut header = vec![
-            Span::styled(label, Style::new().fg(ACCENT)),
-            Span::styled(
-                clean(&group.title),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-        ];
-        if let Some(answer) = &group.correct_answer {
-            header.push(Span::styled(
-                format!(" ✓ {}", clean(answer)),
-                Style::new().fg(Color::Green),
-            ));
+        let group_rows = 1 + group.cards.len();
+        if row + group_rows <= start {
+            row += group_rows;
+            continue;
         }
-        header.push(Span::styled(
-            format!(" ({})", group.cards.len()),
-            Style::new().fg(Color::Gray),
-        ));
-        items.push(ListItem::new(Line::from(header)));
+        if row >= end {
+            break;
+        }
+        if row >= start {
+            items.push(ListItem::new(group_header(group)));
+        }
+        row += 1;
         for card in &group.cards {
-            if state.review.selected == Some(card.id) {
-                selected = Some(items.len());
+            if (start..end).contains(&row) {
+                items.push(ListItem::new(card_line(card)));
             }
-            items.push(ListItem::new(card_line(card)));
+            row += 1;
         }
     }
-    (items, selected)
+    (items, selected_row.map(|r| r - start))
+}
+
+/// The list row of the selected card (each group is a header row and then its cards).
+fn selected_row(state: &AppState) -> Option<usize> {
+    let id = state.review.selected?;
+    let mut row = 0;
+    for group in &state.review.groups {
+        if let Some(at) = group.cards.iter().position(|c| c.id == id) {
+            return Some(row + 1 + at);
+        }
+        row += 1 + group.cards.len();
+    }
+    None
+}
+
+fn group_header(group: &ReviewGroup) -> Line<'static> {
+    let label = match &group.key {
+        GroupKey::Question(id) => format!("Q{id} "),
+        GroupKey::Material(_) => String::new(),
+    };
+    let mut header = vec![
+        Span::styled(label, Style::new().fg(ACCENT)),
+        Span::styled(
+            clean(&group.title),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+    ];
+    if let Some(answer) = &group.correct_answer {
+        header.push(Span::styled(
+            format!(" ✓ {}", clean(answer)),
+            Style::new().fg(Color::Green),
+        ));
+    }
+    header.push(Span::styled(
+        format!(" ({})", group.cards.len()),
+        Style::new().fg(Color::Gray),
+    ));
+    Line::from(header)
 }
 
 fn card_line(card: &Card) -> Line<'static> {

@@ -21,28 +21,29 @@ pub(super) async fn enqueue_ready(
 ) -> StoreResult<EnqueueReport> {
     let max_attempts = i16::try_from(max_attempts)
         .map_err(|_| StoreError::Invalid(format!("max_attempts {max_attempts} is too large")))?;
-    // One statement: two pollers may pick the same candidates, the unique version key lets
-    // exactly one insert each. `OFFSET 0` keeps the NOT EXISTS a per-question probe of that
-    // key: flattened into an anti-join, a table without fresh statistics (right after an
-    // import) gets a nested loop that rescans every job for every question.
+    // One statement. The candidates are the questions whose ready version differs from the
+    // marker (a partial index holds just those), locked with SKIP LOCKED so concurrent
+    // pollers take disjoint batches; the unique version key and ON CONFLICT still make any
+    // overlap harmless. Marking records the version a job now exists for.
     let row = sqlx::query(
         "WITH candidates AS ( \
            SELECT q.id, q.user_id, q.ai_explanation_generated_at AS version \
            FROM study_questions q \
            WHERE q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
              AND q.ai_explanation_generated_at IS NOT NULL \
-             AND NOT EXISTS (SELECT 1 FROM study_memo_card_jobs j \
-               WHERE j.source_kind = 'question' AND j.source_id = q.id \
-                 AND j.source_version = q.ai_explanation_generated_at AND j.kind = $1 \
-                 OFFSET 0) \
+             AND q.card_job_version IS DISTINCT FROM q.ai_explanation_generated_at \
            ORDER BY q.ai_explanation_generated_at DESC, q.id DESC \
-           LIMIT $2), \
+           LIMIT $2 \
+           FOR UPDATE SKIP LOCKED), \
          inserted AS ( \
            INSERT INTO study_memo_card_jobs (user_id, source_kind, source_id, source_version, kind, \
              status, max_attempts, created_at, run_after) \
            SELECT user_id, 'question', id, version, $1, 'pending', $3, $4, $4 FROM candidates \
            ON CONFLICT ON CONSTRAINT study_memo_card_jobs_version_key DO NOTHING \
-           RETURNING 1) \
+           RETURNING 1), \
+         marked AS ( \
+           UPDATE study_questions q SET card_job_version = c.version \
+           FROM candidates c WHERE q.id = c.id) \
          SELECT (SELECT COUNT(*) FROM candidates) AS candidates, \
                 (SELECT COUNT(*) FROM inserted) AS enqueued",
     )

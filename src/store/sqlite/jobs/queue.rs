@@ -20,18 +20,17 @@ pub(super) async fn enqueue_ready(
     now: DateTime<Utc>,
 ) -> StoreResult<EnqueueReport> {
     let now = to_ms(now);
-    // The write lock is taken first, so the NOT EXISTS sees every committed job and no other
-    // poller runs in between; the unique key and ON CONFLICT still guard the insert.
+    // The write lock is taken first: no other poller runs between the insert and the
+    // marking, so both statements see the same candidates. The unique key and ON CONFLICT
+    // still guard the insert (a job may exist for a version the marker does not record).
     let mut tx = store.begin_write().await?;
-    let inserted = sqlx::query(
+    let enqueued = sqlx::query(
         "WITH candidates AS ( \
            SELECT q.id, q.user_id, q.ai_explanation_generated_at AS version \
            FROM study_questions q \
            WHERE q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
              AND q.ai_explanation_generated_at IS NOT NULL \
-             AND NOT EXISTS (SELECT 1 FROM study_memo_card_jobs j \
-               WHERE j.source_kind = 'question' AND j.source_id = q.id \
-                 AND j.source_version = q.ai_explanation_generated_at AND j.kind = $1) \
+             AND q.card_job_version IS NOT q.ai_explanation_generated_at \
            ORDER BY q.ai_explanation_generated_at DESC, q.id DESC \
            LIMIT $2) \
          INSERT INTO study_memo_card_jobs (user_id, source_kind, source_id, source_version, kind, \
@@ -46,10 +45,23 @@ pub(super) async fn enqueue_ready(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    let candidates = sqlx::query(
+        "UPDATE study_questions SET card_job_version = ai_explanation_generated_at \
+         WHERE id IN (SELECT q.id FROM study_questions q \
+           WHERE q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
+             AND q.ai_explanation_generated_at IS NOT NULL \
+             AND q.card_job_version IS NOT q.ai_explanation_generated_at \
+           ORDER BY q.ai_explanation_generated_at DESC, q.id DESC \
+           LIMIT $1)",
+    )
+    .bind(i64::from(batch))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     tx.commit().await?;
     Ok(EnqueueReport {
-        candidates: inserted,
-        enqueued: inserted,
+        candidates,
+        enqueued,
     })
 }
 
