@@ -59,8 +59,10 @@ fn card(id: i64, needs_review: bool) -> Card {
 /// What the panes hold at 100k cards: 10,000 review cards in 3,000 question groups, a due
 /// deck of 200, a cram deck of 200.
 fn state_at_100k(pane: Pane) -> AppState {
-    let mut state = AppState::default();
-    state.pane = pane;
+    let mut state = AppState {
+        pane,
+        ..AppState::default()
+    };
     let mut groups = Vec::new();
     let mut id = 0;
     while id < 100_000 {
@@ -143,8 +145,10 @@ fn frame(bencher: Bencher, pane: Pane, width: u16, height: u16) {
 fn next_card(bencher: Bencher) {
     bencher
         .with_inputs(|| {
-            let mut state = AppState::default();
-            state.pane = Pane::Due;
+            let mut state = AppState {
+                pane: Pane::Due,
+                ..AppState::default()
+            };
             state.due.deck = due_deck();
             state.due.loaded = true;
             state.due.revealed = true;
