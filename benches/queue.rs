@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use amgi::domain::card::{CardDraft, CardFormat};
 use amgi::domain::extract::SourceContext;
 use amgi::store::synth::{self, SynthSpec};
-use amgi::store::{Location, SharedStore};
+use amgi::store::Location;
 use amgi::work::engine::Engine;
 use amgi::work::extractor::{ExtractError, Extractor};
 use amgi::work::settings::{EngineMode, EngineSettings};
@@ -123,7 +123,6 @@ async fn run(backend: &str, questions: u64, jobs: u64) -> anyhow::Result<()> {
         assert_eq!(polled.enqueued, 0);
     }
     report(backend, questions, "poll with nothing new", &idle);
-    close(store).await;
     Ok(())
 }
 
@@ -161,8 +160,4 @@ async fn execute(location: &Location, sql: &'static str) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-async fn close(store: SharedStore) {
-    drop(store);
 }
