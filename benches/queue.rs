@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use amgi::domain::card::{CardDraft, CardFormat};
 use amgi::domain::extract::SourceContext;
-use amgi::store::synth::{self, SynthSpec};
 use amgi::store::Location;
+use amgi::store::synth::{self, SynthSpec};
 use amgi::work::engine::Engine;
 use amgi::work::extractor::{ExtractError, Extractor};
 use amgi::work::settings::{EngineMode, EngineSettings};
