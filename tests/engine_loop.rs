@@ -1,5 +1,6 @@
 //! The engine's loop: it wakes for a PostgreSQL notification and for a retry coming due
-//! (both long before its poll interval); stopping it lets a job in flight finish within the
+//! (both long before its poll interval) and works through a backlog larger than one batch
+//! without waiting for the next poll; stopping it lets a job in flight finish within the
 //! grace period, interrupts one that would outlast it (left to its lease); and `amgi worker`
 //! stops cleanly on SIGINT.
 
@@ -166,6 +167,41 @@ async fn a_notification_wakes_a_postgres_worker_before_its_next_poll() {
     handle.await.unwrap_or_else(|e| panic!("engine: {e}"));
     // The listener holds a pooled connection; closing the pool waits for it.
     drop(listener);
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_larger_than_a_batch_is_worked_through_before_the_next_poll() {
+    let db = TestDb::sqlite().await;
+    let me = user(db.store(), "me").await;
+    let questions: Vec<(String, chrono::DateTime<chrono::Utc>)> = (0..7)
+        .map(|k| {
+            (
+                format!("훈민정음을 반포한 해는? ({k})"),
+                now_ms() - secs(10 - k),
+            )
+        })
+        .collect();
+    let questions: Vec<(&str, _)> = questions.iter().map(|(t, v)| (t.as_str(), *v)).collect();
+    add_questions(db.store(), me, &questions).await;
+    let mut settings = drain_settings(Arc::new(BuiltinExtractor), 2);
+    settings.mode = EngineMode::Continuous;
+    settings.poll_interval = Duration::from_secs(3600);
+    settings.batch = 2;
+    let cancel = CancellationToken::new();
+    let (handle, mut events) = Engine::spawn(db.store().clone(), settings, cancel.clone());
+    // Seven questions, two per poll, one poll an hour: only polling again whenever the
+    // slots run dry after a full batch finishes them all.
+    for _ in 0..7 {
+        next_matching(&mut events, |e| {
+            matches!(e, EngineEvent::JobFinished { .. })
+        })
+        .await;
+    }
+    cancel.cancel();
+    handle.await.unwrap_or_else(|e| panic!("engine: {e}"));
+    let counts = db.store().job_counts(me).await.unwrap_or_default();
+    assert_eq!((counts.completed, counts.pending), (7, 0), "{counts:?}");
     db.finish().await;
 }
 

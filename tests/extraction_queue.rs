@@ -53,6 +53,8 @@ conformance!(
     ignores_null_versions_deleted_and_unready_questions,
     serves_every_user,
     claim_leases_and_fences_a_stale_attempt,
+    a_batch_claim_takes_due_jobs_in_order_each_once,
+    a_finish_stores_every_card_with_its_evidence_in_order,
     heartbeat_keeps_the_lease,
     failed_attempts_back_off_then_fail_for_good,
     a_lost_lease_on_the_last_attempt_fails_the_job,

@@ -9,7 +9,6 @@
 mod model;
 pub(crate) mod prepare;
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -37,16 +36,29 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<EnqueueReport>;
 
-    /// Claims the next due job (pending with `run_after <= now`, or processing with a lease
-    /// expired before `now` and attempts left): one more attempt, a new lease until
-    /// `now + lease`, and a new fencing token. Jobs whose last attempt lost its lease are
-    /// failed first. Returns the job with the question as it stands at the job's version.
+    /// Claims up to `limit` due jobs, oldest `run_after` first (pending with
+    /// `run_after <= now`, or processing with a lease expired before `now` and attempts left):
+    /// each gets one more attempt, a new lease until `now + lease` and a new fencing token.
+    /// Jobs whose last attempt lost its lease are failed first. Each job comes with its
+    /// question as it stands at the job's version. One round trip for the whole batch, so a
+    /// dispatcher fills all its free slots at once.
+    async fn claim_jobs(
+        &self,
+        worker_id: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>>;
+
+    /// Claims the next due job: [`JobStore::claim_jobs`] with a limit of one.
     async fn claim_job(
         &self,
         worker_id: &str,
         lease: Duration,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<ClaimedJob>>;
+    ) -> StoreResult<Option<ClaimedJob>> {
+        Ok(self.claim_jobs(worker_id, lease, now, 1).await?.pop())
+    }
 
     /// Extends a lease to `now + lease`; false when the lease has been fenced out.
     async fn heartbeat(
@@ -56,18 +68,10 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
-    /// The dedup hashes of `question_id`'s live cards that a finish for `version` keeps
-    /// (approved cards, and review cards not of an older version): the guards' existing set.
-    async fn live_dedup_hashes(
-        &self,
-        user: UserId,
-        question_id: i64,
-        version: DateTime<Utc>,
-    ) -> StoreResult<HashSet<String>>;
-
     /// In one transaction fenced on `lease`: retires review cards of older versions of the
     /// question (approved cards are kept), stores `cards` (in review, with evidence; a card
-    /// colliding with a live card is counted as a dedup drop), and completes the job
+    /// colliding with a live card, or repeating one of the batch, is counted as a dedup
+    /// drop: the guards' dedup against live cards happens here), and completes the job
     /// (`all_dropped` when no card was stored).
     async fn finish_extraction(
         &self,

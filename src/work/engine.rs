@@ -15,7 +15,7 @@ use super::events::{EngineEvent, EventSink};
 use super::poller::poll_once;
 use super::settings::{EngineMode, EngineSettings};
 use super::worker::JobRunner;
-use crate::store::{JobListener, SharedStore, StoreError, StoreResult};
+use crate::store::{EnqueueReport, JobListener, SharedStore, StoreError, StoreResult};
 
 /// After the grace period, interrupted jobs get this long to wind down before being aborted.
 const ABORT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -55,6 +55,14 @@ impl Engine {
     }
 }
 
+/// What a fill left behind.
+enum Fill {
+    /// Every slot is running a job.
+    SlotsFull,
+    /// Slots are free: no job was claimable (or the claim failed).
+    QueueDry,
+}
+
 /// When the next pending job becomes claimable.
 enum NextDue {
     /// No pending job at all.
@@ -92,12 +100,27 @@ impl Dispatcher {
             if cancel.is_cancelled() || (drain && polled.is_err()) {
                 break;
             }
-            self.fill(&mut running).await;
-            let next = self.next_due().await;
+            // With every slot busy, a finished job wakes the loop; the earliest retry only
+            // matters when slots are left free.
+            let next = match self.fill(&mut running).await {
+                Fill::SlotsFull => NextDue::Now,
+                Fill::QueueDry => {
+                    // A backlog larger than one batch is enqueued as fast as slots free up,
+                    // not one batch per poll interval.
+                    if matches!(&polled, Ok(report) if report.candidates >= u64::from(self.settings.batch))
+                    {
+                        polled = self.poll().await;
+                        if matches!(&polled, Ok(report) if report.enqueued > 0) {
+                            continue;
+                        }
+                    }
+                    self.next_due().await
+                }
+            };
             if drain && running.is_empty() {
                 polled = self.poll().await;
                 match (&polled, &next) {
-                    (Ok(enqueued), _) if *enqueued > 0 => continue,
+                    (Ok(report), _) if report.enqueued > 0 => continue,
                     (Err(_), _) | (Ok(_), NextDue::Nothing) => break,
                     _ => {}
                 }
@@ -129,8 +152,8 @@ impl Dispatcher {
         self.events.send(EngineEvent::Stopped);
     }
 
-    /// Enqueues new jobs; returns how many.
-    async fn poll(&self) -> StoreResult<u64> {
+    /// Enqueues new jobs.
+    async fn poll(&self) -> StoreResult<EnqueueReport> {
         let polled = poll_once(&self.store, self.settings.batch, self.settings.max_attempts).await;
         match polled {
             Ok(report) => {
@@ -139,7 +162,7 @@ impl Dispatcher {
                         jobs: report.enqueued,
                     });
                 }
-                Ok(report.enqueued)
+                Ok(report)
             }
             Err(e) => {
                 self.store_error(&e);
@@ -148,28 +171,47 @@ impl Dispatcher {
         }
     }
 
-    /// Claims jobs into every free slot.
-    async fn fill(&self, running: &mut JoinSet<()>) {
+    /// Claims jobs into every free slot, all in one claim.
+    async fn fill(&self, running: &mut JoinSet<()>) -> Fill {
+        let mut permits = Vec::new();
         while let Ok(permit) = self.slots.clone().try_acquire_owned() {
-            let claimed = self
-                .store
-                .claim_job(&self.settings.worker_id, self.settings.lease, Utc::now())
-                .await;
-            match claimed {
-                Ok(Some(job)) => {
-                    let runner = self.runner.clone();
-                    let abort = self.abort.clone();
-                    running.spawn(async move {
-                        runner.run(job, abort).await;
-                        drop(permit);
-                    });
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    self.store_error(&e);
-                    break;
-                }
+            permits.push(permit);
+        }
+        if permits.is_empty() {
+            return Fill::SlotsFull;
+        }
+        let wanted = permits.len();
+        let limit = u32::try_from(wanted).unwrap_or(u32::MAX);
+        let claimed = self
+            .store
+            .claim_jobs(
+                &self.settings.worker_id,
+                self.settings.lease,
+                Utc::now(),
+                limit,
+            )
+            .await;
+        let jobs = match claimed {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                self.store_error(&e);
+                return Fill::QueueDry;
             }
+        };
+        let filled = jobs.len() == wanted;
+        // Permits beyond the jobs claimed are dropped here, freeing their slots again.
+        for (job, permit) in jobs.into_iter().zip(permits) {
+            let runner = self.runner.clone();
+            let abort = self.abort.clone();
+            running.spawn(async move {
+                runner.run(job, abort).await;
+                drop(permit);
+            });
+        }
+        if filled {
+            Fill::SlotsFull
+        } else {
+            Fill::QueueDry
         }
     }
 

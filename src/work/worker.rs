@@ -2,11 +2,11 @@
 //! (no transaction is open meanwhile), then the guards, then one fenced transaction that
 //! stores the cards, or a fenced failure with a backoff for the retry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::RetryPolicy;
@@ -50,9 +50,7 @@ impl JobRunner {
             attempt: job.attempt,
         });
         let result = match (&job.input, job.source_version) {
-            (JobInput::Ready(source), Some(version)) => {
-                self.extract(&job, source, version, &abort).await
-            }
+            (JobInput::Ready(source), Some(_)) => self.extract(&job, source, &abort).await,
             _ => self.skip(&job).await,
         };
         if let Err(e) = result {
@@ -79,7 +77,6 @@ impl JobRunner {
         &self,
         job: &ClaimedJob,
         source: &SourceContext,
-        version: DateTime<Utc>,
         abort: &CancellationToken,
     ) -> StoreResult<()> {
         let stop = CancellationToken::new();
@@ -103,8 +100,7 @@ impl JobRunner {
         let _ = heartbeat.await;
         match attempt {
             Attempt::Answered(Ok(drafts)) => {
-                self.store_cards(job, source, version, drafts, latency_ms)
-                    .await
+                self.store_cards(job, source, drafts, latency_ms).await
             }
             Attempt::Answered(Err(error)) => self.fail(job, &error).await,
             Attempt::Fenced => {
@@ -127,20 +123,18 @@ impl JobRunner {
         &self,
         job: &ClaimedJob,
         source: &SourceContext,
-        version: DateTime<Utc>,
         drafts: Vec<CardDraft>,
         latency_ms: u64,
     ) -> StoreResult<()> {
-        let existing = self
-            .store
-            .live_dedup_hashes(job.user, job.question_id, version)
-            .await?;
         let proposed = u32::try_from(drafts.len()).unwrap_or(u32::MAX);
+        // The guards drop duplicates within the batch; a duplicate of a live card is dropped
+        // (and counted as dedup) by the finish itself, atomically with the insert, so no
+        // read of the live cards' hashes is needed beforehand.
         let guarded = apply_guards(
             drafts,
             &source.source_text(),
             Some(job.question_id),
-            &existing,
+            &HashSet::new(),
         );
         let report = ExtractionReport {
             extractor: self.extractor.name().to_owned(),

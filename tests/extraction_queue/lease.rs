@@ -6,7 +6,9 @@ use amgi::store::{
 };
 
 use crate::common::{TestDb, user};
-use crate::extraction_support::{EXPLANATION, add_questions, cards_of, now_ms, qa, secs};
+use crate::extraction_support::{
+    EXPLANATION, add_questions, cards_of, delete_question, now_ms, qa, secs,
+};
 use crate::shared::{LEASE, claim, report};
 
 fn failure(code: JobErrorCode, retry_at: Option<chrono::DateTime<chrono::Utc>>) -> AttemptFailure {
@@ -262,4 +264,88 @@ pub async fn retry_resets_attempts_and_fences_older_attempts(db: &TestDb) {
         done,
         Ok(Fenced::Applied(FinishedExtraction::Completed { .. }))
     ));
+}
+
+pub async fn a_batch_claim_takes_due_jobs_in_order_each_once(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    let ids = add_questions(
+        store,
+        me,
+        &[
+            ("a", now - secs(5)),
+            ("b", now - secs(4)),
+            ("c", now - secs(3)),
+            ("d", now - secs(2)),
+            ("e", now - secs(1)),
+        ],
+    )
+    .await;
+    store.enqueue_ready(20, 3, now).await.ok();
+    delete_question(db, ids[0]).await;
+
+    let first = store.claim_jobs("w1", LEASE, now, 3).await;
+    let first = first.unwrap_or_else(|e| panic!("claim: {e}"));
+    let second = store.claim_jobs("w2", LEASE, now, 3).await;
+    let second = second.unwrap_or_else(|e| panic!("claim: {e}"));
+    assert_eq!((first.len(), second.len()), (3, 2));
+    let claimed: Vec<i64> = first.iter().chain(&second).map(|j| j.question_id).collect();
+    let mut unique = claimed.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 5, "a job was claimed twice: {claimed:?}");
+    // Within a batch, jobs come in queue order (`run_after`, then id).
+    let job_ids: Vec<i64> = first.iter().map(|j| j.lease.job_id).collect();
+    assert!(job_ids.windows(2).all(|w| w[0] < w[1]), "{job_ids:?}");
+    for job in first.iter().chain(&second) {
+        assert_eq!((job.attempt, job.user), (1, me));
+        let ready = matches!(job.input, JobInput::Ready(ref s) if s.question_id == job.question_id);
+        // The deleted question's job comes with no input; the others with their question.
+        assert_eq!(ready, job.question_id != ids[0], "{job:?}");
+        let stored = store.get_job(me, job.lease.job_id).await.ok();
+        assert_eq!(stored.map(|j| j.status), Some(JobStatus::Processing));
+    }
+    let none = store.claim_jobs("w3", LEASE, now, 3).await;
+    assert!(matches!(none, Ok(ref jobs) if jobs.is_empty()), "{none:?}");
+}
+
+pub async fn a_finish_stores_every_card_with_its_evidence_in_order(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    let ids = add_questions(store, me, &[("훈민정음", now - secs(1))]).await;
+    store.enqueue_ready(20, 3, now).await.ok();
+    let job = claim(store, "w", now).await;
+    let cards = [
+        qa("창제한 해는?", "1443년", "1443년에 창제"),
+        qa("반포한 해는?", "1446년", "1446년에 반포"),
+        qa("반포한 해를 다시?", "1446년", "a repeat of the answer"),
+        qa("누가 만들었나?", "세종대왕", "세종대왕은"),
+    ];
+    let done = store
+        .finish_extraction(job.lease, &cards, &report(), now)
+        .await;
+    let Ok(Fenced::Applied(FinishedExtraction::Completed { card_ids, payload })) = done else {
+        panic!("{done:?}");
+    };
+    assert_eq!(payload.kept, 3);
+    assert_eq!(
+        payload.dropped.get(&amgi::domain::guard::DropReason::Dedup),
+        Some(&1)
+    );
+    let stored = cards_of(db, ids[0]).await;
+    assert_eq!(stored.iter().map(|c| c.id).collect::<Vec<_>>(), card_ids);
+    let facts: Vec<(&str, &[String])> = stored
+        .iter()
+        .map(|c| (c.fact.as_str(), c.evidence.as_slice()))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            ("1443년", &["1443년에 창제".to_owned()][..]),
+            ("1446년", &["1446년에 반포".to_owned()][..]),
+            ("세종대왕", &["세종대왕은".to_owned()][..]),
+        ]
+    );
 }

@@ -5,7 +5,6 @@ mod finish;
 mod listing;
 mod queue;
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -29,13 +28,14 @@ impl JobStore for PgStore {
         queue::enqueue_ready(&self.pool, batch, max_attempts, now).await
     }
 
-    async fn claim_job(
+    async fn claim_jobs(
         &self,
         worker_id: &str,
         lease: Duration,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<ClaimedJob>> {
-        queue::claim_job(&self.pool, worker_id, lease, now).await
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>> {
+        queue::claim_jobs(&self.pool, worker_id, lease, now, limit).await
     }
 
     async fn heartbeat(
@@ -45,15 +45,6 @@ impl JobStore for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         queue::heartbeat(&self.pool, lease, duration, now).await
-    }
-
-    async fn live_dedup_hashes(
-        &self,
-        user: UserId,
-        question_id: i64,
-        version: DateTime<Utc>,
-    ) -> StoreResult<HashSet<String>> {
-        finish::live_dedup_hashes(&self.pool, user, question_id, version).await
     }
 
     async fn finish_extraction(

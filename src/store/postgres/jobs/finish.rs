@@ -1,5 +1,5 @@
-//! PostgreSQL: applying an extraction in one transaction (supersede, insert, complete) and
-//! the guards' view of a question's live cards.
+//! PostgreSQL: applying an extraction in one transaction (supersede, insert, complete) in
+//! four statements, whatever the number of cards.
 
 use std::collections::HashSet;
 
@@ -15,26 +15,6 @@ use crate::store::{
     UserId,
 };
 
-pub(super) async fn live_dedup_hashes(
-    pool: &PgPool,
-    user: UserId,
-    question_id: i64,
-    version: DateTime<Utc>,
-) -> StoreResult<HashSet<String>> {
-    let hashes: Vec<String> = sqlx::query_scalar(
-        "SELECT dedup_hash FROM study_memo_cards \
-         WHERE user_id = $1 AND source_question_id = $2 AND deleted_at IS NULL \
-           AND NOT (needs_review AND source_kind = 'question' AND source_id = $2 \
-                    AND (source_version IS NULL OR source_version < $3))",
-    )
-    .bind(user.0)
-    .bind(question_id)
-    .bind(version)
-    .fetch_all(pool)
-    .await?;
-    Ok(hashes.into_iter().collect())
-}
-
 pub(super) async fn finish_extraction(
     pool: &PgPool,
     lease: Lease,
@@ -43,13 +23,42 @@ pub(super) async fn finish_extraction(
     now: DateTime<Utc>,
 ) -> StoreResult<Fenced<FinishedExtraction>> {
     let mut tx = pool.begin().await?;
-    // The row lock keeps a rescuing claim (SKIP LOCKED) away until this commits.
+    // The commit does not wait for its WAL flush (`synchronous_commit = off` for this
+    // transaction only): a server crash can lose the last ~0.6 s of finished jobs, never
+    // half of one, and a lost finish is redone when its lease expires. Every learner's
+    // change commits synchronously, which flushes any finish it could have built on.
+    // Waiting for the flush halved claim + complete throughput (BENCHMARKS.md).
+    //
+    // One statement: lock the job (a rescuing claim, SKIP LOCKED, stays away until this
+    // commits), check that the question is still ready at the job's version and, if so,
+    // retire the review cards of older versions (approved cards are kept).
     let job = sqlx::query(
-        "SELECT user_id, source_id, source_version FROM study_memo_card_jobs \
-         WHERE id = $1 AND claims = $2 AND status = 'processing' FOR UPDATE",
+        "WITH job AS ( \
+           SELECT user_id, source_id, source_version FROM study_memo_card_jobs \
+           WHERE id = $1 AND claims = $2 AND status = 'processing' FOR UPDATE), \
+         source AS ( \
+           SELECT q.study_topic_id FROM study_questions q JOIN job \
+             ON q.id = job.source_id AND q.user_id = job.user_id \
+           WHERE q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
+             AND q.ai_explanation_generated_at = job.source_version), \
+         superseded AS ( \
+           UPDATE study_memo_cards c SET deleted_at = $3, updated_at = $3, \
+             retired_reason = 'superseded' \
+           FROM job \
+           WHERE EXISTS (SELECT 1 FROM source) AND c.user_id = job.user_id \
+             AND c.source_kind = 'question' AND c.source_id = job.source_id \
+             AND c.deleted_at IS NULL AND c.needs_review \
+             AND (c.source_version IS NULL OR c.source_version < job.source_version) \
+           RETURNING 1) \
+         SELECT job.user_id, job.source_id, job.source_version, \
+           (SELECT study_topic_id FROM source) AS topic_id, \
+           (SELECT COUNT(*) FROM superseded) AS superseded, \
+           set_config('synchronous_commit', 'off', true) AS commit_mode \
+         FROM job",
     )
     .bind(lease.job_id)
     .bind(lease.token)
+    .bind(now)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(job) = job else {
@@ -58,10 +67,7 @@ pub(super) async fn finish_extraction(
     let user = UserId(job.try_get("user_id")?);
     let question_id: i64 = job.try_get("source_id")?;
     let version: Option<DateTime<Utc>> = job.try_get("source_version")?;
-    let topic_id = match version {
-        Some(version) => current_topic(&mut tx, user, question_id, version).await?,
-        None => None,
-    };
+    let topic_id: Option<i64> = job.try_get("topic_id")?;
     let (Some(version), Some(topic_id)) = (version, topic_id) else {
         skip_changed(&mut tx, lease, now).await?;
         tx.commit().await?;
@@ -69,27 +75,20 @@ pub(super) async fn finish_extraction(
     };
 
     let mut payload = JobPayload::new(report);
-    let superseded = sqlx::query(
-        "UPDATE study_memo_cards SET deleted_at = $4, updated_at = $4, retired_reason = 'superseded' \
-         WHERE user_id = $1 AND source_kind = 'question' AND source_id = $2 \
-           AND deleted_at IS NULL AND needs_review \
-           AND (source_version IS NULL OR source_version < $3)",
-    )
-    .bind(user.0)
-    .bind(question_id)
-    .bind(version)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    payload.superseded = u32::try_from(superseded.rows_affected()).unwrap_or(u32::MAX);
-
-    let mut card_ids = Vec::with_capacity(cards.len());
+    payload.superseded = u32::try_from(job.try_get::<i64, _>("superseded")?).unwrap_or(u32::MAX);
+    let mut seen = HashSet::new();
+    let mut batch = Vec::with_capacity(cards.len());
     for draft in cards {
         let card = PreparedCard::new(question_id, draft);
-        match insert_card(&mut tx, user, topic_id, question_id, version, &card, now).await? {
-            Some(id) => card_ids.push(id),
-            None => payload.count_insert_dedup(),
+        if seen.insert(card.dedup_hash.clone()) {
+            batch.push(card);
+        } else {
+            payload.count_insert_dedup();
         }
+    }
+    let card_ids = insert_cards(&mut tx, user, topic_id, question_id, version, &batch, now).await?;
+    for _ in card_ids.len()..batch.len() {
+        payload.count_insert_dedup();
     }
     payload.kept = u32::try_from(card_ids.len()).unwrap_or(u32::MAX);
     let error_code = card_ids
@@ -113,25 +112,6 @@ pub(super) async fn finish_extraction(
     }))
 }
 
-/// The question's topic if its explanation is still ready at `version`.
-async fn current_topic(
-    tx: &mut Transaction<'static, Postgres>,
-    user: UserId,
-    question_id: i64,
-    version: DateTime<Utc>,
-) -> StoreResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT study_topic_id FROM study_questions \
-         WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL \
-           AND ai_explanation_status = 'ready' AND ai_explanation_generated_at = $3",
-    )
-    .bind(question_id)
-    .bind(user.0)
-    .bind(version)
-    .fetch_optional(&mut **tx)
-    .await?)
-}
-
 async fn skip_changed(
     tx: &mut Transaction<'static, Postgres>,
     lease: Lease,
@@ -149,48 +129,58 @@ async fn skip_changed(
     Ok(())
 }
 
-/// Inserts one card (in review) with its evidence; `None` when a live card of the user
-/// already has its dedup hash.
-async fn insert_card(
+/// Inserts the cards (in review) with their evidence in one statement and returns the ids
+/// of those stored, in `cards` order; a card whose dedup hash a live card of the user
+/// already has is left out. `cards` must not repeat a dedup hash.
+async fn insert_cards(
     tx: &mut Transaction<'static, Postgres>,
     user: UserId,
     topic_id: i64,
     question_id: i64,
     version: DateTime<Utc>,
-    card: &PreparedCard,
+    cards: &[PreparedCard],
     now: DateTime<Utc>,
-) -> StoreResult<Option<i64>> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, \
-           source_version, source_question_id, format, cue, fact, cloze_text, needs_review, \
-           dedup_hash, created_at, updated_at) \
-         VALUES ($1, $2, 'question', $3, $4, $3, $5, $6, $7, $8, TRUE, $9, $10, $10) \
-         ON CONFLICT (user_id, dedup_hash) WHERE deleted_at IS NULL DO NOTHING \
-         RETURNING id",
+) -> StoreResult<Vec<i64>> {
+    if cards.is_empty() {
+        return Ok(Vec::new());
+    }
+    let formats: Vec<&str> = cards.iter().map(|c| c.format.as_str()).collect();
+    let cues: Vec<&str> = cards.iter().map(|c| c.cue.as_str()).collect();
+    let facts: Vec<&str> = cards.iter().map(|c| c.fact.as_str()).collect();
+    let clozes: Vec<Option<&str>> = cards.iter().map(|c| c.cloze_text.as_deref()).collect();
+    let hashes: Vec<&str> = cards.iter().map(|c| c.dedup_hash.as_str()).collect();
+    let evidence: Vec<&str> = cards.iter().map(|c| c.evidence.as_str()).collect();
+    Ok(sqlx::query_scalar(
+        "WITH input AS ( \
+           SELECT * FROM UNNEST($6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
+             $11::TEXT[]) WITH ORDINALITY AS d(format, cue, fact, cloze_text, dedup_hash, \
+             evidence, ord)), \
+         inserted AS ( \
+           INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, \
+             source_version, source_question_id, format, cue, fact, cloze_text, needs_review, \
+             dedup_hash, created_at, updated_at) \
+           SELECT $1, $2, 'question', $3, $4, $3, d.format, d.cue, d.fact, d.cloze_text, TRUE, \
+             d.dedup_hash, $5, $5 FROM input d ORDER BY d.ord \
+           ON CONFLICT (user_id, dedup_hash) WHERE deleted_at IS NULL DO NOTHING \
+           RETURNING id, dedup_hash), \
+         evidence AS ( \
+           INSERT INTO study_memo_card_evidence (card_id, source_type, source_id, snippet, \
+             created_at) \
+           SELECT i.id, 'question', $3, d.evidence, $5 \
+           FROM inserted i JOIN input d ON d.dedup_hash = i.dedup_hash) \
+         SELECT i.id FROM inserted i JOIN input d ON d.dedup_hash = i.dedup_hash ORDER BY d.ord",
     )
     .bind(user.0)
     .bind(topic_id)
     .bind(question_id)
     .bind(version)
-    .bind(card.format.as_str())
-    .bind(&card.cue)
-    .bind(&card.fact)
-    .bind(card.cloze_text.as_deref())
-    .bind(&card.dedup_hash)
     .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(id) = id {
-        sqlx::query(
-            "INSERT INTO study_memo_card_evidence (card_id, source_type, source_id, snippet, created_at) \
-             VALUES ($1, 'question', $2, $3, $4)",
-        )
-        .bind(id)
-        .bind(question_id)
-        .bind(&card.evidence)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(id)
+    .bind(formats)
+    .bind(cues)
+    .bind(facts)
+    .bind(clozes)
+    .bind(hashes)
+    .bind(evidence)
+    .fetch_all(&mut **tx)
+    .await?)
 }

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use sqlx::{PgPool, Row};
 
@@ -76,98 +77,92 @@ pub(super) async fn notify_jobs(pool: &PgPool) -> StoreResult<()> {
     Ok(())
 }
 
-pub(super) async fn claim_job(
+pub(super) async fn claim_jobs(
     pool: &PgPool,
     worker_id: &str,
     lease: Duration,
     now: DateTime<Utc>,
-) -> StoreResult<Option<ClaimedJob>> {
+    limit: u32,
+) -> StoreResult<Vec<ClaimedJob>> {
     let expires = now + lease_delta(lease)?;
-    sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'unknown', \
-           error_message = $2, completed_at = $1, lease_expires_at = NULL \
-         WHERE id IN (SELECT id FROM study_memo_card_jobs \
-           WHERE status = 'processing' AND lease_expires_at < $1 AND attempts >= max_attempts \
-           FOR UPDATE SKIP LOCKED)",
-    )
-    .bind(now)
-    .bind(LEASE_EXPIRED_ON_LAST_ATTEMPT)
-    .execute(pool)
-    .await?;
-    let row = sqlx::query(
-        "WITH next_job AS ( \
+    // One statement: fail the jobs whose last attempt lost its lease, claim the next ones
+    // (SKIP LOCKED: concurrent workers take disjoint jobs) and read each job's question at
+    // its version. The two updates touch disjoint rows (`attempts >= max_attempts` against
+    // `attempts < max_attempts`); a data-modifying CTE runs even when nothing reads it.
+    let rows = sqlx::query(
+        "WITH expired AS ( \
+           UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'unknown', \
+             error_message = $5, completed_at = $2, lease_expires_at = NULL \
+           WHERE id IN (SELECT id FROM study_memo_card_jobs \
+             WHERE status = 'processing' AND lease_expires_at < $2 AND attempts >= max_attempts \
+             FOR UPDATE SKIP LOCKED)), \
+         next_jobs AS ( \
            SELECT id FROM study_memo_card_jobs \
            WHERE (status = 'pending' AND run_after <= $2) \
               OR (status = 'processing' AND lease_expires_at < $2 AND attempts < max_attempts) \
            ORDER BY run_after, id \
-           LIMIT 1 \
-           FOR UPDATE SKIP LOCKED) \
-         UPDATE study_memo_card_jobs AS j SET status = 'processing', attempts = j.attempts + 1, \
-           claims = j.claims + 1, started_at = $2, lease_expires_at = $3, worker_id = $1 \
-         FROM next_job WHERE j.id = next_job.id \
-         RETURNING j.id, j.user_id, j.source_id, j.source_version, j.attempts, j.max_attempts, j.claims",
+           LIMIT $4 \
+           FOR UPDATE SKIP LOCKED), \
+         claimed AS ( \
+           UPDATE study_memo_card_jobs AS j SET status = 'processing', attempts = j.attempts + 1, \
+             claims = j.claims + 1, started_at = $2, lease_expires_at = $3, worker_id = $1 \
+           FROM next_jobs WHERE j.id = next_jobs.id \
+           RETURNING j.id, j.user_id, j.source_id, j.source_version, j.attempts, j.max_attempts, \
+             j.claims, j.run_after) \
+         SELECT c.id, c.user_id, c.source_id, c.source_version, c.attempts, c.max_attempts, \
+           c.claims, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
+         FROM claimed c \
+         LEFT JOIN study_questions q ON q.id = c.source_id AND q.user_id = c.user_id \
+           AND q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
+           AND q.ai_explanation_generated_at = c.source_version \
+         LEFT JOIN study_topics t ON t.id = q.study_topic_id \
+         ORDER BY c.run_after, c.id",
     )
     .bind(worker_id)
     .bind(now)
     .bind(expires)
-    .fetch_optional(pool)
+    .bind(i64::from(limit))
+    .bind(LEASE_EXPIRED_ON_LAST_ATTEMPT)
+    .fetch_all(pool)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let user = UserId(row.try_get("user_id")?);
+    rows.iter().map(claimed_job).collect()
+}
+
+/// A claimed row with its question; `NoReadyExplanation` when the question is not ready at
+/// the job's version any more (the joins found nothing).
+fn claimed_job(row: &PgRow) -> StoreResult<ClaimedJob> {
     let question_id: i64 = row.try_get("source_id")?;
-    let source_version: Option<DateTime<Utc>> = row.try_get("source_version")?;
-    let input = match source_version {
-        Some(version) => load_input(pool, user, question_id, version).await?,
+    let topic: Option<String> = row.try_get("topic")?;
+    let input = match topic {
+        Some(topic) => {
+            let Json(choices): Json<Vec<String>> = row.try_get("choices")?;
+            let correct: i16 = row.try_get("correct_choice")?;
+            JobInput::Ready(SourceContext {
+                question_id,
+                topic,
+                question_text: row.try_get("question_text")?,
+                choices,
+                correct_choice: usize::try_from(correct)
+                    .map_err(|_| StoreError::Corrupt(format!("correct_choice {correct}")))?,
+                explanation: row
+                    .try_get::<Option<String>, _>("ai_explanation")?
+                    .unwrap_or_default(),
+            })
+        }
         None => JobInput::NoReadyExplanation,
     };
-    Ok(Some(ClaimedJob {
+    Ok(ClaimedJob {
         lease: Lease {
             job_id: row.try_get("id")?,
             token: row.try_get("claims")?,
         },
-        user,
+        user: UserId(row.try_get("user_id")?),
         question_id,
-        source_version,
+        source_version: row.try_get("source_version")?,
         attempt: i32::from(row.try_get::<i16, _>("attempts")?),
         max_attempts: i32::from(row.try_get::<i16, _>("max_attempts")?),
         input,
-    }))
-}
-
-/// The question at the job's version, or `NoReadyExplanation` when that version is gone.
-async fn load_input(
-    pool: &PgPool,
-    user: UserId,
-    question_id: i64,
-    version: DateTime<Utc>,
-) -> StoreResult<JobInput> {
-    let row = sqlx::query(
-        "SELECT q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
-         FROM study_questions q JOIN study_topics t ON t.id = q.study_topic_id \
-         WHERE q.id = $1 AND q.user_id = $2 AND q.deleted_at IS NULL \
-           AND q.ai_explanation_status = 'ready' AND q.ai_explanation_generated_at = $3",
-    )
-    .bind(question_id)
-    .bind(user.0)
-    .bind(version)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else {
-        return Ok(JobInput::NoReadyExplanation);
-    };
-    let Json(choices): Json<Vec<String>> = row.try_get("choices")?;
-    let correct: i16 = row.try_get("correct_choice")?;
-    Ok(JobInput::Ready(SourceContext {
-        question_id,
-        topic: row.try_get("topic")?,
-        question_text: row.try_get("question_text")?,
-        choices,
-        correct_choice: usize::try_from(correct)
-            .map_err(|_| StoreError::Corrupt(format!("correct_choice {correct}")))?,
-        explanation: row
-            .try_get::<Option<String>, _>("ai_explanation")?
-            .unwrap_or_default(),
-    }))
+    })
 }
 
 pub(super) async fn heartbeat(

@@ -1,10 +1,7 @@
-//! SQLite: applying an extraction in one transaction (supersede, insert, complete) and the
-//! guards' view of a question's live cards.
-
-use std::collections::HashSet;
+//! SQLite: applying an extraction in one transaction (supersede, insert, complete).
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Row, Sqlite, Transaction};
 
 use super::super::{SqliteStore, to_ms};
 use crate::domain::card::CardDraft;
@@ -14,26 +11,6 @@ use crate::store::{
     ExtractionReport, Fenced, FinishedExtraction, JobErrorCode, JobPayload, Lease, StoreResult,
     UserId,
 };
-
-pub(super) async fn live_dedup_hashes(
-    pool: &SqlitePool,
-    user: UserId,
-    question_id: i64,
-    version: DateTime<Utc>,
-) -> StoreResult<HashSet<String>> {
-    let hashes: Vec<String> = sqlx::query_scalar(
-        "SELECT dedup_hash FROM study_memo_cards \
-         WHERE user_id = $1 AND source_question_id = $2 AND deleted_at IS NULL \
-           AND NOT (needs_review = 1 AND source_kind = 'question' AND source_id = $2 \
-                    AND (source_version IS NULL OR source_version < $3))",
-    )
-    .bind(user.0)
-    .bind(question_id)
-    .bind(to_ms(version))
-    .fetch_all(pool)
-    .await?;
-    Ok(hashes.into_iter().collect())
-}
 
 pub(super) async fn finish_extraction(
     store: &SqliteStore,

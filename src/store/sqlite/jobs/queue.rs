@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use super::super::{SqliteStore, from_opt_ms, to_ms};
@@ -65,12 +66,13 @@ pub(super) async fn enqueue_ready(
     })
 }
 
-pub(super) async fn claim_job(
+pub(super) async fn claim_jobs(
     store: &SqliteStore,
     worker_id: &str,
     lease: Duration,
     now: DateTime<Utc>,
-) -> StoreResult<Option<ClaimedJob>> {
+    limit: u32,
+) -> StoreResult<Vec<ClaimedJob>> {
     let expires = to_ms(now + lease_delta(lease)?);
     let now = to_ms(now);
     let mut tx = store.begin_write().await?;
@@ -83,77 +85,79 @@ pub(super) async fn claim_job(
     .bind(LEASE_EXPIRED_ON_LAST_ATTEMPT)
     .execute(&mut *tx)
     .await?;
-    let row = sqlx::query(
+    let claimed: Vec<i64> = sqlx::query_scalar(
         "UPDATE study_memo_card_jobs SET status = 'processing', attempts = attempts + 1, \
            claims = claims + 1, started_at = $2, lease_expires_at = $3, worker_id = $1 \
-         WHERE id = (SELECT id FROM study_memo_card_jobs \
+         WHERE id IN (SELECT id FROM study_memo_card_jobs \
            WHERE (status = 'pending' AND run_after <= $2) \
               OR (status = 'processing' AND lease_expires_at < $2 AND attempts < max_attempts) \
-           ORDER BY run_after, id LIMIT 1) \
-         RETURNING id, user_id, source_id, source_version, attempts, max_attempts, claims",
+           ORDER BY run_after, id LIMIT $4) \
+         RETURNING id",
     )
     .bind(worker_id)
     .bind(now)
     .bind(expires)
-    .fetch_optional(&mut *tx)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *tx)
+    .await?;
+    if claimed.is_empty() {
+        tx.commit().await?;
+        return Ok(Vec::new());
+    }
+    // The claimed jobs with each one's question at its version (NULLs when it is gone).
+    let rows = sqlx::query(
+        "SELECT j.id, j.user_id, j.source_id, j.source_version, j.attempts, j.max_attempts, \
+           j.claims, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
+         FROM study_memo_card_jobs j \
+         LEFT JOIN study_questions q ON q.id = j.source_id AND q.user_id = j.user_id \
+           AND q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
+           AND q.ai_explanation_generated_at = j.source_version \
+         LEFT JOIN study_topics t ON t.id = q.study_topic_id \
+         WHERE j.id IN (SELECT value FROM json_each($1)) \
+         ORDER BY j.run_after, j.id",
+    )
+    .bind(serde_json::to_string(&claimed)?)
+    .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    let Some(row) = row else { return Ok(None) };
-    let user = UserId(row.try_get("user_id")?);
+    rows.iter().map(claimed_job).collect()
+}
+
+/// A claimed row with its question; `NoReadyExplanation` when the question is not ready at
+/// the job's version any more (the joins found nothing).
+fn claimed_job(row: &SqliteRow) -> StoreResult<ClaimedJob> {
     let question_id: i64 = row.try_get("source_id")?;
-    let source_version = from_opt_ms(row.try_get("source_version")?)?;
-    let input = match source_version {
-        Some(version) => load_input(&store.pool, user, question_id, to_ms(version)).await?,
+    let topic: Option<String> = row.try_get("topic")?;
+    let input = match topic {
+        Some(topic) => {
+            let choices: String = row.try_get("choices")?;
+            let correct: i64 = row.try_get("correct_choice")?;
+            JobInput::Ready(SourceContext {
+                question_id,
+                topic,
+                question_text: row.try_get("question_text")?,
+                choices: serde_json::from_str(&choices)?,
+                correct_choice: usize::try_from(correct)
+                    .map_err(|_| StoreError::Corrupt(format!("correct_choice {correct}")))?,
+                explanation: row
+                    .try_get::<Option<String>, _>("ai_explanation")?
+                    .unwrap_or_default(),
+            })
+        }
         None => JobInput::NoReadyExplanation,
     };
-    Ok(Some(ClaimedJob {
+    Ok(ClaimedJob {
         lease: Lease {
             job_id: row.try_get("id")?,
             token: row.try_get("claims")?,
         },
-        user,
+        user: UserId(row.try_get("user_id")?),
         question_id,
-        source_version,
+        source_version: from_opt_ms(row.try_get("source_version")?)?,
         attempt: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
         input,
-    }))
-}
-
-/// The question at the job's version, or `NoReadyExplanation` when that version is gone.
-async fn load_input(
-    pool: &SqlitePool,
-    user: UserId,
-    question_id: i64,
-    version: i64,
-) -> StoreResult<JobInput> {
-    let row = sqlx::query(
-        "SELECT q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
-         FROM study_questions q JOIN study_topics t ON t.id = q.study_topic_id \
-         WHERE q.id = $1 AND q.user_id = $2 AND q.deleted_at IS NULL \
-           AND q.ai_explanation_status = 'ready' AND q.ai_explanation_generated_at = $3",
-    )
-    .bind(question_id)
-    .bind(user.0)
-    .bind(version)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else {
-        return Ok(JobInput::NoReadyExplanation);
-    };
-    let choices: String = row.try_get("choices")?;
-    let correct: i64 = row.try_get("correct_choice")?;
-    Ok(JobInput::Ready(SourceContext {
-        question_id,
-        topic: row.try_get("topic")?,
-        question_text: row.try_get("question_text")?,
-        choices: serde_json::from_str(&choices)?,
-        correct_choice: usize::try_from(correct)
-            .map_err(|_| StoreError::Corrupt(format!("correct_choice {correct}")))?,
-        explanation: row
-            .try_get::<Option<String>, _>("ai_explanation")?
-            .unwrap_or_default(),
-    }))
+    })
 }
 
 pub(super) async fn heartbeat(
