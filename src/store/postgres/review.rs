@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::PgStore;
@@ -18,19 +19,20 @@ use crate::store::{
 
 pub(super) async fn queue(store: &PgStore, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
     let mut conn = store.pool.acquire().await?;
-    let rows = sqlx::query(concat!(
+    let mut rows = sqlx::query(concat!(
         "SELECT ",
         card_columns!(),
         " FROM study_memo_cards c WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review \
          ORDER BY c.source_question_id NULLS LAST, c.id"
     ))
     .bind(user.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut cards = rows
-        .iter()
-        .map(|r| card_from_row(r).map(|rec| rec.card))
-        .collect::<StoreResult<Vec<Card>>>()?;
+    .fetch(&mut *conn);
+    // Streamed: the 10k rows of a long queue are never all held at once (peak memory).
+    let mut cards = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        cards.push(card_from_row(&row)?.card);
+    }
+    drop(rows);
     attach_evidence(&mut conn, &mut cards).await?;
     let question_rows = sqlx::query(
         "SELECT q.id, q.question_text, q.choices, q.correct_choice FROM study_questions q \

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
@@ -91,14 +92,14 @@ pub(super) async fn load_evidence(
     if card_ids.is_empty() {
         return Ok(by_card);
     }
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT card_id, source_type, source_id, snippet FROM study_memo_card_evidence \
          WHERE card_id = ANY($1) ORDER BY id",
     )
     .bind(card_ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in rows {
+    .fetch(&mut *conn);
+    // Streamed: the rows of a long listing are never all held at once (peak memory).
+    while let Some(row) = rows.try_next().await? {
         by_card
             .entry(row.try_get("card_id")?)
             .or_default()

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use sqlx::Row;
 
 use super::rows::{
@@ -20,7 +21,7 @@ pub(super) async fn queue(store: &SqliteStore, user: UserId) -> StoreResult<Vec<
     let mut conn = store.pool.acquire().await?;
     // Without statistics SQLite prefers the (user, question) index of all live cards and
     // filters 100k rows for the 10k in review: 55 ms against 6 ms (BENCHMARKS.md).
-    let rows = sqlx::query(concat!(
+    let mut rows = sqlx::query(concat!(
         "SELECT ",
         card_columns!(),
         " FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
@@ -28,12 +29,13 @@ pub(super) async fn queue(store: &SqliteStore, user: UserId) -> StoreResult<Vec<
          ORDER BY c.source_question_id, c.id"
     ))
     .bind(user.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut cards = rows
-        .iter()
-        .map(|r| card_from_row(r).map(|rec| rec.card))
-        .collect::<StoreResult<Vec<Card>>>()?;
+    .fetch(&mut *conn);
+    // Streamed: the 10k rows of a long queue are never all held at once (peak memory).
+    let mut cards = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        cards.push(card_from_row(&row)?.card);
+    }
+    drop(rows);
     attach_evidence(&mut conn, &mut cards).await?;
     let mut question_ids: Vec<i64> = cards.iter().filter_map(|c| c.source_question_id).collect();
     question_ids.dedup();

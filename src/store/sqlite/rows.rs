@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
@@ -93,14 +94,14 @@ pub(super) async fn load_evidence(
         return Ok(by_card);
     }
     let ids = serde_json::to_string(card_ids)?;
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT card_id, source_type, source_id, snippet FROM study_memo_card_evidence \
          WHERE card_id IN (SELECT value FROM json_each($1)) ORDER BY id",
     )
     .bind(ids)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in rows {
+    .fetch(&mut *conn);
+    // Streamed: the rows of a long listing are never all held at once (peak memory).
+    while let Some(row) = rows.try_next().await? {
         by_card
             .entry(row.try_get("card_id")?)
             .or_default()
