@@ -107,8 +107,7 @@ impl Dispatcher {
                 Fill::QueueDry => {
                     // A backlog larger than one batch is enqueued as fast as slots free up,
                     // not one batch per poll interval.
-                    if matches!(&polled, Ok(report) if report.candidates >= u64::from(self.settings.batch))
-                    {
+                    if self.batch_was_full(&polled) {
                         polled = self.poll().await;
                         if matches!(&polled, Ok(report) if report.enqueued > 0) {
                             continue;
@@ -150,6 +149,11 @@ impl Dispatcher {
         self.shutdown(&mut running).await;
         tracing::info!("extraction engine stopped");
         self.events.send(EngineEvent::Stopped);
+    }
+
+    /// Whether the last poll found a whole batch, so more questions are likely ready.
+    fn batch_was_full(&self, polled: &StoreResult<EnqueueReport>) -> bool {
+        matches!(polled, Ok(report) if report.candidates >= u64::from(self.settings.batch))
     }
 
     /// Enqueues new jobs.
