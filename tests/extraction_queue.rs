@@ -7,6 +7,8 @@ mod extraction_support;
 
 #[path = "extraction_queue/apply.rs"]
 mod apply;
+#[path = "extraction_queue/batch.rs"]
+mod batch;
 #[path = "extraction_queue/lease.rs"]
 mod lease;
 #[path = "extraction_queue/poller.rs"]
@@ -43,6 +45,7 @@ mod shared {
 
 mod cases {
     pub use super::apply::*;
+    pub use super::batch::*;
     pub use super::lease::*;
     pub use super::poller::*;
 }
@@ -55,6 +58,7 @@ conformance!(
     claim_leases_and_fences_a_stale_attempt,
     a_batch_claim_takes_due_jobs_in_order_each_once,
     a_finish_stores_every_card_with_its_evidence_in_order,
+    a_batch_of_finishes_ends_each_job_as_it_would_alone,
     heartbeat_keeps_the_lease,
     failed_attempts_back_off_then_fail_for_good,
     a_lost_lease_on_the_last_attempt_fails_the_job,

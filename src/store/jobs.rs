@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 pub use model::*;
 
-use super::{StoreResult, UserId};
+use super::{StoreError, StoreResult, UserId};
 use crate::domain::card::CardDraft;
 
 /// The PostgreSQL channel a poll notifies when it enqueued jobs.
@@ -68,18 +68,37 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 
-    /// In one transaction fenced on `lease`: retires review cards of older versions of the
-    /// question (approved cards are kept), stores `cards` (in review, with evidence; a card
-    /// colliding with a live card, or repeating one of the batch, is counted as a dedup
-    /// drop: the guards' dedup against live cards happens here), and completes the job
-    /// (`all_dropped` when no card was stored).
+    /// In one transaction, for each finish in order, fenced on its lease: retires review
+    /// cards of older versions of the question (approved cards are kept), stores its cards
+    /// (in review, with evidence; a card colliding with a live card, or repeating one of the
+    /// batch, is counted as a dedup drop: the guards' dedup against live cards happens here),
+    /// and completes the job (`all_dropped` when no card was stored). One result per finish,
+    /// in order. A batch completer commits several finished jobs at once this way; on
+    /// PostgreSQL the round trips do not grow with the number of jobs or cards.
+    async fn finish_extractions(
+        &self,
+        finishes: &[ExtractionFinish],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Fenced<FinishedExtraction>>>;
+
+    /// Finishes one extraction: [`JobStore::finish_extractions`] with a batch of one.
     async fn finish_extraction(
         &self,
         lease: Lease,
         cards: &[CardDraft],
         report: &ExtractionReport,
         now: DateTime<Utc>,
-    ) -> StoreResult<Fenced<FinishedExtraction>>;
+    ) -> StoreResult<Fenced<FinishedExtraction>> {
+        let finish = ExtractionFinish {
+            lease,
+            cards: cards.to_vec(),
+            report: report.clone(),
+        };
+        let mut results = self.finish_extractions(&[finish], now).await?;
+        results
+            .pop()
+            .ok_or_else(|| StoreError::Invalid("a finish of one job returned no result".into()))
+    }
 
     /// Records a failed attempt: back to `pending` until `retry_at` when a retry is asked for
     /// and attempts are left, otherwise `failed`. Returns the job's new status.

@@ -1,6 +1,7 @@
 //! The extraction engine: one dispatcher task that polls, claims into free slots and spawns
 //! a task per job, woken by its poll interval, PostgreSQL notifications, finished jobs and
-//! retries coming due. The TUI runs it in-process; `amgi worker` runs it headless.
+//! retries coming due; finished jobs are committed in batches by the completer. The TUI runs
+//! it in-process; `amgi worker` runs it headless.
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use tokio::task::{JoinError, JoinHandle, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use super::completer::Completer;
 use super::events::{EngineEvent, EventSink};
 use super::poller::poll_once;
 use super::settings::{EngineMode, EngineSettings};
@@ -34,9 +36,11 @@ impl Engine {
     ) -> (JoinHandle<()>, UnboundedReceiver<EngineEvent>) {
         let (sender, receiver) = unbounded_channel();
         let events = EventSink(sender);
+        let (completer, completer_task) = Completer::spawn(store.clone(), settings.concurrency);
         let dispatcher = Dispatcher {
             runner: Arc::new(JobRunner {
                 store: store.clone(),
+                completer,
                 extractor: settings.extractor.clone(),
                 lease: settings.lease,
                 retry: settings.retry,
@@ -46,10 +50,17 @@ impl Engine {
             abort: CancellationToken::new(),
             store,
             settings,
-            events,
+            events: events.clone(),
         };
         let handle = tokio::spawn(async move {
             dispatcher.run(cancel).await;
+            // The dispatcher and its job tasks are gone, so the completer's queue has closed;
+            // it ends once the finishes it holds are committed.
+            if let Err(e) = completer_task.await {
+                tracing::error!(error = %e, "the batch completer failed");
+            }
+            tracing::info!("extraction engine stopped");
+            events.send(EngineEvent::Stopped);
         });
         (handle, receiver)
     }
@@ -147,8 +158,6 @@ impl Dispatcher {
             }
         }
         self.shutdown(&mut running).await;
-        tracing::info!("extraction engine stopped");
-        self.events.send(EngineEvent::Stopped);
     }
 
     /// Whether the last poll found a whole batch, so more questions are likely ready.

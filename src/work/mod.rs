@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod changes;
+mod completer;
 pub mod engine;
 pub mod events;
 pub mod extractor;

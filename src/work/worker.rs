@@ -1,6 +1,6 @@
 //! One claimed job, start to finish: a heartbeat keeps the lease while the extractor runs
-//! (no transaction is open meanwhile), then the guards, then one fenced transaction that
-//! stores the cards, or a fenced failure with a backoff for the retry.
+//! (no transaction is open meanwhile), then the guards, then a fenced transaction (shared
+//! with other finished jobs by the batch completer) that stores the cards, or a fenced failure with a backoff for the retry.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -10,19 +10,22 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::RetryPolicy;
+use super::completer::Completer;
 use super::events::{EngineEvent, EventSink, JobOutcome};
 use super::extractor::{ExtractError, Extractor};
 use crate::domain::card::CardDraft;
 use crate::domain::extract::SourceContext;
 use crate::domain::guard::{DropReason, apply_guards};
 use crate::store::{
-    AttemptFailure, ClaimedJob, ExtractionReport, Fenced, FinishedExtraction, JobInput, JobStatus,
-    Lease, SharedStore, StoreResult,
+    AttemptFailure, ClaimedJob, ExtractionFinish, ExtractionReport, Fenced, FinishedExtraction,
+    JobInput, JobStatus, Lease, SharedStore, StoreResult,
 };
 
 /// What the worker needs to run any job; shared by the engine's job tasks.
 pub(crate) struct JobRunner {
     pub store: SharedStore,
+    /// Commits finished extractions in batches.
+    pub completer: Completer,
     pub extractor: Arc<dyn Extractor>,
     pub lease: Duration,
     pub retry: RetryPolicy,
@@ -143,10 +146,12 @@ impl JobRunner {
             proposed,
             dropped: guarded.dropped,
         };
-        let finished = self
-            .store
-            .finish_extraction(job.lease, &guarded.kept, &report, Utc::now())
-            .await?;
+        let finish = ExtractionFinish {
+            lease: job.lease,
+            cards: guarded.kept,
+            report,
+        };
+        let finished = self.completer.finish(finish).await?;
         match finished {
             Fenced::Stale => self.fenced(job),
             Fenced::Applied(FinishedExtraction::Completed { card_ids, payload }) => {

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::card::DomainError;
+use crate::domain::card::{CardDraft, DomainError};
 use crate::domain::extract::SourceContext;
 use crate::domain::guard::DropReason;
 use crate::store::{StoreError, StoreResult, UserId};
@@ -214,6 +214,15 @@ pub struct ExtractionReport {
     pub proposed: u32,
     /// Cards the guards dropped, per reason.
     pub dropped: BTreeMap<DropReason, u32>,
+}
+
+/// One finished extraction for [`JobStore::finish_extractions`](super::JobStore): the lease
+/// it is fenced on, the cards that passed the guards, and the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractionFinish {
+    pub lease: Lease,
+    pub cards: Vec<CardDraft>,
+    pub report: ExtractionReport,
 }
 
 /// The payload a completed job records.

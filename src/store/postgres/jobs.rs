@@ -1,4 +1,4 @@
-//! PostgreSQL: the extraction job queue. Claims take one row with `FOR UPDATE SKIP LOCKED`,
+//! PostgreSQL: the extraction job queue. Claims take rows with `FOR UPDATE SKIP LOCKED`,
 //! so any number of workers on any number of machines share it; polls NOTIFY `amgi_jobs`.
 
 mod finish;
@@ -11,9 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::PgStore;
-use crate::domain::card::CardDraft;
 use crate::store::{
-    AttemptFailure, ClaimedJob, EnqueueReport, ExtractionReport, Fenced, FinishedExtraction,
+    AttemptFailure, ClaimedJob, EnqueueReport, ExtractionFinish, Fenced, FinishedExtraction,
     JOBS_CHANNEL, Job, JobCounts, JobListener, JobStatus, JobStore, Lease, StoreResult, UserId,
 };
 
@@ -47,14 +46,12 @@ impl JobStore for PgStore {
         queue::heartbeat(&self.pool, lease, duration, now).await
     }
 
-    async fn finish_extraction(
+    async fn finish_extractions(
         &self,
-        lease: Lease,
-        cards: &[CardDraft],
-        report: &ExtractionReport,
+        finishes: &[ExtractionFinish],
         now: DateTime<Utc>,
-    ) -> StoreResult<Fenced<FinishedExtraction>> {
-        finish::finish_extraction(&self.pool, lease, cards, report, now).await
+    ) -> StoreResult<Vec<Fenced<FinishedExtraction>>> {
+        finish::finish_extractions(&self.pool, finishes, now).await
     }
 
     async fn fail_attempt(

@@ -11,9 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::SqliteStore;
-use crate::domain::card::CardDraft;
 use crate::store::{
-    AttemptFailure, ClaimedJob, EnqueueReport, ExtractionReport, Fenced, FinishedExtraction, Job,
+    AttemptFailure, ClaimedJob, EnqueueReport, ExtractionFinish, Fenced, FinishedExtraction, Job,
     JobCounts, JobListener, JobStatus, JobStore, Lease, StoreResult, UserId,
 };
 
@@ -47,14 +46,12 @@ impl JobStore for SqliteStore {
         queue::heartbeat(&self.pool, lease, duration, now).await
     }
 
-    async fn finish_extraction(
+    async fn finish_extractions(
         &self,
-        lease: Lease,
-        cards: &[CardDraft],
-        report: &ExtractionReport,
+        finishes: &[ExtractionFinish],
         now: DateTime<Utc>,
-    ) -> StoreResult<Fenced<FinishedExtraction>> {
-        finish::finish_extraction(self, lease, cards, report, now).await
+    ) -> StoreResult<Vec<Fenced<FinishedExtraction>>> {
+        finish::finish_extractions(self, finishes, now).await
     }
 
     async fn fail_attempt(

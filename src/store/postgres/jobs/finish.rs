@@ -1,186 +1,366 @@
-//! PostgreSQL: applying an extraction in one transaction (supersede, insert, complete) in
-//! four statements, whatever the number of cards.
+//! PostgreSQL: applying finished extractions in one transaction, set-based: one statement
+//! locks and checks every job and retires superseded cards, one inserts every card with its
+//! evidence, one finishes every job. Five round trips with BEGIN/COMMIT, whatever the number
+//! of jobs and cards.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
-use crate::domain::card::CardDraft;
 use crate::store::jobs::prepare::PreparedCard;
 use crate::store::jobs::{SOURCE_CHANGED, clip_message};
 use crate::store::{
-    ExtractionReport, Fenced, FinishedExtraction, JobErrorCode, JobPayload, Lease, StoreResult,
-    UserId,
+    ExtractionFinish, Fenced, FinishedExtraction, JobErrorCode, JobPayload, StoreResult, UserId,
 };
 
-pub(super) async fn finish_extraction(
+/// A job whose lease is current, as locked for its finish.
+struct LockedJob {
+    user: UserId,
+    question_id: i64,
+    /// The version and topic when the question is still ready at the job's version.
+    source: Option<(DateTime<Utc>, i64)>,
+    superseded: u32,
+}
+
+/// What a finish comes to once its job is locked.
+enum Plan {
+    Stale,
+    SourceChanged {
+        job_id: i64,
+    },
+    Store {
+        job_id: i64,
+        payload: JobPayload,
+        /// Cards sent to the insert; those not stored collided with a live card.
+        queued: usize,
+        card_ids: Vec<i64>,
+    },
+}
+
+pub(super) async fn finish_extractions(
     pool: &PgPool,
-    lease: Lease,
-    cards: &[CardDraft],
-    report: &ExtractionReport,
+    finishes: &[ExtractionFinish],
     now: DateTime<Utc>,
-) -> StoreResult<Fenced<FinishedExtraction>> {
+) -> StoreResult<Vec<Fenced<FinishedExtraction>>> {
+    if finishes.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut tx = pool.begin().await?;
-    // The commit does not wait for its WAL flush (`synchronous_commit = off` for this
-    // transaction only): a server crash can lose the last ~0.6 s of finished jobs, never
-    // half of one, and a lost finish is redone when its lease expires. Every learner's
-    // change commits synchronously, which flushes any finish it could have built on.
-    // Waiting for the flush halved claim + complete throughput (BENCHMARKS.md).
-    //
-    // One statement: lock the job (a rescuing claim, SKIP LOCKED, stays away until this
-    // commits), check that the question is still ready at the job's version and, if so,
-    // retire the review cards of older versions (approved cards are kept).
-    let job = sqlx::query(
+    let locked = lock_jobs(&mut tx, finishes, now).await?;
+
+    let mut plans = Vec::with_capacity(finishes.len());
+    let mut cards = CardBatch::default();
+    let mut planned = HashSet::new();
+    for finish in finishes {
+        // A second finish of one job in a batch finds it finished already, as it would
+        // one statement later.
+        let first = planned.insert(finish.lease.job_id);
+        let plan = match locked.get(&finish.lease.job_id).filter(|_| first) {
+            None => Plan::Stale,
+            Some(LockedJob { source: None, .. }) => Plan::SourceChanged {
+                job_id: finish.lease.job_id,
+            },
+            Some(
+                job @ LockedJob {
+                    source: Some((version, topic_id)),
+                    ..
+                },
+            ) => {
+                let mut payload = JobPayload::new(&finish.report);
+                payload.superseded = job.superseded;
+                let mut queued = 0;
+                for draft in &finish.cards {
+                    let card = PreparedCard::new(job.question_id, draft);
+                    let owner = CardOwner {
+                        plan: plans.len(),
+                        user: job.user,
+                        topic_id: *topic_id,
+                        question_id: job.question_id,
+                        version: *version,
+                    };
+                    if cards.push(owner, card) {
+                        queued += 1;
+                    } else {
+                        payload.count_insert_dedup();
+                    }
+                }
+                Plan::Store {
+                    job_id: finish.lease.job_id,
+                    payload,
+                    queued,
+                    card_ids: Vec::new(),
+                }
+            }
+        };
+        plans.push(plan);
+    }
+
+    for (plan, card_id) in cards.insert(&mut tx, now).await? {
+        if let Some(Plan::Store { card_ids, .. }) = plans.get_mut(plan) {
+            card_ids.push(card_id);
+        }
+    }
+    let results: Vec<_> = plans.into_iter().map(Plan::into_result).collect();
+    complete_jobs(&mut tx, &results, now).await?;
+    tx.commit().await?;
+    Ok(results.into_iter().map(|(_, result)| result).collect())
+}
+
+impl Plan {
+    /// The finish's result, with the job to update, once its cards are inserted.
+    fn into_result(self) -> (Option<i64>, Fenced<FinishedExtraction>) {
+        match self {
+            Plan::Stale => (None, Fenced::Stale),
+            Plan::SourceChanged { job_id } => (
+                Some(job_id),
+                Fenced::Applied(FinishedExtraction::SourceChanged),
+            ),
+            Plan::Store {
+                job_id,
+                mut payload,
+                queued,
+                card_ids,
+            } => {
+                let stored = card_ids.len();
+                for _ in stored..queued {
+                    payload.count_insert_dedup();
+                }
+                payload.kept = u32::try_from(stored).unwrap_or(u32::MAX);
+                let finished = if card_ids.is_empty() {
+                    FinishedExtraction::AllDropped { payload }
+                } else {
+                    FinishedExtraction::Completed { card_ids, payload }
+                };
+                (Some(job_id), Fenced::Applied(finished))
+            }
+        }
+    }
+}
+
+/// Locks the jobs whose lease is current (a rescuing claim, SKIP LOCKED, stays away until
+/// this commits), checks that each question is still ready at its job's version and, for
+/// those, retires the review cards of older versions (approved cards are kept).
+///
+/// The commit does not wait for its WAL flush (`synchronous_commit = off` for this
+/// transaction only): a server crash can lose the last ~0.6 s of finished jobs, never half
+/// of one, and a lost finish is redone when its lease expires. Every learner's change
+/// commits synchronously, which flushes any finish it could have built on. Waiting for the
+/// flush halved claim + complete throughput (BENCHMARKS.md).
+async fn lock_jobs(
+    tx: &mut Transaction<'static, Postgres>,
+    finishes: &[ExtractionFinish],
+    now: DateTime<Utc>,
+) -> StoreResult<HashMap<i64, LockedJob>> {
+    let ids: Vec<i64> = finishes.iter().map(|f| f.lease.job_id).collect();
+    let tokens: Vec<i64> = finishes.iter().map(|f| f.lease.token).collect();
+    let rows = sqlx::query(
         "WITH job AS ( \
-           SELECT user_id, source_id, source_version FROM study_memo_card_jobs \
-           WHERE id = $1 AND claims = $2 AND status = 'processing' FOR UPDATE), \
+           SELECT j.id, j.user_id, j.source_id, j.source_version \
+           FROM study_memo_card_jobs j \
+           JOIN UNNEST($1::BIGINT[], $2::BIGINT[]) AS l(id, token) \
+             ON j.id = l.id AND j.claims = l.token \
+           WHERE j.status = 'processing' \
+           ORDER BY j.id FOR UPDATE OF j), \
          source AS ( \
-           SELECT q.study_topic_id FROM study_questions q JOIN job \
+           SELECT job.id AS job_id, q.study_topic_id FROM job JOIN study_questions q \
              ON q.id = job.source_id AND q.user_id = job.user_id \
            WHERE q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
              AND q.ai_explanation_generated_at = job.source_version), \
          superseded AS ( \
            UPDATE study_memo_cards c SET deleted_at = $3, updated_at = $3, \
              retired_reason = 'superseded' \
-           FROM job \
-           WHERE EXISTS (SELECT 1 FROM source) AND c.user_id = job.user_id \
-             AND c.source_kind = 'question' AND c.source_id = job.source_id \
-             AND c.deleted_at IS NULL AND c.needs_review \
+           FROM job JOIN source ON source.job_id = job.id \
+           WHERE c.user_id = job.user_id AND c.source_kind = 'question' \
+             AND c.source_id = job.source_id AND c.deleted_at IS NULL AND c.needs_review \
              AND (c.source_version IS NULL OR c.source_version < job.source_version) \
-           RETURNING 1) \
-         SELECT job.user_id, job.source_id, job.source_version, \
-           (SELECT study_topic_id FROM source) AS topic_id, \
-           (SELECT COUNT(*) FROM superseded) AS superseded, \
+           RETURNING job.id AS job_id) \
+         SELECT job.id, job.user_id, job.source_id, job.source_version, \
+           source.study_topic_id AS topic_id, \
+           (SELECT COUNT(*) FROM superseded s WHERE s.job_id = job.id) AS superseded, \
            set_config('synchronous_commit', 'off', true) AS commit_mode \
-         FROM job",
+         FROM job LEFT JOIN source ON source.job_id = job.id",
     )
-    .bind(lease.job_id)
-    .bind(lease.token)
+    .bind(ids)
+    .bind(tokens)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    let Some(job) = job else {
-        return Ok(Fenced::Stale);
-    };
-    let user = UserId(job.try_get("user_id")?);
-    let question_id: i64 = job.try_get("source_id")?;
-    let version: Option<DateTime<Utc>> = job.try_get("source_version")?;
-    let topic_id: Option<i64> = job.try_get("topic_id")?;
-    let (Some(version), Some(topic_id)) = (version, topic_id) else {
-        skip_changed(&mut tx, lease, now).await?;
-        tx.commit().await?;
-        return Ok(Fenced::Applied(FinishedExtraction::SourceChanged));
-    };
-
-    let mut payload = JobPayload::new(report);
-    payload.superseded = u32::try_from(job.try_get::<i64, _>("superseded")?).unwrap_or(u32::MAX);
-    let mut seen = HashSet::new();
-    let mut batch = Vec::with_capacity(cards.len());
-    for draft in cards {
-        let card = PreparedCard::new(question_id, draft);
-        if seen.insert(card.dedup_hash.clone()) {
-            batch.push(card);
-        } else {
-            payload.count_insert_dedup();
-        }
+    let mut locked = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let version: Option<DateTime<Utc>> = row.try_get("source_version")?;
+        let topic_id: Option<i64> = row.try_get("topic_id")?;
+        let superseded: i64 = row.try_get("superseded")?;
+        locked.insert(
+            row.try_get("id")?,
+            LockedJob {
+                user: UserId(row.try_get("user_id")?),
+                question_id: row.try_get("source_id")?,
+                source: version.zip(topic_id),
+                superseded: u32::try_from(superseded).unwrap_or(u32::MAX),
+            },
+        );
     }
-    let card_ids = insert_cards(&mut tx, user, topic_id, question_id, version, &batch, now).await?;
-    for _ in card_ids.len()..batch.len() {
-        payload.count_insert_dedup();
-    }
-    payload.kept = u32::try_from(card_ids.len()).unwrap_or(u32::MAX);
-    let error_code = card_ids
-        .is_empty()
-        .then_some(JobErrorCode::AllDropped.as_str());
-    sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'completed', error_code = $2, error_message = NULL, \
-           payload = $3, completed_at = $4, lease_expires_at = NULL WHERE id = $1",
-    )
-    .bind(lease.job_id)
-    .bind(error_code)
-    .bind(Json(&payload))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Fenced::Applied(if card_ids.is_empty() {
-        FinishedExtraction::AllDropped { payload }
-    } else {
-        FinishedExtraction::Completed { card_ids, payload }
-    }))
+    Ok(locked)
 }
 
-async fn skip_changed(
-    tx: &mut Transaction<'static, Postgres>,
-    lease: Lease,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'skipped', error_code = 'no_ready_explanation', \
-           error_message = $2, completed_at = $3, lease_expires_at = NULL WHERE id = $1",
-    )
-    .bind(lease.job_id)
-    .bind(clip_message(SOURCE_CHANGED))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Inserts the cards (in review) with their evidence in one statement and returns the ids
-/// of those stored, in `cards` order; a card whose dedup hash a live card of the user
-/// already has is left out. `cards` must not repeat a dedup hash.
-async fn insert_cards(
-    tx: &mut Transaction<'static, Postgres>,
+/// Which finish a card belongs to, and where it goes.
+#[derive(Clone, Copy)]
+struct CardOwner {
+    plan: usize,
     user: UserId,
     topic_id: i64,
     question_id: i64,
     version: DateTime<Utc>,
-    cards: &[PreparedCard],
-    now: DateTime<Utc>,
-) -> StoreResult<Vec<i64>> {
-    if cards.is_empty() {
-        return Ok(Vec::new());
+}
+
+/// Every card of a batch of finishes, in order, no dedup hash repeated for a user.
+#[derive(Default)]
+struct CardBatch {
+    owners: Vec<CardOwner>,
+    cards: Vec<PreparedCard>,
+    seen: HashSet<(i64, String)>,
+}
+
+impl CardBatch {
+    /// Adds a card; false (and not added) when the batch already has its dedup hash.
+    fn push(&mut self, owner: CardOwner, card: PreparedCard) -> bool {
+        if !self.seen.insert((owner.user.0, card.dedup_hash.clone())) {
+            return false;
+        }
+        self.owners.push(owner);
+        self.cards.push(card);
+        true
     }
-    let formats: Vec<&str> = cards.iter().map(|c| c.format.as_str()).collect();
-    let cues: Vec<&str> = cards.iter().map(|c| c.cue.as_str()).collect();
-    let facts: Vec<&str> = cards.iter().map(|c| c.fact.as_str()).collect();
-    let clozes: Vec<Option<&str>> = cards.iter().map(|c| c.cloze_text.as_deref()).collect();
-    let hashes: Vec<&str> = cards.iter().map(|c| c.dedup_hash.as_str()).collect();
-    let evidence: Vec<&str> = cards.iter().map(|c| c.evidence.as_str()).collect();
-    Ok(sqlx::query_scalar(
-        "WITH input AS ( \
-           SELECT * FROM UNNEST($6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], \
-             $11::TEXT[]) WITH ORDINALITY AS d(format, cue, fact, cloze_text, dedup_hash, \
-             evidence, ord)), \
-         inserted AS ( \
-           INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, \
-             source_version, source_question_id, format, cue, fact, cloze_text, needs_review, \
-             dedup_hash, created_at, updated_at) \
-           SELECT $1, $2, 'question', $3, $4, $3, d.format, d.cue, d.fact, d.cloze_text, TRUE, \
-             d.dedup_hash, $5, $5 FROM input d ORDER BY d.ord \
-           ON CONFLICT (user_id, dedup_hash) WHERE deleted_at IS NULL DO NOTHING \
-           RETURNING id, dedup_hash), \
-         evidence AS ( \
-           INSERT INTO study_memo_card_evidence (card_id, source_type, source_id, snippet, \
-             created_at) \
-           SELECT i.id, 'question', $3, d.evidence, $5 \
-           FROM inserted i JOIN input d ON d.dedup_hash = i.dedup_hash) \
-         SELECT i.id FROM inserted i JOIN input d ON d.dedup_hash = i.dedup_hash ORDER BY d.ord",
+
+    /// Inserts the cards (in review) with their evidence in one statement; returns each
+    /// stored card's plan and id, in batch order. A card whose dedup hash a live card of
+    /// the user already has is left out.
+    async fn insert(
+        &self,
+        tx: &mut Transaction<'static, Postgres>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(usize, i64)>> {
+        if self.cards.is_empty() {
+            return Ok(Vec::new());
+        }
+        let o = &self.owners;
+        let c = &self.cards;
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "WITH input AS ( \
+               SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], \
+                 $4::TIMESTAMPTZ[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], \
+                 $10::TEXT[]) WITH ORDINALITY AS d(user_id, topic_id, question_id, version, \
+                 format, cue, fact, cloze_text, dedup_hash, evidence, ord)), \
+             inserted AS ( \
+               INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, \
+                 source_version, source_question_id, format, cue, fact, cloze_text, \
+                 needs_review, dedup_hash, created_at, updated_at) \
+               SELECT d.user_id, d.topic_id, 'question', d.question_id, d.version, \
+                 d.question_id, d.format, d.cue, d.fact, d.cloze_text, TRUE, d.dedup_hash, \
+                 $11, $11 FROM input d ORDER BY d.ord \
+               ON CONFLICT (user_id, dedup_hash) WHERE deleted_at IS NULL DO NOTHING \
+               RETURNING id, user_id, dedup_hash), \
+             stored AS ( \
+               SELECT i.id, d.ord, d.question_id, d.evidence FROM inserted i JOIN input d \
+                 ON d.user_id = i.user_id AND d.dedup_hash = i.dedup_hash), \
+             evidence AS ( \
+               INSERT INTO study_memo_card_evidence (card_id, source_type, source_id, snippet, \
+                 created_at) \
+               SELECT id, 'question', question_id, evidence, $11 FROM stored) \
+             SELECT ord, id FROM stored ORDER BY ord",
+        )
+        .bind(o.iter().map(|o| o.user.0).collect::<Vec<_>>())
+        .bind(o.iter().map(|o| o.topic_id).collect::<Vec<_>>())
+        .bind(o.iter().map(|o| o.question_id).collect::<Vec<_>>())
+        .bind(o.iter().map(|o| o.version).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.format.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.cue.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.fact.as_str()).collect::<Vec<_>>())
+        .bind(
+            c.iter()
+                .map(|c| c.cloze_text.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(c.iter().map(|c| c.dedup_hash.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.evidence.as_str()).collect::<Vec<_>>())
+        .bind(now)
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.into_iter()
+            .map(|(ord, id)| {
+                let index = usize::try_from(ord - 1).ok().and_then(|i| o.get(i));
+                match index {
+                    Some(owner) => Ok((owner.plan, id)),
+                    None => Err(crate::store::StoreError::Invalid(format!(
+                        "the card insert returned an unknown position {ord}"
+                    ))),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Finishes every applied job in one statement: `completed` with its payload (and
+/// `all_dropped` when no card was stored), or `skipped` when its explanation changed.
+async fn complete_jobs(
+    tx: &mut Transaction<'static, Postgres>,
+    results: &[(Option<i64>, Fenced<FinishedExtraction>)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut ids = Vec::new();
+    let mut statuses = Vec::new();
+    let mut codes = Vec::new();
+    let mut messages = Vec::new();
+    let mut payloads = Vec::new();
+    for (job_id, result) in results {
+        let (Some(job_id), Fenced::Applied(finished)) = (job_id, result) else {
+            continue;
+        };
+        ids.push(*job_id);
+        let (status, code, message, payload) = match finished {
+            FinishedExtraction::SourceChanged => (
+                "skipped",
+                Some(JobErrorCode::NoReadyExplanation.as_str()),
+                Some(clip_message(SOURCE_CHANGED)),
+                None,
+            ),
+            FinishedExtraction::AllDropped { payload } => (
+                "completed",
+                Some(JobErrorCode::AllDropped.as_str()),
+                None,
+                Some(serde_json::to_string(payload)?),
+            ),
+            FinishedExtraction::Completed { payload, .. } => (
+                "completed",
+                None,
+                None,
+                Some(serde_json::to_string(payload)?),
+            ),
+        };
+        statuses.push(status);
+        codes.push(code);
+        messages.push(message);
+        payloads.push(payload);
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE study_memo_card_jobs j SET status = d.status, error_code = d.error_code, \
+           error_message = d.error_message, payload = COALESCE(d.payload::JSONB, j.payload), \
+           completed_at = $6, lease_expires_at = NULL \
+         FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[]) \
+           AS d(id, status, error_code, error_message, payload) \
+         WHERE j.id = d.id",
     )
-    .bind(user.0)
-    .bind(topic_id)
-    .bind(question_id)
-    .bind(version)
+    .bind(ids)
+    .bind(statuses)
+    .bind(codes)
+    .bind(messages)
+    .bind(payloads)
     .bind(now)
-    .bind(formats)
-    .bind(cues)
-    .bind(facts)
-    .bind(clozes)
-    .bind(hashes)
-    .bind(evidence)
-    .fetch_all(&mut **tx)
-    .await?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

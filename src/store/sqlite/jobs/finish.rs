@@ -1,33 +1,45 @@
-//! SQLite: applying an extraction in one transaction (supersede, insert, complete).
+//! SQLite: applying finished extractions (supersede, insert, complete), a batch of them in
+//! one write transaction.
 
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::super::{SqliteStore, to_ms};
-use crate::domain::card::CardDraft;
 use crate::store::jobs::prepare::PreparedCard;
 use crate::store::jobs::{SOURCE_CHANGED, clip_message};
 use crate::store::{
-    ExtractionReport, Fenced, FinishedExtraction, JobErrorCode, JobPayload, Lease, StoreResult,
+    ExtractionFinish, Fenced, FinishedExtraction, JobErrorCode, JobPayload, Lease, StoreResult,
     UserId,
 };
 
-pub(super) async fn finish_extraction(
+pub(super) async fn finish_extractions(
     store: &SqliteStore,
-    lease: Lease,
-    cards: &[CardDraft],
-    report: &ExtractionReport,
+    finishes: &[ExtractionFinish],
     now: DateTime<Utc>,
-) -> StoreResult<Fenced<FinishedExtraction>> {
+) -> StoreResult<Vec<Fenced<FinishedExtraction>>> {
     let now_ms = to_ms(now);
     let mut tx = store.begin_write().await?;
+    let mut results = Vec::with_capacity(finishes.len());
+    for finish in finishes {
+        results.push(finish_one(&mut tx, finish, now_ms).await?);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn finish_one(
+    tx: &mut Transaction<'static, Sqlite>,
+    finish: &ExtractionFinish,
+    now_ms: i64,
+) -> StoreResult<Fenced<FinishedExtraction>> {
+    let lease = finish.lease;
     let job = sqlx::query(
         "SELECT user_id, source_id, source_version FROM study_memo_card_jobs \
          WHERE id = $1 AND claims = $2 AND status = 'processing'",
     )
     .bind(lease.job_id)
     .bind(lease.token)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(job) = job else {
         return Ok(Fenced::Stale);
@@ -36,16 +48,15 @@ pub(super) async fn finish_extraction(
     let question_id: i64 = job.try_get("source_id")?;
     let version: Option<i64> = job.try_get("source_version")?;
     let topic_id = match version {
-        Some(version) => current_topic(&mut tx, user, question_id, version).await?,
+        Some(version) => current_topic(tx, user, question_id, version).await?,
         None => None,
     };
     let (Some(version), Some(topic_id)) = (version, topic_id) else {
-        skip_changed(&mut tx, lease, now_ms).await?;
-        tx.commit().await?;
+        skip_changed(tx, lease, now_ms).await?;
         return Ok(Fenced::Applied(FinishedExtraction::SourceChanged));
     };
 
-    let mut payload = JobPayload::new(report);
+    let mut payload = JobPayload::new(&finish.report);
     let superseded = sqlx::query(
         "UPDATE study_memo_cards SET deleted_at = $4, updated_at = $4, retired_reason = 'superseded' \
          WHERE user_id = $1 AND source_kind = 'question' AND source_id = $2 \
@@ -56,14 +67,14 @@ pub(super) async fn finish_extraction(
     .bind(question_id)
     .bind(version)
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     payload.superseded = u32::try_from(superseded.rows_affected()).unwrap_or(u32::MAX);
 
-    let mut card_ids = Vec::with_capacity(cards.len());
-    for draft in cards {
+    let mut card_ids = Vec::with_capacity(finish.cards.len());
+    for draft in &finish.cards {
         let card = PreparedCard::new(question_id, draft);
-        match insert_card(&mut tx, user, topic_id, question_id, version, &card, now_ms).await? {
+        match insert_card(tx, user, topic_id, question_id, version, &card, now_ms).await? {
             Some(id) => card_ids.push(id),
             None => payload.count_insert_dedup(),
         }
@@ -80,9 +91,8 @@ pub(super) async fn finish_extraction(
     .bind(error_code)
     .bind(serde_json::to_string(&payload)?)
     .bind(now_ms)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(Fenced::Applied(if card_ids.is_empty() {
         FinishedExtraction::AllDropped { payload }
     } else {
