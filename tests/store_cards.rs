@@ -2,8 +2,11 @@
 //! deck, user isolation. Every case runs on SQLite and on PostgreSQL.
 
 mod common;
+#[path = "store_cards/stamp.rs"]
+mod stamp;
 
 mod cases {
+    pub use super::stamp::*;
     use amgi::domain::card::{CardFormat, Outcome, parse_rating};
     use amgi::domain::schedule::LadderState;
     use amgi::store::{CardEdit, CramFilter, GroupKey, NewManualCard, StoreError};
@@ -54,7 +57,7 @@ mod cases {
         assert_eq!(groups[0].correct_answer.as_deref(), Some("1446년"));
         assert_eq!(groups[2].title, "[자료] 교과서 3장");
         assert_eq!(groups[0].cards[0].evidence.len(), 1);
-        assert_eq!(s.review_count(me).await.unwrap_or(0), 4);
+        assert_eq!(s.review_stamp(me).await.map(|r| r.cards).unwrap_or(0), 4);
         // The same answer for the same material is refused.
         assert!(matches!(
             s.create_manual_card(me, &manual, t0()).await,
@@ -75,7 +78,7 @@ mod cases {
             s.approve_question(other, q1, t0()).await,
             Err(StoreError::NotFound(_))
         ));
-        assert_eq!(s.review_count(me).await.unwrap_or(0), 3);
+        assert_eq!(s.review_stamp(me).await.map(|r| r.cards).unwrap_or(0), 3);
         let approved = s
             .approve_question(me, q1, t0())
             .await
@@ -458,4 +461,5 @@ conformance!(
     due_deck_order_and_exclusions,
     cram_order_filters_and_views,
     another_users_card_is_not_found_everywhere,
+    the_review_stamp_moves_with_every_change_to_the_queue,
 );

@@ -4,7 +4,9 @@ mod common;
 
 use amgi::domain::card::{CardFormat, Outcome};
 use amgi::domain::schedule::LadderState;
-use amgi::store::{CardEdit, Counts, CramFilter, RatingResult, UndoKind, Undone};
+use amgi::store::{
+    CardEdit, Counts, CramFilter, RatingResult, ReviewGroup, ReviewStamp, UndoKind, Undone,
+};
 use amgi::tui::action::Action;
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
@@ -128,13 +130,13 @@ fn an_empty_queue_explains_instead_of_acting() {
 fn reload_keeps_the_selection_or_its_place() {
     let mut s = loaded_state();
     s.review.selected = Some(102);
-    update(&mut s, Action::ReviewLoaded(groups()));
+    update(&mut s, loaded(groups()));
     assert_eq!(s.review.selected, Some(102), "same card kept");
     let mut fewer = groups();
     fewer[0].cards.remove(1);
-    update(&mut s, Action::ReviewLoaded(fewer));
+    update(&mut s, loaded(fewer));
     assert_eq!(s.review.selected, Some(103), "the card in its place");
-    update(&mut s, Action::ReviewLoaded(vec![]));
+    update(&mut s, loaded(vec![]));
     assert_eq!(s.review.selected, None);
 }
 
@@ -393,5 +395,39 @@ fn events_update_the_status_bar() {
     update(&mut s, Action::MaterialsLoaded(vec!["노트".into()]));
     assert_eq!(s.cram.materials, vec!["노트".to_owned()]);
     assert!(update(&mut s, Action::Tick).contains(&Effect::LoadCounts));
-    assert!(update(&mut s, Action::ExternalChange).contains(&Effect::LoadReview));
+    assert!(update(&mut s, Action::ExternalChange).contains(&Effect::RefreshReview(None)));
+}
+
+#[test]
+fn a_refresh_names_the_listing_it_holds_so_an_unchanged_queue_is_not_reloaded() {
+    let mut s = loaded_state();
+    let stamp = ReviewStamp {
+        cards: 3,
+        id_sum: 306,
+        last_change: None,
+    };
+    update(
+        &mut s,
+        Action::ReviewLoaded {
+            groups: groups(),
+            stamp,
+        },
+    );
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefreshReview(Some(stamp))));
+    // New cards reported by the engine reload in full.
+    let effects = update(
+        &mut s,
+        Action::Extraction {
+            message: "question 12 → 4 cards".into(),
+            cards_added: true,
+        },
+    );
+    assert!(effects.contains(&Effect::LoadReview));
+}
+
+fn loaded(groups: Vec<ReviewGroup>) -> Action {
+    Action::ReviewLoaded {
+        groups,
+        stamp: ReviewStamp::default(),
+    }
 }

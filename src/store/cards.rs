@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Card, StoreResult, UserId};
+use super::{Card, ReviewStamp, StoreResult, UserId};
 use crate::domain::card::{CardFormat, Outcome};
 use crate::domain::schedule::LadderState;
 
@@ -107,8 +107,10 @@ pub trait CardStore: Send + Sync + 'static {
     /// order of their first card.
     async fn review_queue(&self, user: UserId) -> StoreResult<Vec<ReviewGroup>>;
 
-    /// How many live cards wait for review (the badge).
-    async fn review_count(&self, user: UserId) -> StoreResult<i64>;
+    /// The review queue's fingerprint, with how many live cards wait for review (the
+    /// badge). One pass over the in-review cards' index, far cheaper than the listing, so
+    /// a periodic refresh reloads the listing only when this has changed.
+    async fn review_stamp(&self, user: UserId) -> StoreResult<ReviewStamp>;
 
     /// One live card.
     async fn get_card(&self, user: UserId, card_id: i64) -> StoreResult<Card>;

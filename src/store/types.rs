@@ -97,6 +97,17 @@ pub struct Evidence {
     pub snippet: Option<String>,
 }
 
+/// A fingerprint of a user's review queue, to tell whether a listing is still current: it
+/// changes when a card enters or leaves the queue (the count or the sum of ids moves) or a
+/// card in it is changed (the latest `updated_at` moves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReviewStamp {
+    /// Live cards waiting for review (the badge).
+    pub cards: i64,
+    pub id_sum: i64,
+    pub last_change: Option<DateTime<Utc>>,
+}
+
 /// What the database holds for one user, for `amgi demo` and `amgi doctor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Counts {

@@ -4,7 +4,7 @@
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
-use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, Undone};
+use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, ReviewStamp, Undone};
 
 #[derive(Debug, Clone)]
 pub enum Action {
@@ -24,7 +24,11 @@ pub enum Action {
         cards_added: bool,
     },
 
-    ReviewLoaded(Vec<ReviewGroup>),
+    /// The review listing, with the queue's stamp read just before it.
+    ReviewLoaded {
+        groups: Vec<ReviewGroup>,
+        stamp: ReviewStamp,
+    },
     /// A fresh due deck (replaces the held one).
     DueLoaded(Vec<DueCard>),
     /// More due cards (appended, without duplicates).

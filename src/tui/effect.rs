@@ -6,7 +6,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
 use crate::domain::card::Outcome;
-use crate::store::{CardEdit, CramFilter, DueCard, NewManualCard, SharedStore, StoreError, UserId};
+use crate::store::{
+    CardEdit, CramFilter, DueCard, NewManualCard, ReviewStamp, SharedStore, StoreError, UserId,
+};
 
 /// How many due cards are held in memory; a refill is asked for below `DUE_REFILL_AT`.
 pub const DUE_BATCH: u32 = 200;
@@ -17,6 +19,8 @@ pub const CRAM_BATCH: u32 = 200;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadReview,
+    /// Reloads the review listing unless the queue's stamp is still the one given.
+    RefreshReview(Option<ReviewStamp>),
     LoadDue,
     RefillDue,
     LoadCram(CramFilter),
@@ -63,6 +67,7 @@ impl EffectRunner {
         let (s, user, now) = (&self.store, self.user, Utc::now());
         match effect {
             Effect::LoadReview => self.reload_review().await,
+            Effect::RefreshReview(known) => self.refresh_review(known).await,
             Effect::LoadDue => match s.due_deck(user, now, DUE_BATCH).await {
                 Ok(deck) => self.send(Action::DueLoaded(deck)),
                 Err(e) => self.fail("loading the due deck", e),
@@ -167,8 +172,23 @@ impl EffectRunner {
     }
 
     async fn reload_review(&self) {
-        match self.store.review_queue(self.user).await {
-            Ok(groups) => self.send(Action::ReviewLoaded(groups)),
+        self.refresh_review(None).await;
+    }
+
+    /// Reads the queue's stamp, then the listing unless the stamp is still `known`. A change
+    /// landing between the two reads makes the next refresh load it again: harmless.
+    async fn refresh_review(&self, known: Option<ReviewStamp>) {
+        let loaded = match self.store.review_stamp(self.user).await {
+            Ok(stamp) if Some(stamp) == known => return,
+            Ok(stamp) => self
+                .store
+                .review_queue(self.user)
+                .await
+                .map(|groups| Action::ReviewLoaded { groups, stamp }),
+            Err(e) => Err(e),
+        };
+        match loaded {
+            Ok(action) => self.send(action),
             Err(e) => self.fail("loading the review queue", e),
         }
     }

@@ -5,7 +5,7 @@ use std::collections::{HashSet, VecDeque};
 use ratatui_textarea::TextArea;
 
 use crate::domain::card::CardFormat;
-use crate::store::{Card, CardEdit, Counts, CramFilter, DueCard, ReviewGroup};
+use crate::store::{Card, CardEdit, Counts, CramFilter, DueCard, ReviewGroup, ReviewStamp};
 
 /// The three panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,6 +59,8 @@ pub struct ReviewPane {
     pub selected: Option<i64>,
     /// The first load has arrived.
     pub loaded: bool,
+    /// The queue's stamp when the listing was read: a refresh reloads only once it moves.
+    pub stamp: Option<ReviewStamp>,
 }
 
 impl ReviewPane {

@@ -35,7 +35,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Tick | Action::ExternalChange => {
-            let mut effects = vec![Effect::LoadCounts, Effect::LoadReview];
+            let mut effects = vec![
+                Effect::LoadCounts,
+                Effect::RefreshReview(state.review.stamp),
+            ];
             if state.due.deck.is_empty() && !state.due.refilling {
                 state.due.refilling = true;
                 effects.push(Effect::RefillDue);
@@ -53,7 +56,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 vec![Effect::LoadCounts]
             }
         }
-        Action::ReviewLoaded(groups) => {
+        Action::ReviewLoaded { groups, stamp } => {
+            state.review.stamp = Some(stamp);
             let old_index = state.review.selected_position().map(|pos| {
                 state
                     .review

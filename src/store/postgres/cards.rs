@@ -7,7 +7,7 @@ use super::{PgStore, review, study, undo};
 use crate::domain::card::Outcome;
 use crate::store::{
     Card, CardEdit, CardStore, CramFilter, DueCard, NewManualCard, RatingResult, ReviewGroup,
-    StoreResult, Undone, UserId,
+    ReviewStamp, StoreResult, Undone, UserId,
 };
 
 #[async_trait]
@@ -16,8 +16,8 @@ impl CardStore for PgStore {
         review::queue(self, user).await
     }
 
-    async fn review_count(&self, user: UserId) -> StoreResult<i64> {
-        review::count(self, user).await
+    async fn review_stamp(&self, user: UserId) -> StoreResult<ReviewStamp> {
+        review::stamp(self, user).await
     }
 
     async fn get_card(&self, user: UserId, card_id: i64) -> StoreResult<Card> {

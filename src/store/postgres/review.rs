@@ -13,8 +13,8 @@ use super::rows::{
 use crate::domain::normalize::dedup_hash;
 use crate::store::snapshot::{UndoData, correct_answer, group_review_queue, prepare_edit};
 use crate::store::{
-    Card, CardEdit, NewManualCard, ReviewGroup, StoreError, StoreResult, UndoKind, UserId,
-    is_dedup_violation,
+    Card, CardEdit, NewManualCard, ReviewGroup, ReviewStamp, StoreError, StoreResult, UndoKind,
+    UserId, is_dedup_violation,
 };
 
 pub(super) async fn queue(store: &PgStore, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
@@ -54,13 +54,19 @@ pub(super) async fn queue(store: &PgStore, user: UserId) -> StoreResult<Vec<Revi
     Ok(group_review_queue(cards, &questions))
 }
 
-pub(super) async fn count(store: &PgStore, user: UserId) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM study_memo_cards WHERE user_id = $1 AND deleted_at IS NULL AND needs_review",
+pub(super) async fn stamp(store: &PgStore, user: UserId) -> StoreResult<ReviewStamp> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS cards, COALESCE(SUM(id), 0)::BIGINT AS id_sum, MAX(updated_at) AS last_change \
+         FROM study_memo_cards WHERE user_id = $1 AND deleted_at IS NULL AND needs_review",
     )
     .bind(user.0)
     .fetch_one(&store.pool)
-    .await?)
+    .await?;
+    Ok(ReviewStamp {
+        cards: row.try_get("cards")?,
+        id_sum: row.try_get("id_sum")?,
+        last_change: row.try_get("last_change")?,
+    })
 }
 
 pub(super) async fn get(store: &PgStore, user: UserId, card_id: i64) -> StoreResult<Card> {

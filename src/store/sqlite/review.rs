@@ -9,12 +9,12 @@ use sqlx::Row;
 use super::rows::{
     attach_evidence, card_columns, card_from_row, load_card, publish_card, push_undo,
 };
-use super::{SqliteStore, to_ms};
+use super::{SqliteStore, from_opt_ms, to_ms};
 use crate::domain::normalize::dedup_hash;
 use crate::store::snapshot::{UndoData, correct_answer, group_review_queue, prepare_edit};
 use crate::store::{
-    Card, CardEdit, NewManualCard, ReviewGroup, StoreError, StoreResult, UndoKind, UserId,
-    is_dedup_violation,
+    Card, CardEdit, NewManualCard, ReviewGroup, ReviewStamp, StoreError, StoreResult, UndoKind,
+    UserId, is_dedup_violation,
 };
 
 pub(super) async fn queue(store: &SqliteStore, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
@@ -59,13 +59,19 @@ pub(super) async fn queue(store: &SqliteStore, user: UserId) -> StoreResult<Vec<
     Ok(group_review_queue(cards, &questions))
 }
 
-pub(super) async fn count(store: &SqliteStore, user: UserId) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM study_memo_cards WHERE user_id = $1 AND deleted_at IS NULL AND needs_review = 1",
+pub(super) async fn stamp(store: &SqliteStore, user: UserId) -> StoreResult<ReviewStamp> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS cards, COALESCE(SUM(id), 0) AS id_sum, MAX(updated_at) AS last_change \
+         FROM study_memo_cards WHERE user_id = $1 AND deleted_at IS NULL AND needs_review = 1",
     )
     .bind(user.0)
     .fetch_one(&store.pool)
-    .await?)
+    .await?;
+    Ok(ReviewStamp {
+        cards: row.try_get("cards")?,
+        id_sum: row.try_get("id_sum")?,
+        last_change: from_opt_ms(row.try_get("last_change")?)?,
+    })
 }
 
 pub(super) async fn get(store: &SqliteStore, user: UserId, card_id: i64) -> StoreResult<Card> {
