@@ -1,14 +1,21 @@
 //! The batch completer: job tasks hand their finished extractions to one task, which commits
-//! whatever has queued up meanwhile in one transaction (River's batch completer). A lone
-//! finish is committed at once; under load, the jobs that finish while a commit is under way
-//! share the next one, so a commit's round trips are paid per batch instead of per job.
+//! whatever has queued up in one transaction (River's batch completer). Two commits run at
+//! once; a finish arriving while one is free is committed at once, and the finishes that
+//! arrive while both are busy share the next one, so under load a commit's round trips are
+//! paid per batch instead of per job, and the database sees two committing connections
+//! however many jobs run.
 
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::store::{
     ExtractionFinish, Fenced, FinishedExtraction, SharedStore, StoreError, StoreResult,
 };
+
+/// Commits under way at once: one batch's round trips overlap the next batch's.
+const COMMITS_IN_FLIGHT: usize = 2;
 
 type Reply = oneshot::Sender<StoreResult<Fenced<FinishedExtraction>>>;
 
@@ -49,11 +56,24 @@ async fn run(
     mut queue: mpsc::UnboundedReceiver<(ExtractionFinish, Reply)>,
     max_batch: usize,
 ) {
+    let in_flight = Arc::new(Semaphore::new(COMMITS_IN_FLIGHT));
+    let mut commits = JoinSet::new();
     let mut batch = Vec::with_capacity(max_batch);
-    while queue.recv_many(&mut batch, max_batch).await > 0 {
+    // A free commit slot is taken before the queue is read, so finishes queue up (and form
+    // the next batch) while every slot is busy.
+    while let Ok(slot) = in_flight.clone().acquire_owned().await {
+        if queue.recv_many(&mut batch, max_batch).await == 0 {
+            break;
+        }
         let (finishes, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        commit(&store, finishes, replies).await;
+        let store = store.clone();
+        commits.spawn(async move {
+            commit(&store, finishes, replies).await;
+            drop(slot);
+        });
+        while commits.try_join_next().is_some() {}
     }
+    while commits.join_next().await.is_some() {}
 }
 
 /// Commits one batch. If the batch fails as a whole, each finish is tried on its own, so
