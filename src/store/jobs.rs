@@ -97,7 +97,7 @@ pub trait JobStore: Send + Sync + 'static {
         let mut results = self.finish_extractions(&[finish], now).await?;
         results
             .pop()
-            .ok_or_else(|| StoreError::Invalid("a finish of one job returned no result".into()))
+            .ok_or_else(|| StoreError::Corrupt("a finish of one job returned no result".into()))
     }
 
     /// Records a failed attempt: back to `pending` until `retry_at` when a retry is asked for

@@ -11,7 +11,8 @@ use sqlx::{PgPool, Postgres, Row, Transaction};
 use crate::store::jobs::prepare::PreparedCard;
 use crate::store::jobs::{SOURCE_CHANGED, clip_message};
 use crate::store::{
-    ExtractionFinish, Fenced, FinishedExtraction, JobErrorCode, JobPayload, StoreResult, UserId,
+    ExtractionFinish, Fenced, FinishedExtraction, JobErrorCode, JobPayload, StoreError,
+    StoreResult, UserId,
 };
 
 /// A job whose lease is current, as locked for its finish.
@@ -292,7 +293,7 @@ impl CardBatch {
                 let index = usize::try_from(ord - 1).ok().and_then(|i| o.get(i));
                 match index {
                     Some(owner) => Ok((owner.plan, id)),
-                    None => Err(crate::store::StoreError::Invalid(format!(
+                    None => Err(StoreError::Corrupt(format!(
                         "the card insert returned an unknown position {ord}"
                     ))),
                 }
