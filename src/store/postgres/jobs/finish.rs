@@ -172,9 +172,12 @@ async fn lock_jobs(
            UPDATE study_memo_cards c SET deleted_at = $3, updated_at = $3, \
              retired_reason = 'superseded' \
            FROM job JOIN source ON source.job_id = job.id \
-           WHERE c.user_id = job.user_id AND c.source_kind = 'question' \
-             AND c.source_id = job.source_id AND c.deleted_at IS NULL AND c.needs_review \
-             AND (c.source_version IS NULL OR c.source_version < job.source_version) \
+           CROSS JOIN LATERAL (SELECT o.id FROM study_memo_cards o \
+             WHERE o.user_id = job.user_id AND o.source_kind = 'question' \
+               AND o.source_id = job.source_id AND o.deleted_at IS NULL AND o.needs_review \
+               AND (o.source_version IS NULL OR o.source_version < job.source_version) \
+             OFFSET 0) old \
+           WHERE c.id = old.id \
            RETURNING job.id AS job_id) \
          SELECT job.id, job.user_id, job.source_id, job.source_version, \
            source.study_topic_id AS topic_id, \
