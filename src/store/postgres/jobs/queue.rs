@@ -89,6 +89,10 @@ pub(super) async fn claim_jobs(
     // (SKIP LOCKED: concurrent workers take disjoint jobs) and read each job's question at
     // its version. The two updates touch disjoint rows (`attempts >= max_attempts` against
     // `attempts < max_attempts`); a data-modifying CTE runs even when nothing reads it.
+    // The commit does not wait for its WAL flush (a flush costs 0.5–4 ms on this kind of
+    // disk, BENCHMARKS.md). A claim that a server crash loses leaves the job pending, so it
+    // is claimed again; whichever attempt finishes first is applied and the other is stale,
+    // because a finish needs the job still `processing`.
     let rows = sqlx::query(
         "WITH expired AS ( \
            UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'unknown', \
@@ -110,7 +114,8 @@ pub(super) async fn claim_jobs(
            RETURNING j.id, j.user_id, j.source_id, j.source_version, j.attempts, j.max_attempts, \
              j.claims, j.run_after) \
          SELECT c.id, c.user_id, c.source_id, c.source_version, c.attempts, c.max_attempts, \
-           c.claims, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
+           c.claims, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic, \
+           set_config('synchronous_commit', 'off', true) AS commit_mode \
          FROM claimed c \
          LEFT JOIN study_questions q ON q.id = c.source_id AND q.user_id = c.user_id \
            AND q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
