@@ -126,7 +126,7 @@ pub async fn generate(location: &Location, spec: &SynthSpec) -> StoreResult<Synt
                 postgres::generate_user(&store, &plan).await?;
                 main_user.get_or_insert(user);
             }
-            postgres::analyze(&store).await?;
+            postgres::vacuum_analyze(&store).await?;
             store.pool().close().await;
         }
     }
