@@ -43,7 +43,7 @@ impl App {
         App {
             state,
             keymap,
-            runner: EffectRunner { store, user, tx },
+            runner: EffectRunner::new(store, user, tx),
             rx,
             started: false,
         }

@@ -1,10 +1,13 @@
 //! Effects: the I/O that `update` asks for, run on tokio tasks; each reports back with an
 //! [`Action`] carrying its data. The UI task never awaits the database.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
+use super::review_loads::{LoadKind, ReviewLoads};
 use crate::domain::card::Outcome;
 use crate::store::{
     CardEdit, CramFilter, DueCard, NewManualCard, ReviewStamp, SharedStore, StoreError, UserId,
@@ -46,12 +49,22 @@ pub enum Effect {
 /// Runs effects against one store for one user.
 #[derive(Clone)]
 pub struct EffectRunner {
-    pub store: SharedStore,
-    pub user: UserId,
-    pub tx: UnboundedSender<Action>,
+    store: SharedStore,
+    user: UserId,
+    pub(super) tx: UnboundedSender<Action>,
+    review_loads: Arc<ReviewLoads>,
 }
 
 impl EffectRunner {
+    pub fn new(store: SharedStore, user: UserId, tx: UnboundedSender<Action>) -> Self {
+        EffectRunner {
+            store,
+            user,
+            tx,
+            review_loads: Arc::default(),
+        }
+    }
+
     /// Spawns the effect; its result arrives later as an action.
     pub fn spawn(&self, effect: Effect) {
         let runner = self.clone();
@@ -172,19 +185,38 @@ impl EffectRunner {
     }
 
     async fn reload_review(&self) {
-        self.refresh_review(None).await;
+        self.load_review(LoadKind::Forced, None).await;
+    }
+
+    async fn refresh_review(&self, known: Option<ReviewStamp>) {
+        self.load_review(LoadKind::Refresh, known).await;
+    }
+
+    /// Loads the review listing, or leaves the request to the load already running (which
+    /// then runs once more for every request that arrived meanwhile).
+    async fn load_review(&self, kind: LoadKind, known: Option<ReviewStamp>) {
+        let loads = &self.review_loads;
+        if !loads.request(kind) {
+            return;
+        }
+        while let Some(kind) = loads.next() {
+            let known = match kind {
+                LoadKind::Forced => None,
+                LoadKind::Refresh => loads.sent().or(known),
+            };
+            self.read_review(known).await;
+        }
     }
 
     /// Reads the queue's stamp, then the listing unless the stamp is still `known`. A change
     /// landing between the two reads makes the next refresh load it again: harmless.
-    async fn refresh_review(&self, known: Option<ReviewStamp>) {
+    async fn read_review(&self, known: Option<ReviewStamp>) {
         let loaded = match self.store.review_stamp(self.user).await {
             Ok(stamp) if Some(stamp) == known => return,
-            Ok(stamp) => self
-                .store
-                .review_queue(self.user)
-                .await
-                .map(|groups| Action::ReviewLoaded { groups, stamp }),
+            Ok(stamp) => self.store.review_queue(self.user).await.map(|groups| {
+                self.review_loads.set_sent(stamp);
+                Action::ReviewLoaded { groups, stamp }
+            }),
             Err(e) => Err(e),
         };
         match loaded {

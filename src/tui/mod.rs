@@ -4,6 +4,7 @@ pub mod action;
 pub mod app;
 pub mod effect;
 pub mod keymap;
+mod review_loads;
 pub mod state;
 pub mod ui;
 pub mod update;
