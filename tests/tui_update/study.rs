@@ -1,0 +1,130 @@
+//! `update` for the Due and Cram panes: reveal, rate, refill, views, filters and send-back.
+
+use amgi::domain::card::{CardFormat, Outcome};
+use amgi::domain::schedule::LadderState;
+use amgi::store::{CramFilter, RatingResult};
+use amgi::tui::action::Action;
+use amgi::tui::effect::Effect;
+use amgi::tui::keymap::Command;
+use amgi::tui::update::update;
+
+use super::cmd;
+use crate::common::cards::{due_cards, loaded_state, qa};
+
+#[test]
+fn due_reveal_rate_and_refill() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoDue);
+    assert!(
+        cmd(&mut s, Command::RateKnow).is_empty(),
+        "the first press reveals"
+    );
+    assert!(s.due.revealed);
+    let effects = cmd(&mut s, Command::RateKnow);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Rate { outcome: Outcome::Correct, card }] if card.card.id == 201)
+    );
+    assert_eq!(s.due.deck.len(), 1);
+    assert!(!s.due.revealed);
+    let result = RatingResult {
+        card_id: 201,
+        outcome: Outcome::Correct,
+        before: Some(LadderState {
+            stage: Some(1),
+            due_at: Some(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH),
+        }),
+        after: LadderState {
+            stage: Some(2),
+            due_at: None,
+        },
+    };
+    assert_eq!(
+        update(&mut s, Action::Rated(result)),
+        vec![Effect::RefillDue],
+        "a low deck refills after the rating"
+    );
+    assert!(
+        s.status
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("+7d"))
+    );
+    // A refill that raced the rating does not bring the rated card back.
+    update(&mut s, Action::DueRefilled(due_cards()));
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    assert_eq!(ids, vec![202]);
+    cmd(&mut s, Command::Reveal);
+    assert!(matches!(
+        cmd(&mut s, Command::RateUnsure).as_slice(),
+        [Effect::Rate {
+            outcome: Outcome::Unsure,
+            ..
+        }]
+    ));
+    // A failed rating puts the card back, answer showing, error in the status bar.
+    let card = Box::new(due_cards().remove(1));
+    update(
+        &mut s,
+        Action::RateFailed {
+            card,
+            error: "rating failed: database is locked".into(),
+        },
+    );
+    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(202));
+    assert!(s.due.revealed && s.status.error.is_some());
+    assert!(matches!(
+        cmd(&mut s, Command::RateDontKnow).as_slice(),
+        [Effect::Rate {
+            outcome: Outcome::Wrong,
+            ..
+        }]
+    ));
+    assert!(cmd(&mut s, Command::RateKnow).is_empty(), "nothing left");
+    update(&mut s, Action::DueLoaded(due_cards()));
+    assert_eq!(s.due.deck.len(), 2);
+    assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(201)]);
+}
+
+#[test]
+fn cram_views_filters_and_send_back() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoCram);
+    s.cram.materials = vec!["교과서".into(), "노트".into()];
+    cmd(&mut s, Command::Reveal);
+    assert!(s.cram.revealed);
+    assert_eq!(
+        cmd(&mut s, Command::NextCard),
+        vec![Effect::RecordView(201)]
+    );
+    assert!(!s.cram.revealed);
+    let filter = s.cram.filter.clone();
+    assert_eq!(
+        cmd(&mut s, Command::NextCard),
+        vec![Effect::RecordView(202), Effect::LoadCram(filter)]
+    );
+    let fmt = |f| CramFilter {
+        material: None,
+        format: f,
+    };
+    assert_eq!(
+        cmd(&mut s, Command::CycleFormat),
+        vec![Effect::LoadCram(fmt(Some(CardFormat::Qa)))]
+    );
+    assert_eq!(
+        cmd(&mut s, Command::CycleFormat),
+        vec![Effect::LoadCram(fmt(Some(CardFormat::Cloze)))]
+    );
+    assert_eq!(
+        cmd(&mut s, Command::CycleFormat),
+        vec![Effect::LoadCram(fmt(None))]
+    );
+    cmd(&mut s, Command::CycleMaterial);
+    assert_eq!(s.cram.filter.material.as_deref(), Some("교과서"));
+    cmd(&mut s, Command::CycleMaterial);
+    assert_eq!(s.cram.filter.material.as_deref(), Some("노트"));
+    cmd(&mut s, Command::CycleMaterial);
+    assert_eq!(s.cram.filter.material, None);
+    update(&mut s, Action::CramLoaded(vec![qa(7, 1, "c", "f")]));
+    assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(7)]);
+    assert!(s.cram.deck.is_empty());
+}
