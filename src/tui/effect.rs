@@ -199,6 +199,7 @@ impl EffectRunner {
         if !loads.request(kind) {
             return;
         }
+        let _turn = loads.release_on_panic();
         while let Some(kind) = loads.next() {
             let known = match kind {
                 LoadKind::Forced => None,

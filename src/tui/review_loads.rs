@@ -17,6 +17,8 @@ pub(crate) enum LoadKind {
 }
 
 const NOTHING: u8 = 0;
+const REFRESH: u8 = LoadKind::Refresh as u8;
+const FORCED: u8 = LoadKind::Forced as u8;
 
 /// The shared turn of the review loads of one app.
 #[derive(Default)]
@@ -41,8 +43,8 @@ impl ReviewLoads {
     pub(crate) fn next(&self) -> Option<LoadKind> {
         loop {
             match self.pending.swap(NOTHING, Ordering::SeqCst) {
-                1 => return Some(LoadKind::Refresh),
-                2 => return Some(LoadKind::Forced),
+                REFRESH => return Some(LoadKind::Refresh),
+                FORCED => return Some(LoadKind::Forced),
                 _ => {}
             }
             self.running.store(false, Ordering::SeqCst);
@@ -54,6 +56,19 @@ impl ReviewLoads {
                 return None;
             }
         }
+    }
+
+    /// Gives the turn up if its holder panics mid-load, so later loads are not locked out.
+    pub(crate) fn release_on_panic(&self) -> impl Drop + '_ {
+        struct Turn<'a>(&'a ReviewLoads);
+        impl Drop for Turn<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.running.store(false, Ordering::SeqCst);
+                }
+            }
+        }
+        Turn(self)
     }
 
     pub(crate) fn sent(&self) -> Option<ReviewStamp> {
@@ -86,6 +101,22 @@ mod tests {
         assert!(loads.request(LoadKind::Refresh));
         assert_eq!(loads.next(), Some(LoadKind::Refresh));
         assert_eq!(loads.next(), None);
+    }
+
+    #[test]
+    fn a_load_that_panics_gives_the_turn_up() {
+        let loads = ReviewLoads::default();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            assert!(loads.request(LoadKind::Forced));
+            let _turn = loads.release_on_panic();
+            assert_eq!(loads.next(), Some(LoadKind::Forced));
+            panic!("the load failed");
+        }));
+        assert!(panicked.is_err());
+        assert!(
+            loads.request(LoadKind::Refresh),
+            "the next request takes the turn"
+        );
     }
 
     #[test]
