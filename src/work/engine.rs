@@ -1,13 +1,13 @@
 //! The extraction engine: one dispatcher task that polls, claims into free slots and spawns
-//! a task per job, woken by its poll interval, PostgreSQL notifications, finished jobs and
+//! a task per job, woken by its poll interval, PostgreSQL notifications, freed slots and
 //! retries coming due; finished jobs are committed in batches by the completer. The TUI runs
 //! it in-process; `amgi worker` runs it headless.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::{Notify, Semaphore};
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
@@ -16,6 +16,7 @@ use super::completer::Completer;
 use super::events::{EngineEvent, EventSink};
 use super::poller::poll_once;
 use super::settings::{EngineMode, EngineSettings};
+use super::slot::Slot;
 use super::worker::JobRunner;
 use crate::store::{EnqueueReport, JobListener, SharedStore, StoreError, StoreResult};
 
@@ -36,7 +37,10 @@ impl Engine {
     ) -> (JoinHandle<()>, UnboundedReceiver<EngineEvent>) {
         let (sender, receiver) = unbounded_channel();
         let events = EventSink(sender);
-        let (completer, completer_task) = Completer::spawn(store.clone(), settings.concurrency);
+        // Jobs give their slot back before their commit, so more finishes than slots can queue
+        // while commits are slow; a batch takes up to four slots' worth.
+        let max_batch = settings.concurrency.max(1) * 4;
+        let (completer, completer_task) = Completer::spawn(store.clone(), max_batch);
         let dispatcher = Dispatcher {
             runner: Arc::new(JobRunner {
                 store: store.clone(),
@@ -47,6 +51,7 @@ impl Engine {
                 events: events.clone(),
             }),
             slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            slot_freed: Arc::new(Notify::new()),
             abort: CancellationToken::new(),
             store,
             settings,
@@ -89,8 +94,10 @@ struct Dispatcher {
     settings: EngineSettings,
     runner: Arc<JobRunner>,
     events: EventSink,
-    /// One permit per job that may run at once.
+    /// One permit per extractor call that may run at once.
     slots: Arc<Semaphore>,
+    /// Signalled when a job gives its slot back.
+    slot_freed: Arc<Notify>,
     /// Cancelled when the shutdown grace runs out: in-flight extractor calls are dropped.
     abort: CancellationToken,
 }
@@ -148,6 +155,7 @@ impl Dispatcher {
                     polled = self.poll().await;
                 }
                 Some(joined) = running.join_next(), if !running.is_empty() => joined_job(joined),
+                () = self.slot_freed.notified() => {}
                 woke = notification(&mut listener) => {
                     if let Err(e) = woke {
                         tracing::warn!(error = %e, "job notifications lost; polling until they are back");
@@ -216,10 +224,8 @@ impl Dispatcher {
         for (job, permit) in jobs.into_iter().zip(permits) {
             let runner = self.runner.clone();
             let abort = self.abort.clone();
-            running.spawn(async move {
-                runner.run(job, abort).await;
-                drop(permit);
-            });
+            let slot = Slot::new(permit, self.slot_freed.clone());
+            running.spawn(async move { runner.run(job, slot, abort).await });
         }
         if filled {
             Fill::SlotsFull

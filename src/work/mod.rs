@@ -17,6 +17,7 @@ pub mod llm;
 pub mod poller;
 pub mod publisher;
 pub mod settings;
+mod slot;
 mod worker;
 
 pub use backoff::RetryPolicy;

@@ -13,6 +13,7 @@ use super::backoff::RetryPolicy;
 use super::completer::Completer;
 use super::events::{EngineEvent, EventSink, JobOutcome};
 use super::extractor::{ExtractError, Extractor};
+use super::slot::Slot;
 use crate::domain::card::CardDraft;
 use crate::domain::extract::SourceContext;
 use crate::domain::guard::{DropReason, apply_guards};
@@ -42,10 +43,11 @@ enum Attempt {
 }
 
 impl JobRunner {
-    /// Runs one claimed job. `abort` interrupts the extractor call (shutdown); the lease then
-    /// simply expires. A database error leaves the job to its lease as well.
+    /// Runs one claimed job in `slot`, given back once the extractor has answered. `abort`
+    /// interrupts the extractor call (shutdown); the lease then simply expires. A database
+    /// error leaves the job to its lease as well.
     #[tracing::instrument(skip_all, fields(job = job.lease.job_id, question = job.question_id, attempt = job.attempt))]
-    pub(crate) async fn run(&self, job: ClaimedJob, abort: CancellationToken) {
+    pub(crate) async fn run(&self, job: ClaimedJob, mut slot: Slot, abort: CancellationToken) {
         self.events.send(EngineEvent::JobStarted {
             job_id: job.lease.job_id,
             user: job.user,
@@ -53,8 +55,13 @@ impl JobRunner {
             attempt: job.attempt,
         });
         let result = match (&job.input, job.source_version) {
-            (JobInput::Ready(source), Some(_)) => self.extract(&job, source, &abort).await,
-            _ => self.skip(&job).await,
+            (JobInput::Ready(source), Some(_)) => {
+                self.extract(&job, source, &mut slot, &abort).await
+            }
+            _ => {
+                slot.release();
+                self.skip(&job).await
+            }
         };
         if let Err(e) = result {
             tracing::warn!(error = %e, "job left to its lease after a database error");
@@ -80,6 +87,7 @@ impl JobRunner {
         &self,
         job: &ClaimedJob,
         source: &SourceContext,
+        slot: &mut Slot,
         abort: &CancellationToken,
     ) -> StoreResult<()> {
         let stop = CancellationToken::new();
@@ -101,6 +109,7 @@ impl JobRunner {
         stop.cancel();
         // Waits for a heartbeat in flight, so no renewal lands after the job is finished.
         let _ = heartbeat.await;
+        slot.release();
         match attempt {
             Attempt::Answered(Ok(drafts)) => {
                 self.store_cards(job, source, drafts, latency_ms).await
