@@ -46,7 +46,15 @@ pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
     let sentences: Vec<String> = plain_sentences(&ctx.explanation)
         .iter()
         .filter(|s| !is_meta(s) || statement_of(s) != s.as_str())
-        .map(|s| capitalised(statement_of(s)))
+        .map(|s| {
+            let statement = statement_of(s);
+            // An English statement cut from after a label starts with a capital again.
+            if statement.len() < s.len() && !statement.chars().any(is_hangul) {
+                capitalised(statement)
+            } else {
+                statement.to_owned()
+            }
+        })
         .filter(|s| is_statement(s))
         .collect();
     let mut cards: Vec<CardDraft> = Vec::new();

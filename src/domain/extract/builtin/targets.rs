@@ -298,7 +298,7 @@ fn number_given_away(sentence: &str, t: &Target) -> bool {
     if !sentence[t.start..t.end].contains(|c: char| c.is_ascii_digit()) {
         return false;
     }
-    if sentence.contains(['=', '≈', '≒', '>', '<']) {
+    if sentence.contains(['=', '≈', '≒', '>', '<', '×', '÷']) {
         return true;
     }
     let numbers = written_numbers(sentence);
@@ -405,7 +405,9 @@ fn english_terms(sentence: &str) -> Vec<(usize, usize)> {
             && spaced(k)
             && !sentence[..words[k - 1].0].trim().is_empty()
             && sentence[words[k - 1].0..].starts_with(|c: char| c.is_ascii_uppercase());
-        if (acronym || last > k || !at_start) && !inside_name {
+        // A chemical formula ("CaCO₃", "A₂") is not a name to blank.
+        let formula = sentence[words[last].1..].starts_with(|c: char| "₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻".contains(c));
+        if (acronym || last > k || !at_start) && !inside_name && !formula {
             spans.push((start, words[last].1));
         }
         k = last + 1;
@@ -590,7 +592,9 @@ fn number_targets(sentence: &str) -> Vec<(usize, usize)> {
                     w.bytes().filter(u8::is_ascii_uppercase).count() >= 2
                         || matches!(w, "No." | "Op." | "No" | "no.")
                 });
-            !letter(b1) && !letter(a1) && !joined_before && !joined_after && !named
+            // "제4조", "제1항": an article's number.
+            let article = b1 == Some('제');
+            !letter(b1) && !letter(a1) && !joined_before && !joined_after && !named && !article
         })
         .filter(|n| !given_away(n, &numbers, &sentence[n.end..]))
         .filter_map(|n| {
@@ -628,31 +632,29 @@ fn given_away(n: &Written, all: &[Written], rest: &str) -> bool {
     pairwise || total || complement || rounded
 }
 
-/// Byte length of the unit right after a number: "%", or a short Hangul word such as 년, 쌍
-/// or 개월 with any particle after it stripped.
+/// Units that may follow a number, longest first within a shared start.
+const KOREAN_UNITS: &[&str] = &[
+    "개월", "개국", "주년", "시간", "가지", "차례", "마리", "퍼센트", "킬로미터", "킬로그램", "미터", "리터",
+    "그램", "달러", "세기", "년", "월", "일", "시", "분", "초", "세", "살", "개", "명", "번", "배", "쌍",
+    "층", "종", "곳", "권", "장", "대", "주", "원", "도", "점", "회", "위", "건", "조", "억", "만", "천",
+    "자", "쪽", "인", "호", "기",
+];
+
+/// Byte length of the unit right after a number: "%", or a known Korean unit (년, 개월, 쌍…)
+/// followed by nothing Hangul but particles.
 fn unit_len(rest: &str) -> usize {
     if rest.starts_with('%') {
         return 1;
     }
-    let run_end = rest
-        .char_indices()
-        .find(|&(_, c)| !is_hangul(c))
-        .map_or(rest.len(), |(i, _)| i);
+    let run_end = rest.char_indices().find(|&(_, c)| !is_hangul(c)).map_or(rest.len(), |(i, _)| i);
     let run = &rest[..run_end];
-    if strip_particles(run, 0).is_empty() {
-        return 0;
-    }
-    let unit = strip_particles(run, 1);
-    // A copula after the unit ("2계층인") is not part of it; "33인" (people) is.
-    let unit = unit
-        .strip_suffix('인')
-        .filter(|u| !u.is_empty())
-        .unwrap_or(unit);
-    if unit.chars().count() <= 3 {
-        unit.len()
-    } else {
-        0
-    }
+    KOREAN_UNITS
+        .iter()
+        .find(|unit| {
+            run.strip_prefix(**unit)
+                .is_some_and(|tail| tail.is_empty() || is_particles(tail))
+        })
+        .map_or(0, |unit| unit.len())
 }
 
 #[cfg(test)]
