@@ -5,6 +5,7 @@ mod cards;
 mod content;
 mod jobs;
 mod publish;
+mod rehash;
 mod review;
 mod rows;
 mod study;
@@ -56,6 +57,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        rehash::rehash_if_older(&pool).await?;
         Ok(Self {
             pool,
             publish: false,

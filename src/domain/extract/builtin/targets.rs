@@ -406,7 +406,8 @@ fn english_terms(sentence: &str) -> Vec<(usize, usize)> {
             && !sentence[..words[k - 1].0].trim().is_empty()
             && sentence[words[k - 1].0..].starts_with(|c: char| c.is_ascii_uppercase());
         // A chemical formula ("CaCO₃", "A₂") is not a name to blank.
-        let formula = sentence[words[last].1..].starts_with(|c: char| "₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻".contains(c));
+        let formula =
+            sentence[words[last].1..].starts_with(|c: char| "₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻".contains(c));
         if (acronym || last > k || !at_start) && !inside_name && !formula {
             spans.push((start, words[last].1));
         }
@@ -634,10 +635,56 @@ fn given_away(n: &Written, all: &[Written], rest: &str) -> bool {
 
 /// Units that may follow a number, longest first within a shared start.
 const KOREAN_UNITS: &[&str] = &[
-    "개월", "개국", "주년", "시간", "가지", "차례", "마리", "퍼센트", "킬로미터", "킬로그램", "미터", "리터",
-    "그램", "달러", "세기", "년", "월", "일", "시", "분", "초", "세", "살", "개", "명", "번", "배", "쌍",
-    "층", "종", "곳", "권", "장", "대", "주", "원", "도", "점", "회", "위", "건", "조", "억", "만", "천",
-    "자", "쪽", "인", "호", "기",
+    "개월",
+    "개국",
+    "주년",
+    "시간",
+    "가지",
+    "차례",
+    "마리",
+    "퍼센트",
+    "킬로미터",
+    "킬로그램",
+    "미터",
+    "리터",
+    "그램",
+    "달러",
+    "세기",
+    "년",
+    "월",
+    "일",
+    "시",
+    "분",
+    "초",
+    "세",
+    "살",
+    "개",
+    "명",
+    "번",
+    "배",
+    "쌍",
+    "층",
+    "종",
+    "곳",
+    "권",
+    "장",
+    "대",
+    "주",
+    "원",
+    "도",
+    "점",
+    "회",
+    "위",
+    "건",
+    "조",
+    "억",
+    "만",
+    "천",
+    "자",
+    "쪽",
+    "인",
+    "호",
+    "기",
 ];
 
 /// Byte length of the unit right after a number: "%", or a known Korean unit (년, 개월, 쌍…)
@@ -646,7 +693,10 @@ fn unit_len(rest: &str) -> usize {
     if rest.starts_with('%') {
         return 1;
     }
-    let run_end = rest.char_indices().find(|&(_, c)| !is_hangul(c)).map_or(rest.len(), |(i, _)| i);
+    let run_end = rest
+        .char_indices()
+        .find(|&(_, c)| !is_hangul(c))
+        .map_or(rest.len(), |(i, _)| i);
     let run = &rest[..run_end];
     KOREAN_UNITS
         .iter()
