@@ -381,6 +381,20 @@ fn korean_number(word: &str, next: Option<&str>) -> Option<i128> {
     if let Some(&(_, v)) = KOREAN_NATIVE.iter().find(|(n, _)| *n == stem || *n == word) {
         return Some(v);
     }
+    // Tens and units in one word: "열아홉", "스물세 (살)", "서른다섯".
+    for &(tens, tv) in KOREAN_NATIVE.iter().filter(|(_, v)| *v >= 10) {
+        let Some(rest) = stem.strip_prefix(tens).or_else(|| word.strip_prefix(tens)) else {
+            continue;
+        };
+        let units = KOREAN_NATIVE
+            .iter()
+            .chain(KOREAN_PRENOMINAL)
+            .chain(&[("하나", 1)])
+            .find(|(n, v)| *v < 10 && (rest == *n || strip_particles(rest, 1) == *n));
+        if let Some(&(_, uv)) = units {
+            return Some(tv + uv);
+        }
+    }
     // The numeral may carry a unit and particles ("이천오백년에"): read its longest prefix
     // of numeral syllables.
     let numeral_end = word
@@ -484,6 +498,8 @@ mod tests {
         assert_eq!(values("이천오백년에"), [int(2500)]);
         assert_eq!(values("다섯 개"), [int(5)]);
         assert_eq!(values("세 번째"), [int(3)]);
+        assert_eq!(values("열아홉 살"), [int(19)]);
+        assert_eq!(values("스물세 쌍"), [int(23)]);
         assert_eq!(values("세 나라"), Vec::<NumberValue>::new());
         assert_eq!(values("천사와 이사"), Vec::<NumberValue>::new());
         assert_eq!(values("사람이 일을 한다"), Vec::<NumberValue>::new());

@@ -14,9 +14,9 @@ use crate::domain::korean::is_hangul;
 use crate::domain::matching::shows;
 use crate::domain::normalize::fold;
 use crate::domain::text::clean_line;
-use question::{asks_negative, is_meta, stands_alone, statement_of};
+use question::{asks_negative, is_meta, standalone_form, statement_of};
 use sentences::plain_sentences;
-use targets::{TargetContext, TargetKind, targets};
+use targets::{TargetContext, TargetKind, bold_terms, targets};
 
 /// At most this many cards are made per question.
 pub const MAX_CARDS: usize = 3;
@@ -34,15 +34,33 @@ const MIN_CONTEXT_CHARS: usize = 10;
 /// evidence and leak guards against `ctx.source_text()`.
 pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
     let guards = GuardSource::new(&ctx.source_text());
-    let passes = |card: &CardDraft| guards.check(card).is_ok();
-    let question = clean_line(&ctx.question_text);
     let answer = ctx
         .correct_answer()
         .map(clean_line)
         .filter(|a| !a.is_empty());
-    let alone = answer
+    let qa_cue = answer
         .as_deref()
-        .is_some_and(|a| stands_alone(&ctx.question_text, a));
+        .and_then(|a| standalone_form(&ctx.question_text, a));
+    let cards = extract_with(ctx, &guards, answer.as_deref(), qa_cue.as_deref(), true);
+    if !cards.is_empty() {
+        return cards;
+    }
+    // Nothing from self-contained sentences: one card that needs a word of context added is
+    // still better than none.
+    let mut cards = extract_with(ctx, &guards, answer.as_deref(), qa_cue.as_deref(), false);
+    cards.truncate(1);
+    cards
+}
+
+/// One extraction pass; `strict` leaves out sentences that lean on the one before them.
+fn extract_with(
+    ctx: &SourceContext,
+    guards: &GuardSource,
+    answer: Option<&str>,
+    qa_cue: Option<&str>,
+    strict: bool,
+) -> Vec<CardDraft> {
+    let passes = |card: &CardDraft| guards.check(card).is_ok();
     let sentences: Vec<String> = plain_sentences(&ctx.explanation)
         .iter()
         .filter(|s| !is_meta(s) || statement_of(s) != s.as_str())
@@ -55,13 +73,12 @@ pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
                 statement.to_owned()
             }
         })
-        .filter(|s| is_statement(s))
+        .filter(|s| is_statement(s) && !(strict && leans_on_context(s)))
         .collect();
     let mut cards: Vec<CardDraft> = Vec::new();
 
-    if let Some(answer) = answer
-        .as_deref()
-        .filter(|a| alone && a.chars().count() <= MAX_QA_ANSWER_CHARS)
+    if let (Some(answer), Some(cue)) = (answer, qa_cue)
+        && answer.chars().count() <= MAX_QA_ANSWER_CHARS
     {
         let evidence = sentences
             .iter()
@@ -69,7 +86,7 @@ pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
             .map_or(answer, String::as_str);
         let card = clean_draft(&CardDraft {
             format: CardFormat::Qa,
-            cue: question.clone(),
+            cue: clean_line(cue),
             fact: answer.to_owned(),
             cloze_text: None,
             evidence: evidence.to_owned(),
@@ -80,16 +97,27 @@ pub fn extract(ctx: &SourceContext) -> Vec<CardDraft> {
     }
 
     let target_ctx = TargetContext {
-        question: fold(&question),
-        answer: answer.clone(),
+        question: fold(&clean_line(&ctx.question_text)),
+        answer: answer.map(str::to_owned),
         answer_is_fact: !asks_negative(&ctx.question_text),
+        key_terms: bold_terms(&ctx.explanation),
     };
     let has_qa = !cards.is_empty();
     let mut candidates: Vec<(TargetKind, usize, CardDraft)> = Vec::new();
     for (index, sentence) in sentences.iter().enumerate() {
+        // With a qa card, a sentence that states its answer would only turn it around.
+        if has_qa && answer.is_some_and(|a| shows(a, sentence)) {
+            continue;
+        }
         for target in targets(sentence, &target_ctx) {
-            // With a qa card for the answer, a cloze on a part of it tests the same fact.
-            if has_qa && target.kind == TargetKind::AnswerTerm {
+            // With a qa card for the answer, a cloze on a part of it or on the question's own
+            // subject tests the same fact.
+            if has_qa
+                && matches!(
+                    target.kind,
+                    TargetKind::AnswerTerm | TargetKind::QuestionTerm
+                )
+            {
                 continue;
             }
             let fact = &sentence[target.start..target.end];
@@ -150,7 +178,7 @@ fn is_statement(sentence: &str) -> bool {
     if !(MIN_SENTENCE_CHARS..=MAX_SENTENCE_CHARS).contains(&chars) || is_meta(sentence) {
         return false;
     }
-    if sentence.contains(": ") || sentence.contains('：') || starts_vague(sentence) {
+    if sentence.contains(": ") || sentence.contains(['：', '=', '≈', '>', '<']) {
         return false;
     }
     let trimmed = sentence.trim_end_matches(['"', '\'', ')', '”', '’', '」', '』']);
@@ -173,32 +201,121 @@ fn is_statement(sentence: &str) -> bool {
     (first.is_uppercase() || first.is_ascii_digit()) && matches!(last, '.' | '!' | '。')
 }
 
-/// Whether a sentence leans on the one before it for its subject ("이는 …", "It was …").
-fn starts_vague(sentence: &str) -> bool {
-    const VAGUE: &[&str] = &[
-        "이는 ",
-        "이것은 ",
-        "이를 ",
-        "이처럼 ",
-        "이때 ",
-        "이 때 ",
-        "그것은 ",
-        "이들은 ",
-        "It ",
-        "It's ",
-        "Its ",
-        "This ",
-        "These ",
-        "They ",
-        "Their ",
-        "That ",
-        "Those ",
-        "He ",
-        "She ",
-        "His ",
-        "Her ",
+/// Whether a sentence leans on the one before it, so that as a card it would not say what
+/// it is about: a connective or a demonstrative first ("반면", "이는", "However", "The site"),
+/// an English pronoun anywhere ("it", "they"), or a Korean sentence without a subject or topic.
+fn leans_on_context(sentence: &str) -> bool {
+    const KOREAN_OPENERS: &[&str] = &[
+        "또 ",
+        "또한",
+        "반면",
+        "하지만",
+        "반대로",
+        "그러나",
+        "그래서",
+        "따라서",
+        "즉",
+        "이때",
+        "이 때",
+        "여기서",
+        "한편",
+        "특히",
+        "결국",
+        "그 결과",
+        "이로써",
+        "이는",
+        "이것",
+        "이를",
+        "이처럼",
+        "이와",
+        "이런",
+        "이러한",
+        "이에",
+        "그것",
+        "그런",
+        "그 ",
+        "이 ",
+        "이들",
+        "같은 ",
+        "위의",
+        "앞의",
+        "다만",
+        "예를 들어",
+        "예컨대",
     ];
-    VAGUE.iter().any(|v| sentence.starts_with(v))
+    const ENGLISH_OPENERS: &[&str] = &[
+        "By comparison",
+        "In contrast",
+        "For example",
+        "However",
+        "Also",
+        "So ",
+        "Then",
+        "Both",
+        "Each",
+        "Such",
+        "Here",
+        "Thus",
+        "Therefore",
+        "Instead",
+        "Similarly",
+        "Likewise",
+        "Otherwise",
+    ];
+    const PRONOUNS: &[&str] = &[
+        "it", "its", "they", "them", "their", "he", "his", "him", "she", "her", "this", "these",
+        "those", "here", "there", "former", "latter",
+    ];
+    if sentence.chars().any(is_hangul) {
+        if KOREAN_OPENERS.iter().any(|o| sentence.starts_with(o)) {
+            return true;
+        }
+        // A demonstrative anywhere ("이 기행문", "그 제도") points outside the sentence.
+        let demonstrative = sentence.split_whitespace().any(|w| {
+            matches!(
+                w,
+                "이" | "그" | "저" | "이런" | "그런" | "이러한" | "그러한" | "해당"
+            )
+        });
+        let refers_back = ["같은 의미", "앞서", "위에서", "이와 같이", "앞의"]
+            .iter()
+            .any(|p| sentence.contains(p));
+        if demonstrative || refers_back {
+            return true;
+        }
+        // A subject or topic: a word of two syllables or more marked by 은/는/이/가.
+        let has_subject = sentence.split_whitespace().any(|w| {
+            let w = w.trim_end_matches([',', '.']);
+            let stem_len = w.chars().count().saturating_sub(1);
+            stem_len >= 2 && w.ends_with(['은', '는', '이', '가'])
+        });
+        return !has_subject;
+    }
+    if ENGLISH_OPENERS.iter().any(|o| sentence.starts_with(o)) {
+        return true;
+    }
+    // "The client sends…", "The wall had…": a definite article before a common noun refers
+    // back; before a name ("The Berlin Wall") it does not.
+    if let Some(rest) = sentence.strip_prefix("The ")
+        && rest.starts_with(|c: char| c.is_lowercase())
+    {
+        return true;
+    }
+    let words: Vec<&str> = sentence.split(|c: char| !c.is_ascii_alphabetic()).collect();
+    // Code ("SELECT name FROM users") is not a statement to learn by heart.
+    let code = words
+        .iter()
+        .filter(|w| {
+            matches!(
+                **w,
+                "SELECT" | "FROM" | "WHERE" | "INSERT" | "UPDATE" | "JOIN" | "def" | "return"
+            )
+        })
+        .count()
+        >= 2;
+    code || words
+        .iter()
+        .any(|w| PRONOUNS.contains(&w.to_ascii_lowercase().as_str()))
 }
 
 /// The sentence with its first letter in upper case (a statement cut from after a label).

@@ -173,6 +173,28 @@ const META: &[&str] = &[
     "mnemonic",
 ];
 
+/// The question as a qa card asks it: the question itself when it stands alone, or a
+/// question that points at its choices only to pick one of them ("Which of the following is
+/// the SI unit of resistance?", "다음 중 … 해당하는 것은?") asked without the pointer, when it
+/// asks for a positive, short answer.
+pub fn standalone_form(question: &str, answer: &str) -> Option<String> {
+    if stands_alone(question, answer) {
+        return Some(question.trim().to_owned());
+    }
+    let q = question.trim();
+    if q.lines().count() > 1 || asks_negative(q) || answer.chars().count() > 40 {
+        return None;
+    }
+    let rewritten = if let Some(rest) = q.strip_prefix("Which of the following ") {
+        format!("Which {rest}")
+    } else if let Some(rest) = q.strip_prefix("다음 중 ") {
+        rest.to_owned()
+    } else {
+        return None;
+    };
+    stands_alone(&rewritten, answer).then_some(rewritten)
+}
+
 /// Whether the question text (with its correct answer) can be asked on its own.
 pub fn stands_alone(question: &str, answer: &str) -> bool {
     let q = format!(" {} ", fold(question));
@@ -353,6 +375,26 @@ mod tests {
         ] {
             assert_eq!(stands_alone(question, answer), alone, "{question}");
         }
+        assert_eq!(
+            standalone_form(
+                "Which of the following is the SI unit of resistance?",
+                "Ohm"
+            )
+            .as_deref(),
+            Some("Which is the SI unit of resistance?")
+        );
+        assert_eq!(
+            standalone_form("다음 중 광합성이 일어나는 소기관은?", "엽록체").as_deref(),
+            Some("광합성이 일어나는 소기관은?")
+        );
+        assert_eq!(
+            standalone_form("다음 중 옳지 않은 것은?", "엽록체는 동물 세포에 있다"),
+            None
+        );
+        assert_eq!(
+            standalone_form("Which of the following statements are true?", "A and C"),
+            None
+        );
         assert!(asks_negative("Which of the following is NOT a noble gas?"));
         assert!(asks_negative("다음 중 옳지 않은 것은?"));
         assert!(!asks_negative("광합성이 일어나는 세포 소기관은?"));

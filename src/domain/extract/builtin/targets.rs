@@ -4,7 +4,9 @@
 //! gives away by arithmetic.
 
 use crate::domain::korean::{is_hangul, is_particles, runs, strip_particles};
+use crate::domain::matching::shows;
 use crate::domain::normalize::fold;
+use crate::domain::numbers::{NumberValue, numbers_in};
 
 /// Why a span is worth blanking; lower is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,6 +17,8 @@ pub enum TargetKind {
     AnswerTerm,
     /// A term the question itself uses.
     QuestionTerm,
+    /// A term the explanation marks as key (in bold).
+    KeyTerm,
     /// A number with its unit.
     Number,
     /// Another English name or acronym.
@@ -36,6 +40,36 @@ pub struct TargetContext {
     /// Whether the correct answer may be blanked (not when the question asks for the false
     /// choice).
     pub answer_is_fact: bool,
+    /// Terms the explanation sets in bold.
+    pub key_terms: Vec<String>,
+}
+
+/// The terms an explanation sets in bold (`**…**` or `__…__`) that can be a blank: short,
+/// no brackets, not a predicate or an adverb.
+pub fn bold_terms(markdown: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    for marker in ["**", "__"] {
+        let mut parts = markdown.split(marker);
+        parts.next();
+        while let (Some(inside), Some(_)) = (parts.next(), parts.next()) {
+            let term = inside.trim();
+            let predicate = term.chars().any(is_hangul)
+                && KOREAN_PREDICATE_ENDINGS
+                    .iter()
+                    .chain(&["게", "히", "이"])
+                    .any(|e| term.ends_with(e));
+            let plain = !term.contains(['(', ')', '[', ']', '*', '\n', ':']) && !term.is_empty();
+            let length = term.chars().count();
+            if plain
+                && !predicate
+                && (2..=30).contains(&length)
+                && term.chars().any(char::is_alphabetic)
+            {
+                terms.push(term.to_owned());
+            }
+        }
+    }
+    terms
 }
 
 /// Words that never carry a fact, English and Korean.
@@ -188,6 +222,13 @@ const KOREAN_STOPWORDS: &[&str] = &[
     "일반",
     "다양",
     "사실",
+    "우리나라",
+    "한국",
+    "세계",
+    "사람",
+    "사회",
+    "국가",
+    "시대",
 ];
 /// Small words inside a name ("Declaration of Independence", "Vincent van Gogh").
 const NAME_CONNECTORS: &[&str] = &[
@@ -261,6 +302,27 @@ pub fn targets(sentence: &str, ctx: &TargetContext) -> Vec<Target> {
         };
         found.push(Target { start, end, kind });
     }
+    for term in &ctx.key_terms {
+        // The false choice of a negative question is no fact to learn.
+        let false_choice =
+            !ctx.answer_is_fact && ctx.answer.as_deref().is_some_and(|a| shows(term, a));
+        if !false_choice
+            && let Some(start) = single_occurrence(sentence, term)
+            && !found.iter().any(|t| t.start == start)
+        {
+            // A bold term the question itself names is the question's subject.
+            let kind = if contains_word(&ctx.question, &fold(term)) {
+                TargetKind::QuestionTerm
+            } else {
+                TargetKind::KeyTerm
+            };
+            found.push(Target {
+                start,
+                end: start + term.len(),
+                kind,
+            });
+        }
+    }
     found.extend(
         number_targets(sentence)
             .into_iter()
@@ -270,7 +332,17 @@ pub fn targets(sentence: &str, ctx: &TargetContext) -> Vec<Target> {
                 kind: TargetKind::Number,
             }),
     );
-    found.retain(|t| !negated(sentence, t) && !number_given_away(sentence, t));
+    found.retain(|t| {
+        !negated(sentence, t)
+            && !number_given_away(sentence, t)
+            && !glossed(sentence, t)
+            && !(t.kind == TargetKind::Name && (spelled_out(sentence, t) || dashed(sentence, t)))
+    });
+    for t in &mut found {
+        if t.kind == TargetKind::Number {
+            t.start = with_month(sentence, t.start);
+        }
+    }
     found.sort_by_key(|t| (t.kind, t.start));
     let mut chosen: Vec<Target> = Vec::new();
     for t in found {
@@ -279,6 +351,91 @@ pub fn targets(sentence: &str, ctx: &TargetContext) -> Vec<Target> {
         }
     }
     chosen
+}
+
+/// Whether the target stands beside its own gloss, expansion or abbreviation in brackets
+/// ("{{blank}}(inflation)", "프로트롬빈 시간({{blank}})", "0°C({{blank}} K)"): the bracket gives
+/// it away.
+fn glossed(sentence: &str, t: &Target) -> bool {
+    let after = sentence[t.end..].trim_start_matches(|c: char| {
+        c == ' ' || c == '°' || c.is_ascii_alphabetic() && t.kind == TargetKind::Number
+    });
+    let before = sentence[..t.start].trim_end();
+    // Inside brackets ("(II, {{blank}}, IX)", "(e.g., the {{blank}}'s)"): an aside.
+    let depth =
+        before.matches(['(', '（']).count() as i64 - before.matches([')', '）']).count() as i64;
+    // A gloss one word later ("{{blank}} 에너지(ionization energy)").
+    let next_word_glossed = sentence[t.end..].find('(').is_some_and(|p| {
+        let between = &sentence[t.end..t.end + p];
+        between.matches(' ').count() <= 1 && !between.contains([',', '.', ';'])
+    });
+    after.starts_with(['(', '（'])
+        || before.ends_with(['(', '（'])
+        || depth > 0
+        || next_word_glossed
+}
+
+/// Whether an acronym is spelled out in its sentence: the initials of consecutive words
+/// ("red, yellow and blue" for RYB), or "abbreviated", "stands for", "short for".
+fn spelled_out(sentence: &str, t: &Target) -> bool {
+    let term = &sentence[t.start..t.end];
+    if term.chars().count() <= 2 {
+        // "SI", "UN": labels too short to recall on their own.
+        return true;
+    }
+    if !term.chars().all(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let lower = sentence.to_ascii_lowercase();
+    if ["abbreviat", "stands for", "short for", "acronym"]
+        .iter()
+        .any(|p| lower.contains(p))
+    {
+        return true;
+    }
+    let initials: Vec<char> = lower
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty() && !matches!(*w, "and" | "of" | "the" | "for"))
+        .filter_map(|w| w.chars().next())
+        .collect();
+    let wanted: Vec<char> = term.to_ascii_lowercase().chars().collect();
+    initials
+        .windows(wanted.len())
+        .any(|w| w == wanted.as_slice())
+}
+
+/// Whether a name is half of a dashed pair ("Hershey–Chase", "Meselson-Stahl").
+fn dashed(sentence: &str, t: &Target) -> bool {
+    let dash = |c: char| matches!(c, '–' | '-' | '—');
+    sentence[t.end..].starts_with(dash) || sentence[..t.start].ends_with(dash)
+}
+
+/// A day blanked after its month ("August {{blank}}, 1961") takes the month with it.
+fn with_month(sentence: &str, start: usize) -> usize {
+    const MONTHS: &[&str] = &[
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let before = &sentence[..start];
+    MONTHS
+        .iter()
+        .find_map(|m| {
+            before
+                .strip_suffix(' ')
+                .and_then(|b| b.strip_suffix(m))
+                .map(|b| b.len())
+        })
+        .unwrap_or(start)
 }
 
 /// Whether the sentence says the target is not the case ("X가 아니라 Y", "not X"): blanking
@@ -298,14 +455,14 @@ fn number_given_away(sentence: &str, t: &Target) -> bool {
     if !sentence[t.start..t.end].contains(|c: char| c.is_ascii_digit()) {
         return false;
     }
-    if sentence.contains(['=', '≈', '≒', '>', '<', '×', '÷']) {
+    if sentence.contains(['=', '≈', '≒', '>', '<', '×', '÷', '→']) {
         return true;
     }
     let numbers = written_numbers(sentence);
     numbers
         .iter()
         .filter(|n| n.start >= t.start && n.end <= t.end)
-        .any(|n| given_away(n, &numbers, &sentence[n.end..]))
+        .any(|n| given_away(n, &numbers, sentence))
 }
 
 /// Whether the folded `hay` holds `word` as a whole word (or, in Korean, a word's start).
@@ -577,7 +734,7 @@ fn number_targets(sentence: &str) -> Vec<(usize, usize)> {
             let article = b1 == Some('제');
             !letter(b1) && !letter(a1) && !joined_before && !joined_after && !named && !article
         })
-        .filter(|n| !given_away(n, &numbers, &sentence[n.end..]))
+        .filter(|n| !given_away(n, &numbers, sentence))
         .filter_map(|n| {
             let unit = unit_len(&sentence[n.end..]);
             let unit_text = &sentence[n.end..n.end + unit];
@@ -588,12 +745,23 @@ fn number_targets(sentence: &str) -> Vec<(usize, usize)> {
 
 /// Whether the other numbers of a sentence give `n` away: a sum, difference, product or
 /// ratio of two of them, the sum of all of them, or the rest of 100 for a percentage.
-fn given_away(n: &Written, all: &[Written], rest: &str) -> bool {
-    let others: Vec<f64> = all
+fn given_away(n: &Written, all: &[Written], sentence: &str) -> bool {
+    let rest = &sentence[n.end..];
+    let mut others: Vec<f64> = all
         .iter()
         .filter(|m| m.start != n.start)
         .map(|m| m.value)
         .collect();
+    // Numbers written in words count too ("한 살 낮아져 열아홉 살").
+    others.extend(
+        numbers_in(sentence)
+            .into_iter()
+            .filter(|w| w.in_words)
+            .filter_map(|w| match w.value {
+                NumberValue::Exact(a, b) => Some(a as f64 / b as f64),
+                NumberValue::Digits(_) => None,
+            }),
+    );
     let close = |x: f64| (x - n.value).abs() < 1e-9;
     let percent = rest.starts_with('%');
     let pairwise = others.iter().enumerate().any(|(i, &a)| {
@@ -696,6 +864,7 @@ mod tests {
             question: fold(question),
             answer: answer.map(str::to_owned),
             answer_is_fact: true,
+            key_terms: Vec::new(),
         };
         targets(sentence, &ctx)
             .into_iter()
@@ -704,6 +873,7 @@ mod tests {
                     TargetKind::Answer => "answer",
                     TargetKind::AnswerTerm => "answer-term",
                     TargetKind::QuestionTerm => "question-term",
+                    TargetKind::KeyTerm => "key-term",
                     TargetKind::Number => "number",
                     TargetKind::Name => "name",
                 };
@@ -725,15 +895,30 @@ mod tests {
             "{found:?}"
         );
         let found = spans(
-            "The Border Gateway Protocol (BGP) exchanges routes between autonomous systems.",
+            "BGP, defined by the Internet Engineering Task Force, exchanges routes between autonomous systems.",
             "Which protocol exchanges routes between autonomous systems?",
             Some("BGP"),
         );
         assert_eq!(found[0], ("answer", "BGP".to_owned()));
         assert!(
-            found.iter().any(|(_, t)| t == "Border Gateway Protocol"),
+            found
+                .iter()
+                .any(|(_, t)| t == "Internet Engineering Task Force"),
             "{found:?}"
         );
+        // Beside its expansion or gloss, a term is given away.
+        let found = spans(
+            "The Border Gateway Protocol (BGP) exchanges routes; 인플레이션(inflation)은 물가 상승이다.",
+            "Which protocol exchanges routes? 인플레이션",
+            Some("BGP"),
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn bold_terms_are_key_terms_unless_they_are_predicates() {
+        let md = "우리나라는 **대륙성 기후**의 특징이 강하고 연교차가 **크게** 나타난다. The **ohm** (**Ω**) and __volt__.";
+        assert_eq!(bold_terms(md), ["대륙성 기후", "ohm", "volt"]);
     }
 
     #[test]
