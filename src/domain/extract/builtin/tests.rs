@@ -83,3 +83,56 @@ fn a_question_that_needs_its_choices_gets_no_qa_card() {
         "{cards:?}"
     );
 }
+
+#[test]
+fn a_cloze_never_turns_the_qa_card_around() {
+    let ctx = context(
+        "World History",
+        "In which year did the Berlin Wall fall?",
+        &["1961", "1989", "1991", "1945"],
+        2,
+        "The Berlin Wall fell on November 9, 1989, when crowds crossed the border. \
+         The Berlin Wall was built in 1961 by the German Democratic Republic.",
+    );
+    let cards = extract_kept(&ctx);
+    assert_eq!(cards[0], "In which year did the Berlin Wall fall? → 1989");
+    // The first sentence states the answer: a cloze of it would ask the same fact back.
+    assert!(cards.iter().all(|c| !c.contains("November 9")), "{cards:?}");
+    assert!(cards.iter().any(|c| c.ends_with("→ 1961")), "{cards:?}");
+}
+
+#[test]
+fn a_positive_which_of_the_following_is_asked_without_the_pointer() {
+    let ctx = context(
+        "Physics",
+        "Which of the following is the SI unit of electrical resistance?",
+        &["Volt", "Ohm", "Ampere", "Watt"],
+        2,
+        "The SI unit of electrical resistance is the **ohm**, named after Georg Simon Ohm.",
+    );
+    let cards = extract_kept(&ctx);
+    assert_eq!(
+        cards[0],
+        "Which is the SI unit of electrical resistance? → Ohm"
+    );
+}
+
+#[test]
+fn clozes_skip_sentences_that_lean_on_context_and_blanks_beside_a_gloss() {
+    let ctx = context(
+        "경제",
+        "<보기>에서 인플레이션의 영향으로 옳은 것을 모두 고르면?\nㄱ. 화폐 가치 하락\nㄴ. 채무자 유리",
+        &["ㄱ", "ㄱ, ㄴ", "ㄴ", "없음"],
+        2,
+        "인플레이션(inflation)은 물가 수준이 지속적으로 오르는 현상이다. 이는 화폐 가치를 떨어뜨린다. \
+         **구매력**은 같은 돈으로 살 수 있는 재화의 양이다.",
+    );
+    let cards = extract_kept(&ctx);
+    assert!(
+        cards
+            .iter()
+            .all(|c| !c.contains("(inflation)") && !c.starts_with("[경제] 이는")),
+        "{cards:?}"
+    );
+    assert!(!cards.is_empty());
+}
