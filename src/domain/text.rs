@@ -149,6 +149,14 @@ mod tests {
     }
 
     #[test]
+    fn text_drawn_on_one_line_loses_what_the_screen_cannot_draw() {
+        // What the panes draw goes through strip_controls: separators would break the line,
+        // zero-width and direction marks would put the screen's idea of the width out of step.
+        let drawn = strip_controls("카\u{2028}드\u{2029}a\u{200B}b\u{200F}c\u{061C}d\u{200E}e\u{FEFF}", false);
+        assert_eq!(drawn, "카 드 abcde");
+    }
+
+    #[test]
     fn cleaning_composes_hangul() {
         assert_eq!(clean_line("\u{1112}\u{1161}\u{11AB}글"), "한글");
     }
