@@ -152,7 +152,10 @@ mod tests {
     fn text_drawn_on_one_line_loses_what_the_screen_cannot_draw() {
         // What the panes draw goes through strip_controls: separators would break the line,
         // zero-width and direction marks would put the screen's idea of the width out of step.
-        let drawn = strip_controls("카\u{2028}드\u{2029}a\u{200B}b\u{200F}c\u{061C}d\u{200E}e\u{FEFF}", false);
+        let drawn = strip_controls(
+            "카\u{2028}드\u{2029}a\u{200B}b\u{200F}c\u{061C}d\u{200E}e\u{FEFF}",
+            false,
+        );
         assert_eq!(drawn, "카 드 abcde");
     }
 

@@ -6,9 +6,16 @@ use sqlx::PgPool;
 
 use crate::domain::normalize::DEDUP_HASH_VERSION;
 use crate::store::StoreResult;
+
+const VERSION: &str = "SELECT value FROM amgi_meta WHERE key = 'dedup_hash_version'";
 use crate::store::rehash::{HashRow, HashTuple, plan};
 
 pub(super) async fn rehash_if_older(pool: &PgPool) -> StoreResult<()> {
+    // The common case, hashes already current, reads one row and takes no lock.
+    let current: i64 = sqlx::query_scalar(VERSION).fetch_one(pool).await?;
+    if current >= DEDUP_HASH_VERSION {
+        return Ok(());
+    }
     let mut tx = pool.begin().await?;
     let version: i64 = sqlx::query_scalar(
         "SELECT value FROM amgi_meta WHERE key = 'dedup_hash_version' FOR UPDATE",
