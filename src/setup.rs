@@ -7,7 +7,7 @@ use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::paths::Paths;
 use crate::store::prelude::*;
-use crate::store::{self, Location, UserId};
+use crate::store::{self, Create, Location, UserId};
 
 /// Settings resolved from flags > environment > config file > defaults.
 #[derive(Debug, Clone)]
@@ -51,9 +51,19 @@ impl Settings {
         })
     }
 
-    /// Opens the database (running migrations) and resolves the user.
+    /// Opens the existing database (running migrations) and resolves the user. A missing
+    /// database is refused: only `amgi demo` and `amgi migrate` create one.
     pub async fn open(&self) -> anyhow::Result<(SharedStore, UserId)> {
-        let store = store::open(&self.location, self.config.publish.enabled)
+        self.open_with(Create::Never).await
+    }
+
+    /// Opens the database, creating it when missing (`amgi demo`, `amgi migrate`).
+    pub async fn open_or_create(&self) -> anyhow::Result<(SharedStore, UserId)> {
+        self.open_with(Create::IfMissing).await
+    }
+
+    async fn open_with(&self, create: Create) -> anyhow::Result<(SharedStore, UserId)> {
+        let store = store::open_with(&self.location, self.config.publish.enabled, create)
             .await
             .with_context(|| format!("cannot open database {}", self.location.describe()))?;
         let user = store

@@ -33,7 +33,7 @@ pub async fn import_file(settings: &Settings, file: &Path) -> anyhow::Result<()>
 /// Loads the shipped demo set (idempotent) and returns the open store.
 pub async fn load_demo(settings: &Settings) -> anyhow::Result<(SharedStore, UserId)> {
     let set = import::parse(import::DEMO_SET).context("the embedded demo set is invalid")?;
-    let (store, user) = settings.open().await?;
+    let (store, user) = settings.open_or_create().await?;
     let report = store
         .import(user, &set)
         .await
@@ -50,7 +50,7 @@ pub async fn load_demo(settings: &Settings) -> anyhow::Result<(SharedStore, User
 
 /// Applies migrations (opening the store does) and prints the version.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let (store, _) = settings.open().await?;
+    let (store, _) = settings.open_or_create().await?;
     println!(
         "{}: schema version {}",
         settings.location.describe(),

@@ -43,11 +43,21 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
     );
 
     let cancel = CancellationToken::new();
-    let (handle, mut events) = Engine::spawn(store, engine, cancel.clone());
+    let (handle, mut events) = Engine::spawn(store.clone(), engine, cancel.clone());
     let mut tally = Tally::default();
     let mut quit_now = false;
+    // A deleted or replaced SQLite file is noticed within a second even while no job writes.
+    let mut health = tokio::time::interval(HEALTH_CHECK);
+    let mut lost = None;
     loop {
         tokio::select! {
+            _ = health.tick() => {
+                if let Err(e) = store.check_alive() {
+                    lost = Some(e);
+                    quit_now = true;
+                    break;
+                }
+            }
             event = events.recv() => match event {
                 None | Some(EngineEvent::Stopped) => break,
                 Some(event) => {
@@ -79,8 +89,14 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
         "stopped: {} completed, {} all dropped, {} skipped, {} failed for good, {} to retry",
         tally.completed, tally.all_dropped, tally.skipped, tally.failed, tally.retrying
     );
+    if let Some(e) = lost {
+        return Err(e.into());
+    }
     Ok(())
 }
+
+/// How often the worker checks that its database is still the one it opened.
+const HEALTH_CHECK: Duration = Duration::from_secs(1);
 
 /// Jobs by how they ended, for the closing line.
 #[derive(Debug, Default)]

@@ -39,6 +39,12 @@ pub trait ContentStore: Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
 
+    /// Fails when the database this store opened can no longer be written safely (an SQLite
+    /// file deleted or replaced while amgi runs). Cheap: a worker calls it every second.
+    fn check_alive(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// The newest applied migration version.
     async fn schema_version(&self) -> StoreResult<i64>;
 
@@ -121,17 +127,38 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Opens the store at `location`, runs pending migrations, and returns it. With `publish`,
-/// every content change also writes its outbox row.
+/// Whether opening a store may create its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// A missing database is created (`amgi demo`, `amgi migrate`, tests, benches).
+    IfMissing,
+    /// A missing database is refused with a line saying how to create it: a typo in a path
+    /// or database name must not open an empty collection.
+    Never,
+}
+
+/// Opens the store at `location`, creating a missing database, and runs pending migrations.
+/// With `publish`, every content change also writes its outbox row.
 pub async fn open(location: &Location, publish: bool) -> StoreResult<SharedStore> {
+    open_with(location, publish, Create::IfMissing).await
+}
+
+/// Opens the store at `location` and runs pending migrations; `create` says whether a
+/// missing database may be created.
+pub async fn open_with(
+    location: &Location,
+    publish: bool,
+    create: Create,
+) -> StoreResult<SharedStore> {
+    let create = create == Create::IfMissing;
     match location {
         Location::SqliteFile(path) => Ok(Arc::new(
-            sqlite::SqliteStore::open(path)
+            sqlite::SqliteStore::open_with(path, create)
                 .await?
                 .with_publishing(publish),
         )),
         Location::Postgres(url) => Ok(Arc::new(
-            postgres::PgStore::connect(url)
+            postgres::PgStore::connect_url(url, create)
                 .await?
                 .with_publishing(publish),
         )),

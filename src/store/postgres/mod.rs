@@ -34,24 +34,35 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects to `url` and applies pending migrations.
+    /// Connects to `url` (creating a missing database) and applies pending migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_url(url, true).await
+    }
+
+    /// Connects to `url` and applies pending migrations; with `create`, a missing database
+    /// is created, otherwise refused with a line saying how to create it.
+    pub async fn connect_url(url: &str, create: bool) -> StoreResult<Self> {
         let mut options = PgConnectOptions::from_str(url)?;
         if is_loopback(options.get_host()) && !url.contains("sslmode=") {
             // TLS to this very machine protects nothing and costs ~90 ms per new connection
             // (BENCHMARKS.md); a URL that names an sslmode keeps it.
             options = options.ssl_mode(PgSslMode::Disable);
         }
-        Self::connect_with(options).await
+        Self::connect_with_mode(options, create).await
     }
 
     /// Connects with prepared options (tests use this to pick a schema) and migrates. A
     /// database that does not exist yet is created, as the SQLite file would be.
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
+        Self::connect_with_mode(options, true).await
+    }
+
+    async fn connect_with_mode(options: PgConnectOptions, create: bool) -> StoreResult<Self> {
         // One direct connection first: a pool would hide "connection refused" behind a timeout.
         match PgConnection::connect_with(&options).await {
             Ok(conn) => conn.close().await?,
-            Err(e) if is_missing_database(&e) => create_database(&options).await?,
+            Err(e) if is_missing_database(&e) && create => create_database(&options).await?,
+            Err(e) if is_missing_database(&e) => return Err(missing_database(&options)),
             Err(e) => return Err(e.into()),
         }
         let pool = PgPoolOptions::new()
@@ -87,6 +98,16 @@ fn is_missing_database(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .and_then(|d| d.code())
         .is_some_and(|code| code == "3D000")
+}
+
+/// Why a command that may not create a database refuses a missing one.
+fn missing_database(options: &PgConnectOptions) -> StoreError {
+    StoreError::Refused(format!(
+        "database {:?} does not exist on {}:{}; check its name, or create it with `amgi migrate` (empty) or `amgi demo` (demo questions)",
+        options.get_database().unwrap_or("amgi"),
+        options.get_host(),
+        options.get_port()
+    ))
 }
 
 /// Creates the database named in `options` through the server's `postgres` database.

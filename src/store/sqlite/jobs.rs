@@ -43,6 +43,7 @@ impl JobStore for SqliteStore {
         duration: Duration,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        self.check_file()?;
         queue::heartbeat(&self.pool, lease, duration, now).await
     }
 
@@ -60,6 +61,7 @@ impl JobStore for SqliteStore {
         failure: &AttemptFailure,
         now: DateTime<Utc>,
     ) -> StoreResult<Fenced<JobStatus>> {
+        self.check_file()?;
         queue::fail_attempt(&self.pool, lease, failure, now).await
     }
 

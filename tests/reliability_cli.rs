@@ -1,0 +1,189 @@
+//! The binary under hostile conditions: a database deleted under a running worker, a
+//! database that was never created, hostile text in files and settings, a closed pipe, a
+//! port that never answers. Each case runs the real `amgi` binary.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn amgi_command(data_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_amgi"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("AMGI_DATABASE_URL")
+        .env_remove("AMGI_CONFIG")
+        .env_remove("AMGI_USER");
+    command
+}
+
+fn amgi(data_dir: &Path, args: &[&str]) -> Output {
+    amgi_command(data_dir, args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run amgi: {e}"))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A refusal: non-zero exit, exactly one line on stderr mentioning `needle`, no panic.
+fn assert_refused(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert!(!out.status.success(), "should fail: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+fn demo(dir: &Path) {
+    let out = amgi(dir, &["demo", "--no-app"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_database_deleted_under_a_running_worker_stops_it() {
+    let dir = tempdir();
+    demo(dir.path());
+    let mut child = amgi_command(dir.path(), &["worker"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn worker: {e}"));
+    let pipe = child
+        .stderr
+        .take()
+        .unwrap_or_else(|| panic!("no stderr pipe"));
+    let (lines_tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { return };
+            if lines_tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let started = lines
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("the worker printed nothing: {e}"));
+    assert!(started.starts_with("amgi worker"), "{started}");
+    for entry in std::fs::read_dir(dir.path()).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.is_some_and(|n| n.starts_with("amgi.db")) {
+            std::fs::remove_file(&path).unwrap_or_else(|e| panic!("rm {}: {e}", path.display()));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut rest = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => rest.push(line),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!("the worker kept running after its database was deleted: {rest:?}");
+            }
+        }
+    }
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!status.success(), "exit status {status}: {rest:?}");
+    let last = rest.last().cloned().unwrap_or_default();
+    assert!(
+        last.contains("was deleted while amgi ran") && last.contains("stopped writing"),
+        "{rest:?}"
+    );
+    assert!(!dir.path().join("amgi.db").exists(), "nothing recreated it");
+
+    // A later start does not begin again with an empty database.
+    let out = amgi(dir.path(), &["worker", "--once"]);
+    assert_refused(&out, "is gone");
+    assert!(stderr(&out).contains("amgi migrate"), "{}", stderr(&out));
+    assert!(!dir.path().join("amgi.db").exists());
+    // Starting anew is an explicit choice.
+    let out = amgi(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("amgi.db").exists());
+}
+
+#[test]
+fn only_demo_and_migrate_create_an_sqlite_database() {
+    let dir = tempdir();
+    let out = amgi(dir.path(), &["doctor"]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no database at"), "{text}");
+    assert_refused(&amgi(dir.path(), &["feed"]), "no database at");
+    assert_refused(&amgi(dir.path(), &["jobs", "list"]), "amgi demo");
+    assert_refused(&amgi(dir.path(), &["worker", "--once"]), "amgi migrate");
+    assert!(
+        !dir.path().join("amgi.db").exists(),
+        "nothing created a file"
+    );
+    let out = amgi(dir.path(), &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = amgi(dir.path(), &["doctor"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The test server's URL with `database` in place of its database name.
+fn pg_url_with_database(database: &str) -> Option<String> {
+    let url = std::env::var("AMGI_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let (server, _) = url.rsplit_once('/')?;
+    Some(format!("{server}/{database}"))
+}
+
+fn pg_database_exists(name: &str) -> Option<bool> {
+    let url = pg_url_with_database("postgres")?;
+    let runtime = tokio::runtime::Runtime::new().ok()?;
+    runtime.block_on(async {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&url).await.ok()?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(name)
+                .fetch_one(&mut conn)
+                .await
+                .ok()?;
+        Some(exists)
+    })
+}
+
+#[test]
+fn a_mistyped_postgres_database_is_not_created() {
+    let name = format!("helper_reliab_typo_{}", fastrand::u32(..));
+    let Some(exists) = pg_database_exists(&name) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set and PostgreSQL is unreachable"
+        );
+        eprintln!("\n!!!!! SKIPPING the PostgreSQL half: no server.\n");
+        return;
+    };
+    assert!(!exists);
+    let url = pg_url_with_database(&name).unwrap_or_default();
+    let dir = tempdir();
+    for args in [
+        vec!["--database-url", &url, "feed"],
+        vec!["--database-url", &url, "jobs", "list"],
+    ] {
+        assert_refused(&amgi(dir.path(), &args), "does not exist");
+    }
+    let out = amgi(dir.path(), &["--database-url", &url, "doctor"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("amgi migrate"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(pg_database_exists(&name), Some(false), "nothing created it");
+}
