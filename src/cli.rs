@@ -162,9 +162,14 @@ pub enum JobsCommand {
         id: i64,
     },
     /// Put a failed job back in the queue with its attempts reset; a running worker or the
-    /// app picks it up.
+    /// app picks it up. `--failed` does so for every failed job of yours, whatever its
+    /// failure (`lease_lost` after a worker died, `auth_fail` after a key was fixed, …).
     Retry {
         /// The job id (from `amgi jobs list --status failed`).
-        id: i64,
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<i64>,
+        /// Retry every failed job instead of one.
+        #[arg(long)]
+        failed: bool,
     },
 }

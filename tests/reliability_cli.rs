@@ -187,3 +187,41 @@ fn a_mistyped_postgres_database_is_not_created() {
     );
     assert_eq!(pg_database_exists(&name), Some(false), "nothing created it");
 }
+
+/// Config for an LLM extractor whose endpoint refuses connections, one attempt per job.
+const UNREACHABLE_LLM: &str = "[extract]\nextractor = \"llm\"\nmax_attempts = 1\n\
+                               [llm]\nbase_url = \"http://127.0.0.1:1/v1\"\ntimeout_secs = 2\n";
+
+#[test]
+fn a_drain_with_failed_jobs_exits_non_zero_and_they_can_be_retried_in_bulk() {
+    let dir = tempdir();
+    demo(dir.path());
+    std::fs::write(dir.path().join("config.toml"), UNREACHABLE_LLM)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = amgi(dir.path(), &["worker", "--once"]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.trim_end()
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("36 job(s) failed for good")),
+        "{err}"
+    );
+    let out = amgi(dir.path(), &["jobs", "retry", "--failed"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("36 failed job(s) pending again"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = amgi(
+        dir.path(),
+        &["jobs", "list", "--status", "pending", "--limit", "1"],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("jobs: 36 pending, 0 processing"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -33,7 +33,16 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> anyhow::Result<(
                 .with_context(|| format!("cannot show job {id}"))?;
             print!("{}", job_details(&job));
         }
-        JobsCommand::Retry { id } => {
+        JobsCommand::Retry { id: None, .. } => {
+            let retried = store
+                .retry_failed_jobs(user, Utc::now())
+                .await
+                .context("cannot retry the failed jobs")?;
+            println!(
+                "{retried} failed job(s) pending again; a running worker or the app will pick them up"
+            );
+        }
+        JobsCommand::Retry { id: Some(id), .. } => {
             let job = store
                 .retry_job(user, *id, Utc::now())
                 .await

@@ -92,6 +92,19 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
     if let Some(e) = lost {
         return Err(e.into());
     }
+    // A drain is a batch run: a script must see that it did not do all it was asked to.
+    if args.once && tally.failed > 0 {
+        anyhow::bail!(
+            "{} job(s) failed for good (`amgi jobs list --status failed`; `amgi jobs retry --failed` tries them again)",
+            tally.failed
+        );
+    }
+    if args.once && tally.store_errors > 0 {
+        anyhow::bail!(
+            "the database refused {} write(s); see the lines above",
+            tally.store_errors
+        );
+    }
     Ok(())
 }
 
@@ -106,6 +119,8 @@ struct Tally {
     skipped: u64,
     failed: u64,
     retrying: u64,
+    /// Database errors the engine reported.
+    store_errors: u64,
 }
 
 impl Tally {
@@ -118,6 +133,7 @@ impl Tally {
             },
             EngineEvent::JobFailed { retry_at: None, .. } => self.failed += 1,
             EngineEvent::JobFailed { .. } => self.retrying += 1,
+            EngineEvent::StoreError { .. } => self.store_errors += 1,
             _ => {}
         }
     }
@@ -189,9 +205,9 @@ pub fn describe(event: &EngineEvent) -> String {
         EngineEvent::JobFenced { job_id, .. } => {
             format!("job {job_id}: taken over by another worker; this result was discarded")
         }
-        EngineEvent::JobInterrupted { job_id, .. } => format!(
-            "job {job_id}: interrupted; another worker takes it over when its lease expires"
-        ),
+        EngineEvent::JobInterrupted { job_id, .. } => {
+            format!("job {job_id}: interrupted; back in the queue, its attempt not counted")
+        }
         EngineEvent::StoreError { message } => {
             format!("database error: {}", strip_controls(message, false))
         }

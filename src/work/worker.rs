@@ -44,8 +44,8 @@ enum Attempt {
 
 impl JobRunner {
     /// Runs one claimed job in `slot`, given back once the extractor has answered. `abort`
-    /// interrupts the extractor call (shutdown); the lease then simply expires. A database
-    /// error leaves the job to its lease as well.
+    /// interrupts the extractor call (shutdown); the job then goes back to the queue without
+    /// spending the attempt. A database error leaves the job to its lease.
     #[tracing::instrument(skip_all, fields(job = job.lease.job_id, question = job.question_id, attempt = job.attempt))]
     pub(crate) async fn run(&self, job: ClaimedJob, mut slot: Slot, abort: CancellationToken) {
         self.events.send(EngineEvent::JobStarted {
@@ -120,7 +120,14 @@ impl JobRunner {
                 Ok(())
             }
             Attempt::Interrupted => {
-                tracing::info!("interrupted by shutdown; the lease will expire");
+                // A graceful stop is not the job's fault: it goes back to the queue with the
+                // attempt its claim counted returned, for the next worker or the next start.
+                let released = self.store.release_job(job.lease, Utc::now()).await?;
+                if released.is_stale() {
+                    self.fenced(job);
+                    return Ok(());
+                }
+                tracing::info!("interrupted by shutdown; the job is pending again");
                 self.events.send(EngineEvent::JobInterrupted {
                     job_id: job.lease.job_id,
                     user: job.user,

@@ -79,15 +79,22 @@ pub enum JobErrorCode {
     AllDropped,
     /// The question has no ready explanation for the job's version any more: `skipped`.
     NoReadyExplanation,
+    /// The job's lease expired on its last attempt (its worker died or lost the database):
+    /// `failed`; `amgi jobs retry --failed` brings it back.
+    LeaseLost,
+    /// The endpoint refused the API key (HTTP 401/403): `failed` at once, never retried.
+    AuthFail,
 }
 
 impl JobErrorCode {
-    pub const ALL: [JobErrorCode; 5] = [
+    pub const ALL: [JobErrorCode; 7] = [
         JobErrorCode::ParseFail,
         JobErrorCode::LlmTimeout,
         JobErrorCode::Unknown,
         JobErrorCode::AllDropped,
         JobErrorCode::NoReadyExplanation,
+        JobErrorCode::LeaseLost,
+        JobErrorCode::AuthFail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +104,8 @@ impl JobErrorCode {
             JobErrorCode::Unknown => "unknown",
             JobErrorCode::AllDropped => "all_dropped",
             JobErrorCode::NoReadyExplanation => "no_ready_explanation",
+            JobErrorCode::LeaseLost => "lease_lost",
+            JobErrorCode::AuthFail => "auth_fail",
         }
     }
 
@@ -106,6 +115,12 @@ impl JobErrorCode {
             self,
             JobErrorCode::ParseFail | JobErrorCode::LlmTimeout | JobErrorCode::Unknown
         )
+    }
+
+    /// Whether a worker may report an attempt as failed with this code: the retryable ones,
+    /// and `auth_fail`, which is final.
+    pub fn is_attempt_failure(self) -> bool {
+        self.is_retryable() || self == JobErrorCode::AuthFail
     }
 }
 
@@ -298,7 +313,8 @@ impl<T> Fenced<T> {
 /// A failed attempt, as the worker reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptFailure {
-    /// One of the retryable codes (`parse_fail`, `llm_timeout`, `unknown`).
+    /// One of the retryable codes (`parse_fail`, `llm_timeout`, `unknown`), or `auth_fail`
+    /// (then `retry_at` must be `None`).
     pub code: JobErrorCode,
     pub message: String,
     /// When to try again; `None` makes the failure final. Ignored once the job has used
@@ -309,7 +325,7 @@ pub struct AttemptFailure {
 impl AttemptFailure {
     /// Refuses codes that are not failures, and shortens the message for storage.
     pub(crate) fn checked_message(&self) -> StoreResult<String> {
-        if !self.code.is_retryable() {
+        if !self.code.is_attempt_failure() {
             return Err(StoreError::Invalid(format!(
                 "{} is not an attempt failure",
                 self.code

@@ -71,7 +71,18 @@ impl JobStore for SqliteStore {
         message: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Fenced<()>> {
+        self.check_file()?;
         queue::skip_job(&self.pool, lease, message, now).await
+    }
+
+    async fn release_job(&self, lease: Lease, now: DateTime<Utc>) -> StoreResult<Fenced<()>> {
+        self.check_file()?;
+        queue::release_job(&self.pool, lease, now).await
+    }
+
+    async fn retry_failed_jobs(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.check_file()?;
+        listing::retry_failed_jobs(&self.pool, user, now).await
     }
 
     async fn earliest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>> {

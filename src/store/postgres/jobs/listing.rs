@@ -86,6 +86,27 @@ pub(super) async fn retry_job(
     get_job(pool, user, job_id).await
 }
 
+pub(super) async fn retry_failed_jobs(
+    pool: &PgPool,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let retried = sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'pending', attempts = 0, run_after = $2, \
+           error_code = NULL, error_message = NULL, completed_at = NULL, lease_expires_at = NULL \
+         WHERE user_id = $1 AND status = 'failed'",
+    )
+    .bind(user.0)
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if retried > 0 {
+        notify_jobs(pool).await?;
+    }
+    Ok(retried)
+}
+
 pub(super) async fn job_counts(pool: &PgPool, user: UserId) -> StoreResult<JobCounts> {
     let rows = sqlx::query(
         "SELECT status, COUNT(*) AS n FROM study_memo_card_jobs WHERE user_id = $1 GROUP BY status",

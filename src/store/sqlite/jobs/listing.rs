@@ -84,6 +84,23 @@ pub(super) async fn retry_job(
     get_job(&store.pool, user, job_id).await
 }
 
+pub(super) async fn retry_failed_jobs(
+    pool: &SqlitePool,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'pending', attempts = 0, run_after = $2, \
+           error_code = NULL, error_message = NULL, completed_at = NULL, lease_expires_at = NULL \
+         WHERE user_id = $1 AND status = 'failed'",
+    )
+    .bind(user.0)
+    .bind(to_ms(now))
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 pub(super) async fn job_counts(pool: &SqlitePool, user: UserId) -> StoreResult<JobCounts> {
     let rows = sqlx::query(
         "SELECT status, COUNT(*) AS n FROM study_memo_card_jobs WHERE user_id = $1 GROUP BY status",
