@@ -35,6 +35,7 @@ pub struct ExtractConfig {
     pub concurrency: u32,
     pub max_attempts: u16,
     pub lease_secs: u64,
+    pub max_cards_per_answer: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -44,6 +45,8 @@ pub struct LlmConfig {
     pub model: String,
     pub api_key_env: String,
     pub timeout_secs: u64,
+    pub max_response_bytes: u64,
+    pub retry_after_cap_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -131,6 +134,12 @@ impl Config {
         }
         if self.llm.timeout_secs == 0 {
             return Err("llm.timeout_secs must be at least 1".into());
+        }
+        if e.max_cards_per_answer == 0 || e.max_cards_per_answer > 1000 {
+            return Err("extract.max_cards_per_answer must be between 1 and 1000".into());
+        }
+        if !(1024..=1 << 30).contains(&self.llm.max_response_bytes) {
+            return Err("llm.max_response_bytes must be between 1024 and 1073741824".into());
         }
         Ok(())
     }

@@ -39,6 +39,8 @@ async fn llm(delay: Duration) -> (MockServer, LlmSettings) {
         model: "m".into(),
         api_key: None,
         timeout: Duration::from_secs(60),
+        max_response_bytes: 4 << 20,
+        retry_after_cap: Duration::from_secs(60),
     };
     (server, settings)
 }
@@ -229,6 +231,8 @@ async fn a_retry_coming_due_wakes_the_worker_before_its_next_poll() {
         model: "m".into(),
         api_key: None,
         timeout: Duration::from_secs(10),
+        max_response_bytes: 4 << 20,
+        retry_after_cap: Duration::from_secs(60),
     };
     let extractor = Arc::new(LlmExtractor::new(llm_settings).unwrap_or_else(|e| panic!("{e}")));
     let mut settings = drain_settings(extractor, 2);

@@ -38,6 +38,7 @@ mod shared {
             model: None,
             latency_ms: 5,
             proposed: 0,
+            over_limit: 0,
             dropped: Default::default(),
         }
     }

@@ -225,3 +225,43 @@ fn a_drain_with_failed_jobs_exits_non_zero_and_they_can_be_retried_in_bulk() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn doctor_checks_the_chat_endpoint_with_a_real_request() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .respond_with(ResponseTemplate::new(401).set_body_string("bad key"))
+            .mount(&server)
+            .await;
+        server
+    });
+    let dir = tempdir();
+    demo(dir.path());
+    let config = format!(
+        "[extract]\nextractor = \"llm\"\n[llm]\nbase_url = \"{}/v1\"\n",
+        server.uri()
+    );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap_or_else(|e| panic!("{e}"));
+    let out = amgi(dir.path(), &["doctor"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("llm endpoint"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("refuses the API key (HTTP 401)") && line.contains("auth_fail"),
+        "{text}"
+    );
+    let requests = runtime
+        .block_on(server.received_requests())
+        .unwrap_or_default();
+    assert_eq!(requests.len(), 1);
+    let body: serde_json::Value = requests[0].body_json().unwrap_or_default();
+    assert_eq!(body["max_tokens"], 1);
+}

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::config::ExtractorKind;
 use crate::setup::Settings;
+use crate::work::LlmSettings;
 
 use super::data::describe_counts;
 
@@ -46,7 +47,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
         "extractor   : {}",
         if in_use { "llm" } else { "builtin (offline)" }
     );
-    let probe = probe_llm(&llm.base_url).await;
+    let probe = probe_llm(&LlmSettings::from_config(llm)).await;
     println!(
         "llm endpoint: {} model {} ({}): {}",
         llm.base_url,
@@ -60,19 +61,46 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn probe_llm(base_url: &str) -> String {
-    let url = format!("{}/models", base_url.trim_end_matches('/'));
-    let client = match crate::http::client(Duration::from_secs(3)) {
+/// How long the endpoint check waits for its answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Asks the chat endpoint for one token, as extraction would ask (same URL, key and model),
+/// so a wrong path, model or key shows here and not only in failed jobs.
+async fn probe_llm(settings: &LlmSettings) -> String {
+    let url = format!(
+        "{}/chat/completions",
+        settings.base_url.trim_end_matches('/')
+    );
+    let client = match crate::http::client(PROBE_TIMEOUT) {
         Ok(c) => c,
         Err(e) => return format!("cannot build HTTP client: {e}"),
     };
-    match client.get(&url).send().await {
+    let body = serde_json::json!({
+        "model": settings.model,
+        "messages": [{"role": "user", "content": "Reply with OK."}],
+        "max_tokens": 1,
+        "temperature": 0.0,
+        "stream": false,
+    });
+    let mut request = client.post(&url).json(&body);
+    if let Some(key) = &settings.api_key {
+        request = request.bearer_auth(key.expose());
+    }
+    match request.send().await {
         Ok(resp) if resp.status().is_success() => {
-            format!("answers (HTTP {})", resp.status().as_u16())
+            format!("answers a chat request (HTTP {})", resp.status().as_u16())
         }
-        Ok(resp) => format!("answers with HTTP {}", resp.status().as_u16()),
-        Err(e) if e.is_timeout() => "no answer within 3 s".to_owned(),
+        Ok(resp) if matches!(resp.status().as_u16(), 401 | 403) => format!(
+            "refuses the API key (HTTP {}): jobs would fail as auth_fail; check llm.api_key_env",
+            resp.status().as_u16()
+        ),
+        Ok(resp) => format!(
+            "answers a chat request with HTTP {}",
+            resp.status().as_u16()
+        ),
+        Err(e) if e.is_timeout() => format!("no answer within {} s", PROBE_TIMEOUT.as_secs()),
         Err(e) if e.is_connect() => "connection refused or unreachable".to_owned(),
+        Err(e) if e.is_redirect() => "redirects too often".to_owned(),
         Err(e) => format!("error: {e}"),
     }
 }

@@ -192,8 +192,9 @@ pub fn describe(event: &EngineEvent) -> String {
         } => {
             let next = match retry_at {
                 Some(at) => format!(
-                    "retry at {}",
-                    at.with_timezone(&chrono::Local).format("%H:%M:%S")
+                    "waiting until {} (in {} s) to retry",
+                    at.with_timezone(&chrono::Local).format("%H:%M:%S"),
+                    (*at - chrono::Utc::now()).num_seconds().max(0)
                 ),
                 None => format!("failed for good (amgi jobs retry {job_id})"),
             };

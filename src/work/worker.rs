@@ -29,6 +29,8 @@ pub(crate) struct JobRunner {
     pub completer: Completer,
     pub extractor: Arc<dyn Extractor>,
     pub lease: Duration,
+    /// Cards taken from one answer, at most.
+    pub max_cards: usize,
     pub retry: RetryPolicy,
     pub events: EventSink,
 }
@@ -142,9 +144,14 @@ impl JobRunner {
         &self,
         job: &ClaimedJob,
         source: &SourceContext,
-        drafts: Vec<CardDraft>,
+        mut drafts: Vec<CardDraft>,
         latency_ms: u64,
     ) -> StoreResult<()> {
+        // A hostile or runaway answer must not flood Review: the first cards are considered,
+        // the rest dropped and counted.
+        let over_limit =
+            u32::try_from(drafts.len().saturating_sub(self.max_cards)).unwrap_or(u32::MAX);
+        drafts.truncate(self.max_cards);
         let proposed = u32::try_from(drafts.len()).unwrap_or(u32::MAX);
         // The guards drop duplicates within the batch; a duplicate of a live card is dropped
         // (and counted as dedup) by the finish itself, atomically with the insert, so no
@@ -160,6 +167,7 @@ impl JobRunner {
             model: self.extractor.model().map(str::to_owned),
             latency_ms,
             proposed,
+            over_limit,
             dropped: guarded.dropped,
         };
         let finish = ExtractionFinish {
@@ -203,7 +211,8 @@ impl JobRunner {
         let failure = AttemptFailure {
             code: error.code(),
             message: error.to_string(),
-            retry_at: Some(retry_at),
+            // A refused key stays refused: the job fails at once.
+            retry_at: error.is_retryable().then_some(retry_at),
         };
         match self.store.fail_attempt(job.lease, &failure, now).await? {
             Fenced::Stale => self.fenced(job),

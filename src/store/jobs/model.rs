@@ -225,8 +225,10 @@ pub struct ExtractionReport {
     pub extractor: String,
     pub model: Option<String>,
     pub latency_ms: u64,
-    /// Cards the extractor proposed.
+    /// Cards the extractor proposed (at most `extract.max_cards_per_answer`).
     pub proposed: u32,
+    /// Cards beyond `extract.max_cards_per_answer`, dropped unread.
+    pub over_limit: u32,
     /// Cards the guards dropped, per reason.
     pub dropped: BTreeMap<DropReason, u32>,
 }
@@ -247,6 +249,9 @@ pub struct JobPayload {
     pub model: Option<String>,
     pub latency_ms: u64,
     pub proposed: u32,
+    /// Cards of the answer beyond the per-answer limit, dropped before the guards.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub over_limit: u32,
     pub kept: u32,
     /// Per reason, including cards found to duplicate a live card while being stored.
     pub dropped: BTreeMap<DropReason, u32>,
@@ -261,6 +266,7 @@ impl JobPayload {
             model: report.model.clone(),
             latency_ms: report.latency_ms,
             proposed: report.proposed,
+            over_limit: report.over_limit,
             kept: 0,
             dropped: report.dropped.clone(),
             superseded: 0,
@@ -270,6 +276,10 @@ impl JobPayload {
     pub(crate) fn count_insert_dedup(&mut self) {
         *self.dropped.entry(DropReason::Dedup).or_insert(0) += 1;
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// How a finished extraction ended.
@@ -394,6 +404,7 @@ mod tests {
             model: Some("m".into()),
             latency_ms: 12,
             proposed: 3,
+            over_limit: 0,
             dropped: [(DropReason::Leak, 1)].into(),
         };
         let mut payload = JobPayload::new(&report);

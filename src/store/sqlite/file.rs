@@ -126,6 +126,8 @@ mod tests {
         let path = dir.path().join("a.db");
         std::fs::write(&path, "x").unwrap_or_else(|e| panic!("{e}"));
         let file = DbFile::opened(&path).unwrap_or_else(|e| panic!("{e}"));
+        // Held open, as the store's connections hold the database: its inode is not reused.
+        let _held = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(file.check().is_ok());
         std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
         let err = file
