@@ -13,6 +13,8 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 pub struct Config {
     pub user: String,
     pub database_url: String,
+    pub database_connect_timeout_secs: u64,
+    pub database_statement_timeout_secs: u64,
     pub extract: ExtractConfig,
     pub llm: LlmConfig,
     pub publish: PublishConfig,
@@ -112,6 +114,9 @@ impl Config {
     fn validate(&self) -> Result<(), String> {
         if self.user.trim().is_empty() {
             return Err("user must not be empty".into());
+        }
+        if self.database_connect_timeout_secs == 0 {
+            return Err("database_connect_timeout_secs must be at least 1".into());
         }
         let e = &self.extract;
         if e.poll_interval_secs == 0 {

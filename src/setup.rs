@@ -1,13 +1,15 @@
 //! Turns flags, environment and the config file into what a command needs: paths, config,
 //! where the database is, and (once opened) the store and the user.
 
+use std::time::Duration;
+
 use anyhow::Context as _;
 
 use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::paths::Paths;
 use crate::store::prelude::*;
-use crate::store::{self, Create, Location, UserId};
+use crate::store::{self, Create, Location, OpenOptions, UserId};
 
 /// Settings resolved from flags > environment > config file > defaults.
 #[derive(Debug, Clone)]
@@ -63,7 +65,16 @@ impl Settings {
     }
 
     async fn open_with(&self, create: Create) -> anyhow::Result<(SharedStore, UserId)> {
-        let store = store::open_with(&self.location, self.config.publish.enabled, create)
+        let options = OpenOptions {
+            publish: self.config.publish.enabled,
+            create,
+            connect_timeout: Duration::from_secs(self.config.database_connect_timeout_secs),
+            statement_timeout: Some(Duration::from_secs(
+                self.config.database_statement_timeout_secs,
+            ))
+            .filter(|limit| !limit.is_zero()),
+        };
+        let store = store::open_with(&self.location, &options)
             .await
             .with_context(|| format!("cannot open database {}", self.location.describe()))?;
         let user = store

@@ -265,3 +265,45 @@ fn doctor_checks_the_chat_endpoint_with_a_real_request() {
     let body: serde_json::Value = requests[0].body_json().unwrap_or_default();
     assert_eq!(body["max_tokens"], 1);
 }
+
+#[test]
+fn a_postgres_port_that_never_answers_fails_within_the_timeout() {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
+    let port = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .port();
+    // Accepts every connection and never says a word.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            match stream {
+                Ok(stream) => held.push(stream),
+                Err(_) => return,
+            }
+        }
+    });
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "database_connect_timeout_secs = 2\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("postgres://postgres@127.0.0.1:{port}/silent");
+    let started = Instant::now();
+    let out = amgi(dir.path(), &["--database-url", &url, "doctor"]);
+    assert!(started.elapsed() < Duration::from_secs(15), "doctor hung");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "PostgreSQL at 127.0.0.1:{port} did not answer within 2 s"
+        )),
+        "{text}"
+    );
+    let started = Instant::now();
+    let out = amgi(dir.path(), &["--database-url", &url, "migrate"]);
+    assert!(started.elapsed() < Duration::from_secs(15), "migrate hung");
+    assert_refused(&out, &format!("127.0.0.1:{port} did not answer"));
+}

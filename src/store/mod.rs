@@ -137,30 +137,60 @@ pub enum Create {
     Never,
 }
 
+/// How to open a store: whether it writes outbox rows, may create its database, and how long
+/// PostgreSQL may take to connect and to run one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Every content change also writes its outbox row (`publish.enabled`).
+    pub publish: bool,
+    pub create: Create,
+    /// A PostgreSQL server that does not complete a connection within this is refused.
+    pub connect_timeout: std::time::Duration,
+    /// PostgreSQL cancels a statement running longer (`statement_timeout`); `None`: no limit.
+    pub statement_timeout: Option<std::time::Duration>,
+}
+
+impl OpenOptions {
+    /// Creating a missing database, no outbox, the default timeouts.
+    pub fn new() -> Self {
+        OpenOptions {
+            publish: false,
+            create: Create::IfMissing,
+            connect_timeout: postgres::DEFAULT_CONNECT_TIMEOUT,
+            statement_timeout: None,
+        }
+    }
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Opens the store at `location`, creating a missing database, and runs pending migrations.
 /// With `publish`, every content change also writes its outbox row.
 pub async fn open(location: &Location, publish: bool) -> StoreResult<SharedStore> {
-    open_with(location, publish, Create::IfMissing).await
+    let options = OpenOptions {
+        publish,
+        ..OpenOptions::new()
+    };
+    open_with(location, &options).await
 }
 
-/// Opens the store at `location` and runs pending migrations; `create` says whether a
-/// missing database may be created.
-pub async fn open_with(
-    location: &Location,
-    publish: bool,
-    create: Create,
-) -> StoreResult<SharedStore> {
-    let create = create == Create::IfMissing;
+/// Opens the store at `location` as `options` say and runs pending migrations.
+pub async fn open_with(location: &Location, options: &OpenOptions) -> StoreResult<SharedStore> {
+    let create = options.create == Create::IfMissing;
     match location {
         Location::SqliteFile(path) => Ok(Arc::new(
             sqlite::SqliteStore::open_with(path, create)
                 .await?
-                .with_publishing(publish),
+                .with_publishing(options.publish),
         )),
         Location::Postgres(url) => Ok(Arc::new(
-            postgres::PgStore::connect_url(url, create)
+            postgres::PgStore::connect_url(url, options)
                 .await?
-                .with_publishing(publish),
+                .with_publishing(options.publish),
         )),
     }
 }
