@@ -307,3 +307,83 @@ fn a_postgres_port_that_never_answers_fails_within_the_timeout() {
     assert!(started.elapsed() < Duration::from_secs(15), "migrate hung");
     assert_refused(&out, &format!("127.0.0.1:{port} did not answer"));
 }
+
+const OSC52: &str = "\u{1b}]52;c;cHduZWQ=\u{7}";
+
+fn assert_no_escape(bytes: &[u8], what: &str) {
+    assert!(
+        !bytes.contains(&0x1b) && !bytes.contains(&0x07),
+        "{what} printed a raw control byte: {:?}",
+        String::from_utf8_lossy(bytes)
+    );
+}
+
+#[test]
+fn hostile_text_in_files_and_settings_prints_no_escape_byte() {
+    let dir = tempdir();
+    demo(dir.path());
+    let file = dir.path().join("hostile.json");
+    let text = format!(
+        "{{\"topics\": [{{\"name\": \"t\", \"questions\": [{{\"question\": \"q\", \
+         \"choices\": [\"a\", \"b\"], \"correct_choice\": 1, \"{OSC52}\": 1}}]}}]}}"
+    )
+    // As JSON spells control characters in a string.
+    .replace('\u{1b}', "\\u001b")
+    .replace('\u{7}', "\\u0007");
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    let out = amgi(dir.path(), &["import", &file.to_string_lossy()]);
+    assert!(!out.status.success());
+    assert_no_escape(&out.stderr, "an import error");
+    assert!(stderr(&out).contains("\\u{1b}]52;c;"), "{}", stderr(&out));
+
+    let out = amgi(dir.path(), &["--user", OSC52, "doctor"]);
+    assert_no_escape(&out.stdout, "doctor");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("user        : \\u{1b}]52"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    std::fs::write(
+        dir.path().join("config.toml"),
+        // As TOML spells control characters in a quoted key.
+        format!("\"{OSC52}\" = 1\n")
+            .replace('\u{1b}', "\\u001b")
+            .replace('\u{7}', "\\u0007"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = amgi(dir.path(), &["doctor"]);
+    assert!(!out.status.success());
+    assert_no_escape(&out.stderr, "a config error");
+    assert!(stderr(&out).contains("\\u{1b}]52"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempdir();
+    demo(dir.path());
+    let mut child = amgi_command(dir.path(), &["doctor"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    // The reader goes away before doctor writes its first line.
+    drop(child.stdout.take());
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    assert!(out.status.success(), "{:?}: {}", out.status, stderr(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn the_app_without_a_terminal_says_so() {
+    let dir = tempdir();
+    demo(dir.path());
+    let out = amgi_command(dir.path(), &[])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_refused(&out, "the app needs a terminal");
+    assert!(stderr(&out).contains("doctor"), "{}", stderr(&out));
+}

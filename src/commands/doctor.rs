@@ -14,41 +14,41 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     } else {
         " (absent: defaults)"
     };
-    println!(
+    crate::say!(
         "config file : {}{}",
         settings.paths.config_file.display(),
         config_state
     );
-    println!("data dir    : {}", settings.paths.data_dir.display());
-    println!(
+    crate::say!("data dir    : {}", settings.paths.data_dir.display());
+    crate::say!(
         "log file    : {}",
         settings.paths.log_dir().join("amgi.log").display()
     );
-    println!("database    : {}", settings.location.describe());
-    println!("user        : {}", settings.user_name);
+    crate::say!("database    : {}", settings.location.describe());
+    crate::say!("user        : {}", settings.user_name);
     let db_ok = match settings.open().await {
         Ok((store, user)) => {
-            println!("backend     : {}", store.backend().as_str());
-            println!("schema      : version {}", store.schema_version().await?);
-            println!(
+            crate::say!("backend     : {}", store.backend().as_str());
+            crate::say!("schema      : version {}", store.schema_version().await?);
+            crate::say!(
                 "holds       : {}",
                 describe_counts(&store.counts(user).await?)
             );
             true
         }
         Err(e) => {
-            println!("backend     : UNREACHABLE: {e:#}");
+            crate::say!("backend     : UNREACHABLE: {e:#}");
             false
         }
     };
     let llm = &settings.config.llm;
     let in_use = matches!(settings.config.extract.extractor, ExtractorKind::Llm);
-    println!(
+    crate::say!(
         "extractor   : {}",
         if in_use { "llm" } else { "builtin (offline)" }
     );
     let probe = probe_llm(&LlmSettings::from_config(llm)).await;
-    println!(
+    crate::say!(
         "llm endpoint: {} model {} ({}): {}",
         llm.base_url,
         llm.model,

@@ -29,7 +29,7 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
         .model()
         .map(|m| format!(" (model {m})"))
         .unwrap_or_default();
-    eprintln!(
+    crate::say_err!(
         "amgi worker {}: {} extractor{model}, {} at a time, {}{}",
         engine.worker_id,
         engine.extractor.name(),
@@ -62,16 +62,16 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
                 None | Some(EngineEvent::Stopped) => break,
                 Some(event) => {
                     tally.count(&event);
-                    eprintln!("{}", describe(&event));
+                    crate::say_err!("{}", describe(&event));
                 }
             },
             () = signals.next() => {
                 if cancel.is_cancelled() {
-                    eprintln!("stopping now; unfinished jobs will be taken over when their leases expire");
+                    crate::say_err!("stopping now; unfinished jobs will be taken over when their leases expire");
                     quit_now = true;
                     break;
                 }
-                eprintln!(
+                crate::say_err!(
                     "stopping: waiting up to {} s for jobs in flight (Ctrl-C again to quit now)",
                     args.grace
                 );
@@ -85,9 +85,13 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
     } else if let Err(e) = handle.await {
         anyhow::bail!("the extraction engine crashed: {e}");
     }
-    eprintln!(
+    crate::say_err!(
         "stopped: {} completed, {} all dropped, {} skipped, {} failed for good, {} to retry",
-        tally.completed, tally.all_dropped, tally.skipped, tally.failed, tally.retrying
+        tally.completed,
+        tally.all_dropped,
+        tally.skipped,
+        tally.failed,
+        tally.retrying
     );
     if let Some(e) = lost {
         return Err(e.into());
