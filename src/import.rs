@@ -7,6 +7,10 @@ use serde::Deserialize;
 use crate::domain::normalize::nfc;
 use crate::store::{ImportSet, NewQuestion};
 
+/// Choices a question may have, at most: more is no multiple-choice question a learner
+/// reads, and the stored choice number is a small integer.
+pub const MAX_CHOICES: usize = 20;
+
 /// The demo set shipped with amgi (Korean and English).
 pub const DEMO_SET: &str = include_str!("../assets/demo.json");
 
@@ -81,16 +85,25 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
             if q.choices.len() < 2 {
                 return Err(invalid(at("choices"), "needs at least 2 choices"));
             }
+            if q.choices.len() > MAX_CHOICES {
+                return Err(invalid(
+                    at("choices"),
+                    format!("has {} choices; at most {MAX_CHOICES}", q.choices.len()),
+                ));
+            }
             let choices: Vec<String> = q.choices.iter().map(|c| nfc(c.trim())).collect();
             if let Some(i) = choices.iter().position(String::is_empty) {
                 return Err(invalid(at(&format!("choices[{i}]")), "is empty"));
             }
-            if q.correct_choice < 1 || q.correct_choice as usize > choices.len() {
-                return Err(invalid(
-                    at("correct_choice"),
-                    format!("{} is out of range 1..={}", q.correct_choice, choices.len()),
-                ));
-            }
+            let correct_choice = i16::try_from(q.correct_choice)
+                .ok()
+                .filter(|&c| c >= 1 && usize::try_from(c).is_ok_and(|c| c <= choices.len()))
+                .ok_or_else(|| {
+                    invalid(
+                        at("correct_choice"),
+                        format!("{} is out of range 1..={}", q.correct_choice, choices.len()),
+                    )
+                })?;
             let explanation = q
                 .explanation
                 .map(|e| nfc(e.trim()))
@@ -98,7 +111,7 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
             questions.push(NewQuestion {
                 question_text: text,
                 choices,
-                correct_choice: q.correct_choice as i16,
+                correct_choice,
                 explanation,
                 explanation_generated_at: q.explanation_generated_at,
             });
@@ -161,6 +174,26 @@ mod tests {
         );
         let text = r#"{"topics":[{"name":"t","questions":[{"question":"q","choices":["a"],"correct_choice":1}]}]}"#;
         assert!(parse(text).is_err());
+        // A choice number past 16 bits must not wrap around to another choice.
+        let many: Vec<String> = (0..70_000).map(|i| format!("\"c{i}\"")).collect();
+        let text = format!(
+            r#"{{"topics":[{{"name":"t","questions":[{{"question":"q","choices":[{}],"correct_choice":65538}}]}}]}}"#,
+            many.join(",")
+        );
+        let err = parse(&text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "topics[0].questions[0].choices: has 70000 choices; at most 20"
+        );
+        let text = r#"{"topics":[{"name":"t","questions":[{"question":"q","choices":["a","b"],"correct_choice":65537}]}]}"#;
+        let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            err,
+            "topics[0].questions[0].correct_choice: 65537 is out of range 1..=2"
+        );
         let text = r#"{"topics":[{"name":"t","questions":[{"question":"q","choices":["a","b"],"correct_choice":1,"colour":1}]}]}"#;
         let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("colour"), "{err}");
