@@ -112,9 +112,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.user.trim().is_empty() {
-            return Err("user must not be empty".into());
-        }
+        check_user_name(&self.user).map_err(|e| format!("user: {e}"))?;
         if self.database_connect_timeout_secs == 0 {
             return Err("database_connect_timeout_secs must be at least 1".into());
         }
@@ -148,6 +146,26 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A user name is stored in a column of at most 100 characters.
+pub const MAX_USER_NAME_CHARS: usize = 100;
+
+/// Why a learner's name cannot be used, if it cannot.
+pub fn check_user_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("the user name must not be empty".into());
+    }
+    let chars = name.chars().count();
+    if chars > MAX_USER_NAME_CHARS {
+        return Err(format!(
+            "the user name is {chars} characters long; at most {MAX_USER_NAME_CHARS}"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the user name must not contain control characters".into());
+    }
+    Ok(())
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {

@@ -55,6 +55,8 @@ pub enum ImportError {
 
 /// Parses and validates an import file's text.
 pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
+    // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root: FileRoot = serde_json::from_str(text).map_err(|e| ImportError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -152,6 +154,12 @@ mod tests {
                 .flat_map(|(_, q)| q)
                 .all(|q| q.explanation.is_some())
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let text = "\u{feff}{\"topics\":[{\"name\":\"t\",\"questions\":[]}]}";
+        assert!(parse(text).is_ok_and(|set| set.topics.len() == 1));
     }
 
     #[test]

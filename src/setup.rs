@@ -45,6 +45,8 @@ impl Settings {
             None => Location::SqliteFile(paths.database_file()),
         };
         let user_name = args.user.clone().unwrap_or_else(|| config.user.clone());
+        crate::config::check_user_name(&user_name)
+            .map_err(|e| anyhow::anyhow!("{e} (--user, AMGI_USER or `user` in the config file)"))?;
         Ok(Self {
             paths,
             config,

@@ -336,13 +336,18 @@ fn hostile_text_in_files_and_settings_prints_no_escape_byte() {
     assert_no_escape(&out.stderr, "an import error");
     assert!(stderr(&out).contains("\\u{1b}]52;c;"), "{}", stderr(&out));
 
-    let out = amgi(dir.path(), &["--user", OSC52, "doctor"]);
+    let hostile_dir = dir.path().join(OSC52);
+    let out = amgi(&hostile_dir, &["doctor"]);
     assert_no_escape(&out.stdout, "doctor");
+    assert_no_escape(&out.stderr, "doctor");
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("user        : \\u{1b}]52"),
+        String::from_utf8_lossy(&out.stdout).contains("\\u{1b}]52;c;cHduZWQ=\\u{7}"),
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    let out = amgi(dir.path(), &["--user", OSC52, "doctor"]);
+    assert_refused(&out, "control characters");
+    assert_no_escape(&out.stderr, "a user name error");
 
     std::fs::write(
         dir.path().join("config.toml"),
@@ -386,4 +391,37 @@ fn the_app_without_a_terminal_says_so() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_refused(&out, "the app needs a terminal");
     assert!(stderr(&out).contains("doctor"), "{}", stderr(&out));
+}
+
+#[test]
+fn small_mistakes_get_clear_lines() {
+    let dir = tempdir();
+    demo(dir.path());
+    let long_name = "가".repeat(101);
+    assert_refused(
+        &amgi(dir.path(), &["--user", &long_name, "doctor"]),
+        "101 characters long; at most 100",
+    );
+    assert_refused(
+        &amgi(
+            dir.path(),
+            &["--database-url", "sqlite::memory:", "migrate"],
+        ),
+        "in-memory SQLite database keeps nothing",
+    );
+    let read_only = format!("sqlite://{}?mode=ro", dir.path().join("amgi.db").display());
+    assert_refused(
+        &amgi(dir.path(), &["--database-url", &read_only, "doctor"]),
+        "?mode=ro) are not supported",
+    );
+    let file = dir.path().join("bom.json");
+    std::fs::write(
+        &file,
+        "\u{feff}{\"topics\": [{\"name\": \"BOM\", \"questions\": [{\"question\": \"q\", \
+         \"choices\": [\"a\", \"b\"], \"correct_choice\": 2}]}]}",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = amgi(dir.path(), &["import", &file.to_string_lossy()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!dir.path().join("amgi.db?mode=ro").exists());
 }

@@ -91,6 +91,17 @@ impl Location {
             if path.is_empty() {
                 return Err(StoreError::Invalid("sqlite URL has no file path".into()));
             }
+            if path == ":memory:" || path.starts_with(":memory:") || path.contains("mode=memory") {
+                return Err(StoreError::Invalid(
+                    "an in-memory SQLite database keeps nothing between runs; give a file path, e.g. sqlite:///path/amgi.db"
+                        .into(),
+                ));
+            }
+            if let Some((file, query)) = path.split_once('?') {
+                return Err(StoreError::Invalid(format!(
+                    "sqlite URL options (?{query}) are not supported; give the plain file path {file:?}"
+                )));
+            }
             Ok(Location::SqliteFile(path.into()))
         } else if url.contains("://") {
             Err(StoreError::Invalid(format!(
@@ -214,6 +225,12 @@ mod tests {
             Some(Location::SqliteFile("a.db".into()))
         );
         assert!(Location::parse("mysql://x").is_err());
+        let refusal = |url: &str| Location::parse(url).err().map(|e| e.to_string());
+        assert!(refusal("sqlite::memory:").is_some_and(|e| e.contains("in-memory")));
+        assert!(
+            refusal("sqlite:///tmp/a.db?mode=ro")
+                .is_some_and(|e| e.contains("?mode=ro") && e.contains("not supported"))
+        );
         assert_eq!(
             redact_url("postgres://u:secret@h/db"),
             "postgres://u:***@h/db"
