@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::domain::normalize::nfc;
+use crate::domain::text::{clean_block, clean_line};
 use crate::store::{ImportSet, NewQuestion};
 
 /// Choices a question may have, at most: more is no multiple-choice question a learner
@@ -67,7 +67,7 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
     }
     let mut set = ImportSet::default();
     for (ti, topic) in root.topics.into_iter().enumerate() {
-        let name = nfc(topic.name.trim());
+        let name = clean_line(&topic.name);
         if name.is_empty() {
             return Err(invalid(format!("topics[{ti}].name"), "is empty"));
         }
@@ -80,7 +80,7 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
         let mut questions = Vec::with_capacity(topic.questions.len());
         for (qi, q) in topic.questions.into_iter().enumerate() {
             let at = |field: &str| format!("topics[{ti}].questions[{qi}].{field}");
-            let text = nfc(q.question.trim());
+            let text = clean_block(&q.question);
             if text.is_empty() {
                 return Err(invalid(at("question"), "is empty"));
             }
@@ -93,7 +93,7 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
                     format!("has {} choices; at most {MAX_CHOICES}", q.choices.len()),
                 ));
             }
-            let choices: Vec<String> = q.choices.iter().map(|c| nfc(c.trim())).collect();
+            let choices: Vec<String> = q.choices.iter().map(|c| clean_line(c)).collect();
             if let Some(i) = choices.iter().position(String::is_empty) {
                 return Err(invalid(at(&format!("choices[{i}]")), "is empty"));
             }
@@ -108,7 +108,7 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
                 })?;
             let explanation = q
                 .explanation
-                .map(|e| nfc(e.trim()))
+                .map(|e| clean_block(&e))
                 .filter(|e| !e.is_empty());
             questions.push(NewQuestion {
                 question_text: text,

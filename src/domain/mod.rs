@@ -3,6 +3,9 @@
 pub mod card;
 pub mod extract;
 pub mod guard;
+pub mod korean;
+pub mod matching;
 pub mod normalize;
+pub mod numbers;
 pub mod schedule;
 pub mod text;

@@ -2,10 +2,12 @@
 //! SQLite backend (embedded default) and a PostgreSQL backend (shared use).
 
 mod cards;
+mod clean;
 mod error;
 mod jobs;
 pub mod postgres;
 mod publish;
+mod rehash;
 pub mod snapshot;
 pub mod sqlite;
 pub mod synth;

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 
 use super::{Card, CardEdit, GroupKey, ReviewGroup, StoreError, StoreResult};
 use crate::domain::card::{CLOZE_BLANK, CardFormat};
-use crate::domain::normalize::nfc;
 use crate::domain::schedule::LadderState;
+use crate::domain::text::clean_line;
 
 /// The read-model kind of a card.
 pub const KIND_CARD: &str = "study_card";
@@ -215,12 +215,12 @@ pub fn group_review_queue(
 /// Trims and NFC-normalizes an edit and checks it fits the card's format: cue and fact are
 /// required; a cloze card needs its sentence with exactly one blank; a QA card has none.
 pub fn prepare_edit(format: CardFormat, edit: &CardEdit) -> StoreResult<CardEdit> {
-    let cue = nfc(edit.cue.trim());
-    let fact = nfc(edit.fact.trim());
+    let cue = clean_line(&edit.cue);
+    let fact = clean_line(&edit.fact);
     let cloze_text = edit
         .cloze_text
         .as_deref()
-        .map(|c| nfc(c.trim()))
+        .map(clean_line)
         .filter(|c| !c.is_empty());
     if cue.is_empty() {
         return Err(StoreError::Invalid("the cue is empty".into()));

@@ -17,6 +17,7 @@ use super::slot::Slot;
 use crate::domain::card::CardDraft;
 use crate::domain::extract::SourceContext;
 use crate::domain::guard::{DropReason, apply_guards};
+use crate::domain::normalize::DedupScope;
 use crate::store::{
     AttemptFailure, ClaimedJob, ExtractionFinish, ExtractionReport, Fenced, FinishedExtraction,
     JobInput, JobStatus, Lease, SharedStore, StoreResult,
@@ -159,7 +160,7 @@ impl JobRunner {
         let guarded = apply_guards(
             drafts,
             &source.source_text(),
-            Some(job.question_id),
+            DedupScope::Question(job.question_id),
             &HashSet::new(),
         );
         let report = ExtractionReport {

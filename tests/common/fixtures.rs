@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use amgi::domain::card::CardFormat;
-use amgi::domain::normalize::dedup_hash;
+use amgi::domain::normalize::{DedupScope, dedup_hash};
 use amgi::store::{ImportSet, NewQuestion, UserId};
 use sqlx::Executor;
 
@@ -39,7 +39,7 @@ pub async fn question(db: &TestDb, user: UserId, topic: &str, text: &str) -> i64
 
 /// Inserts an extracted, in-review QA card for `question_id` with one evidence row.
 pub async fn card(db: &TestDb, user: UserId, question_id: i64, cue: &str, fact: &str) -> i64 {
-    let hash = dedup_hash(Some(question_id), CardFormat::Qa, fact);
+    let hash = dedup_hash(DedupScope::Question(question_id), CardFormat::Qa, fact);
     let id: i64 = match &db.kind {
         Kind::Sqlite { sqlite, .. } => sqlx::query_scalar(
             "INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, source_question_id, \

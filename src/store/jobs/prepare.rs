@@ -1,7 +1,9 @@
-//! Cards as both backends store them from an extraction: trimmed, NFC, with their dedup hash.
+//! Cards as both backends store them from an extraction: cleaned (one line each, no control
+//! or invisible characters, NFC), with their dedup hash.
 
 use crate::domain::card::{CardDraft, CardFormat};
-use crate::domain::normalize::{dedup_hash, nfc};
+use crate::domain::guard::clean_draft;
+use crate::domain::normalize::{DedupScope, dedup_hash};
 
 /// One extracted card ready to insert.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,18 +18,14 @@ pub(crate) struct PreparedCard {
 
 impl PreparedCard {
     pub(crate) fn new(question_id: i64, draft: &CardDraft) -> Self {
-        let fact = nfc(draft.fact.trim());
+        let clean = clean_draft(draft);
         PreparedCard {
-            format: draft.format,
-            cue: nfc(draft.cue.trim()),
-            cloze_text: draft
-                .cloze_text
-                .as_deref()
-                .map(|t| nfc(t.trim()))
-                .filter(|t| !t.is_empty()),
-            evidence: nfc(draft.evidence.trim()),
-            dedup_hash: dedup_hash(Some(question_id), draft.format, &fact),
-            fact,
+            format: clean.format,
+            dedup_hash: dedup_hash(DedupScope::Question(question_id), clean.format, &clean.fact),
+            cue: clean.cue,
+            fact: clean.fact,
+            cloze_text: clean.cloze_text,
+            evidence: clean.evidence,
         }
     }
 }
@@ -40,18 +38,18 @@ mod tests {
     fn trims_normalizes_and_hashes_like_the_guards() {
         let draft = CardDraft {
             format: CardFormat::Cloze,
-            cue: " 한국사 ".into(),
+            cue: " 한국\u{200B}사\u{1b}[2J ".into(),
             fact: " \u{1112}\u{1161}\u{11AB}글 ".into(),
             cloze_text: Some(" {{blank}}은 문자다. ".into()),
             evidence: " 한글은 문자다. ".into(),
         };
         let card = PreparedCard::new(7, &draft);
         assert_eq!(card.fact, "한글");
-        assert_eq!(card.cue, "한국사");
+        assert_eq!(card.cue, "한국사[2J");
         assert_eq!(card.cloze_text.as_deref(), Some("{{blank}}은 문자다."));
         assert_eq!(
             card.dedup_hash,
-            dedup_hash(Some(7), CardFormat::Cloze, &draft.fact)
+            dedup_hash(DedupScope::Question(7), CardFormat::Cloze, &draft.fact)
         );
     }
 }

@@ -36,6 +36,7 @@ pub(super) async fn import(
     user: UserId,
     set: &ImportSet,
 ) -> StoreResult<ImportReport> {
+    let set = &set.cleaned()?;
     let now = Utc::now();
     let mut report = ImportReport::default();
     let mut tx = pool.begin().await?;

@@ -4,6 +4,7 @@ mod cards;
 mod content;
 mod jobs;
 mod publish;
+mod rehash;
 mod review;
 mod rows;
 
@@ -86,6 +87,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        rehash::rehash_if_older(&pool).await?;
         Ok(Self {
             pool,
             publish: false,

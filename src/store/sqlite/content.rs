@@ -49,6 +49,7 @@ pub(super) async fn import(
     user: UserId,
     set: &ImportSet,
 ) -> StoreResult<ImportReport> {
+    let set = &set.cleaned()?;
     let now = to_ms(Utc::now());
     let mut report = ImportReport::default();
     let mut tx = store.begin_write().await?;

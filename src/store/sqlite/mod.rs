@@ -6,6 +6,7 @@ mod content;
 mod file;
 mod jobs;
 mod publish;
+mod rehash;
 mod review;
 mod rows;
 mod study;
@@ -75,6 +76,7 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        rehash::rehash_if_older(&pool).await?;
         file::remember(path);
         Ok(Self {
             pool,

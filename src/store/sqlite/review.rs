@@ -10,7 +10,8 @@ use super::rows::{
     attach_evidence, card_columns, card_from_row, load_card, publish_card, push_undo,
 };
 use super::{SqliteStore, from_opt_ms, to_ms};
-use crate::domain::normalize::dedup_hash;
+use crate::domain::normalize::{DedupScope, dedup_hash};
+use crate::domain::text::clean_line;
 use crate::store::snapshot::{UndoData, correct_answer, group_review_queue, prepare_edit};
 use crate::store::{
     Card, CardEdit, NewManualCard, ReviewGroup, ReviewStamp, StoreError, StoreResult, UndoKind,
@@ -174,11 +175,11 @@ pub(super) async fn edit(
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
     let edit = prepare_edit(before.card.format, edit)?;
-    let hash = dedup_hash(
+    let scope = DedupScope::of(
         before.card.source_question_id,
-        before.card.format,
-        &edit.fact,
+        before.card.material.as_deref(),
     );
+    let hash = dedup_hash(scope, before.card.format, &edit.fact);
     let updated = sqlx::query(
         "UPDATE study_memo_cards SET cue = $3, fact = $4, cloze_text = $5, dedup_hash = $6, needs_review = FALSE, \
          flagged_by = NULL, flagged_at = NULL, updated_at = $7 WHERE id = $1 AND user_id = $2",
@@ -265,7 +266,7 @@ pub(super) async fn create_manual(
     new: &NewManualCard,
     now: DateTime<Utc>,
 ) -> StoreResult<Card> {
-    let material = crate::domain::normalize::nfc(new.material.trim());
+    let material = clean_line(&new.material);
     if material.is_empty() {
         return Err(StoreError::Invalid("the material is empty".into()));
     }
@@ -277,7 +278,7 @@ pub(super) async fn create_manual(
             cloze_text: new.cloze_text.clone(),
         },
     )?;
-    let hash = dedup_hash(None, new.format, &edit.fact);
+    let hash = dedup_hash(DedupScope::Material(&material), new.format, &edit.fact);
     let mut tx = store.begin_write().await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO study_memo_cards (user_id, source_kind, format, cue, fact, cloze_text, extra, needs_review, \

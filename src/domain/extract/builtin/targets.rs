@@ -1,0 +1,795 @@
+//! What a cloze may blank in one sentence, best first: the correct answer, a key term
+//! (English names and acronyms, Korean nouns the question uses) or a number with its unit —
+//! never a function word, a particle, a choice number, or a number the rest of the sentence
+//! gives away by arithmetic.
+
+use crate::domain::korean::{is_hangul, is_particles, strip_particles};
+use crate::domain::normalize::fold;
+
+/// Why a span is worth blanking; lower is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TargetKind {
+    /// The question's correct answer.
+    Answer,
+    /// A term that is part of the correct answer.
+    AnswerTerm,
+    /// A term the question itself uses.
+    QuestionTerm,
+    /// A number with its unit.
+    Number,
+    /// Another English name or acronym.
+    Name,
+}
+
+/// A span of a sentence (byte offsets) that a cloze may blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub start: usize,
+    pub end: usize,
+    pub kind: TargetKind,
+}
+
+/// What a sentence is read against: the question's text and its correct answer, folded.
+pub struct TargetContext {
+    pub question: String,
+    pub answer: Option<String>,
+    /// Whether the correct answer may be blanked (not when the question asks for the false
+    /// choice).
+    pub answer_is_fact: bool,
+}
+
+/// Words that never carry a fact, English and Korean.
+const ENGLISH_STOPWORDS: &[&str] = &[
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "in",
+    "on",
+    "at",
+    "a",
+    "an",
+    "he",
+    "she",
+    "they",
+    "we",
+    "you",
+    "i",
+    "however",
+    "therefore",
+    "thus",
+    "so",
+    "but",
+    "and",
+    "as",
+    "for",
+    "when",
+    "while",
+    "after",
+    "before",
+    "by",
+    "with",
+    "because",
+    "since",
+    "if",
+    "each",
+    "every",
+    "both",
+    "most",
+    "some",
+    "all",
+    "there",
+    "here",
+    "remember",
+    "note",
+    "also",
+    "only",
+    "not",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "of",
+    "to",
+    "or",
+    "from",
+    "which",
+    "what",
+    "who",
+    "how",
+    "why",
+    "true",
+    "false",
+    "key",
+    "summary",
+    "example",
+    "first",
+    "second",
+    "finally",
+];
+const KOREAN_STOPWORDS: &[&str] = &[
+    "다음",
+    "무엇",
+    "옳은",
+    "옳지",
+    "않은",
+    "설명",
+    "가장",
+    "올바른",
+    "해당",
+    "보기",
+    "아닌",
+    "이것",
+    "그것",
+    "저것",
+    "경우",
+    "때문",
+    "이유",
+    "사용",
+    "의미",
+    "특징",
+    "정답",
+    "문제",
+    "내용",
+    "관련",
+    "대한",
+    "통해",
+    "위해",
+    "가지",
+    "이상",
+    "이하",
+    "다른",
+    "같은",
+    "모든",
+    "각각",
+    "주로",
+    "매우",
+    "또한",
+    "그리고",
+    "따라서",
+    "하지만",
+    "그러나",
+    "때문에",
+    "있다",
+    "없다",
+    "한다",
+    "된다",
+    "것이",
+    "것은",
+    "것을",
+    "이는",
+    "이를",
+    "여기",
+    "무슨",
+    "어느",
+    "어떤",
+    "누구",
+    "언제",
+    "어디",
+    "얼마",
+    "몇",
+    "중요",
+    "핵심",
+    "정리",
+    "참고",
+    "결과",
+    "과정",
+    "역할",
+    "기능",
+    "종류",
+    "방법",
+    "부분",
+    "정도",
+    "대부분",
+    "일반",
+    "다양",
+    "사실",
+];
+/// Small words inside a name ("Declaration of Independence", "Vincent van Gogh").
+const NAME_CONNECTORS: &[&str] = &[
+    "of", "and", "de", "van", "von", "der", "du", "la", "le", "da", "di",
+];
+/// Endings of Korean verbs and adjectives: a run ending so is not a noun to blank.
+const KOREAN_PREDICATE_ENDINGS: &[&str] = &[
+    "다",
+    "한",
+    "된",
+    "는",
+    "하여",
+    "해서",
+    "하고",
+    "하며",
+    "하면",
+    "되어",
+    "되며",
+    "되고",
+    "했고",
+    "었고",
+    "였고",
+    "지만",
+    "으며",
+    "면서",
+    "려면",
+    "도록",
+    "하게",
+    "롭게",
+    "스럽게",
+    "적인",
+    "적으로",
+    "히",
+    "하",
+    "되",
+    "시키",
+    "였",
+    "었",
+    "았",
+];
+
+/// Blank targets of one sentence, best first, without overlapping spans.
+pub fn targets(sentence: &str, ctx: &TargetContext) -> Vec<Target> {
+    let mut found = Vec::new();
+    if ctx.answer_is_fact
+        && let Some(answer) = &ctx.answer
+        && let Some(start) = single_occurrence(sentence, answer)
+    {
+        found.push(Target {
+            start,
+            end: start + answer.len(),
+            kind: TargetKind::Answer,
+        });
+    }
+    for (start, end) in english_terms(sentence)
+        .into_iter()
+        .chain(korean_nouns(sentence, &ctx.question))
+    {
+        let term = fold(&sentence[start..end]);
+        let kind = if ctx.answer.as_ref().is_some_and(|a| contains_word(a, &term)) {
+            if !ctx.answer_is_fact {
+                continue;
+            }
+            TargetKind::AnswerTerm
+        } else if contains_word(&ctx.question, &term) {
+            TargetKind::QuestionTerm
+        } else if sentence[start..end].chars().any(|c| c.is_ascii_uppercase()) {
+            TargetKind::Name
+        } else {
+            continue;
+        };
+        found.push(Target { start, end, kind });
+    }
+    found.extend(
+        number_targets(sentence)
+            .into_iter()
+            .map(|(start, end)| Target {
+                start,
+                end,
+                kind: TargetKind::Number,
+            }),
+    );
+    found.retain(|t| !negated(sentence, t) && !number_given_away(sentence, t));
+    found.sort_by_key(|t| (t.kind, t.start));
+    let mut chosen: Vec<Target> = Vec::new();
+    for t in found {
+        if !chosen.iter().any(|c| t.start < c.end && c.start < t.end) {
+            chosen.push(t);
+        }
+    }
+    chosen
+}
+
+/// Whether the sentence says the target is not the case ("X가 아니라 Y", "not X"): blanking
+/// it would leave the learner nothing to recall.
+fn negated(sentence: &str, t: &Target) -> bool {
+    let after =
+        sentence[t.end..].trim_start_matches(|c: char| is_hangul(c) && "이가은는을를".contains(c));
+    let before = sentence[..t.start].to_ascii_lowercase();
+    after.trim_start().starts_with("아니")
+        || before.ends_with("not ")
+        || before.ends_with("not the ")
+}
+
+/// Whether a target holding digits is given away by the sentence: a formula (`=`, `≈`), or
+/// another number of the sentence that makes it by arithmetic or rounds to it.
+fn number_given_away(sentence: &str, t: &Target) -> bool {
+    if !sentence[t.start..t.end].contains(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    if sentence.contains(['=', '≈', '≒', '>', '<', '×', '÷']) {
+        return true;
+    }
+    let numbers = written_numbers(sentence);
+    numbers
+        .iter()
+        .filter(|n| n.start >= t.start && n.end <= t.end)
+        .any(|n| given_away(n, &numbers, &sentence[n.end..]))
+}
+
+/// Whether the folded `hay` holds `word` as a whole word (or, in Korean, a word's start).
+fn contains_word(hay: &str, word: &str) -> bool {
+    hay.match_indices(word).any(|(i, _)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + word.len()..].chars().next();
+        let glued = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_hangul(c));
+        let hangul_before = before.is_some_and(is_hangul) && word.starts_with(is_hangul);
+        !glued(before) && !glued(after) && !hangul_before
+    })
+}
+
+/// The one start of `answer` in `sentence` on word boundaries (ASCII case-insensitive), or
+/// `None` when it is absent or there twice.
+fn single_occurrence(sentence: &str, answer: &str) -> Option<usize> {
+    if answer.is_empty() {
+        return None;
+    }
+    let ascii_glued = |a: Option<char>, b: Option<char>| {
+        a.zip(b)
+            .is_some_and(|(a, b)| a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric())
+    };
+    let starts: Vec<usize> = sentence
+        .char_indices()
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let end = i + answer.len();
+            if !sentence
+                .get(i..end)
+                .is_some_and(|w| w.eq_ignore_ascii_case(answer))
+            {
+                return false;
+            }
+            let before = sentence[..i].chars().next_back();
+            let after = sentence[end..].chars().next();
+            let (first, last) = (answer.chars().next(), answer.chars().next_back());
+            let hangul_glued = before
+                .zip(first)
+                .is_some_and(|(a, b)| is_hangul(a) && is_hangul(b));
+            !ascii_glued(before, first) && !ascii_glued(last, after) && !hangul_glued
+        })
+        .collect();
+    match starts[..] {
+        [start] => Some(start),
+        _ => None,
+    }
+}
+
+/// English names: runs of capitalised words ("Border Gateway Protocol"), acronyms (TCP,
+/// mRNA, IPv6) and words of the sentence; a capitalised word at the sentence start counts
+/// only as part of a longer name or as an acronym.
+fn english_terms(sentence: &str) -> Vec<(usize, usize)> {
+    let words = ascii_words(sentence);
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < words.len() {
+        let (start, end) = words[k];
+        let word = &sentence[start..end];
+        let acronym = word.bytes().filter(u8::is_ascii_uppercase).count() >= 2;
+        let capitalised = word.as_bytes()[0].is_ascii_uppercase();
+        let stop = ENGLISH_STOPWORDS.contains(&word.to_ascii_lowercase().as_str());
+        if !(acronym || capitalised) || stop || word.len() < 2 {
+            k += 1;
+            continue;
+        }
+        // Extend over following capitalised words joined by one space, and through "of",
+        // "and", "de"… between two of them ("Declaration of Independence").
+        let capital_at = |j: usize| {
+            j < words.len()
+                && sentence[words[j].0..].starts_with(|c: char| c.is_ascii_uppercase())
+                && !ENGLISH_STOPWORDS.contains(
+                    &sentence[words[j].0..words[j].1]
+                        .to_ascii_lowercase()
+                        .as_str(),
+                )
+        };
+        let spaced = |j: usize| j < words.len() && &sentence[words[j - 1].1..words[j].0] == " ";
+        let slashed = |j: usize| j < words.len() && &sentence[words[j - 1].1..words[j].0] == "/";
+        let mut last = k;
+        loop {
+            if (spaced(last + 1) || slashed(last + 1)) && capital_at(last + 1) {
+                last += 1;
+            } else if spaced(last + 1)
+                && spaced(last + 2)
+                && NAME_CONNECTORS.contains(&&sentence[words[last + 1].0..words[last + 1].1])
+                && capital_at(last + 2)
+            {
+                last += 2;
+            } else {
+                break;
+            }
+        }
+        let at_start = !sentence[..start].chars().any(char::is_alphanumeric);
+        // A word right after a capitalised stopword belongs to a longer name ("404 Not Found").
+        let inside_name = k > 0
+            && spaced(k)
+            && !sentence[..words[k - 1].0].trim().is_empty()
+            && sentence[words[k - 1].0..].starts_with(|c: char| c.is_ascii_uppercase());
+        // A chemical formula ("CaCO₃", "A₂") is not a name to blank.
+        let formula =
+            sentence[words[last].1..].starts_with(|c: char| "₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻".contains(c));
+        if (acronym || last > k || !at_start) && !inside_name && !formula {
+            spans.push((start, words[last].1));
+        }
+        k = last + 1;
+    }
+    spans
+}
+
+/// Runs of ASCII letters and digits that start with a letter, with their byte spans.
+fn ascii_words(sentence: &str) -> Vec<(usize, usize)> {
+    let bytes = sentence.as_bytes();
+    let mut words = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts =
+            bytes[i].is_ascii_alphabetic() && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        words.push((start, i));
+    }
+    words
+}
+
+/// Korean nouns: Hangul runs with particles stripped that are specific enough to learn —
+/// three syllables or more, or glossed in parentheses ("수요(demand)") — and are not
+/// stopwords nor verbs or adjectives. Where the question uses a longer form of the word
+/// ("가속도", "죄형법정주의"), that form is kept rather than stripped further.
+fn korean_nouns(sentence: &str, question: &str) -> Vec<(usize, usize)> {
+    hangul_runs(sentence)
+        .into_iter()
+        .filter_map(|(start, run)| {
+            // A run right after a number is its unit ("1446년에", "3.50%에서").
+            if sentence[..start].ends_with(|c: char| c.is_ascii_digit() || c == '%')
+                || is_particles(run)
+            {
+                return None;
+            }
+            let stem = question_form(run, question).unwrap_or_else(|| strip_particles(run, 2));
+            let syllables = stem.chars().count();
+            // Glossed in another language: "수요(demand)", "핵산(nucleic acid)".
+            let gloss = sentence[start + stem.len()..]
+                .strip_prefix('(')
+                .unwrap_or_default();
+            let glossed = gloss.bytes().take_while(u8::is_ascii_alphabetic).count() >= 3;
+            let predicate = KOREAN_PREDICATE_ENDINGS.iter().any(|e| stem.ends_with(e))
+                || (syllables >= 3
+                    && stem.ends_with(['면', '고', '서', '며', '게', '지', '니', '던', '든']));
+            let specific = syllables >= 3 || (syllables == 2 && glossed);
+            let noun = specific && !predicate && !KOREAN_STOPWORDS.contains(&stem);
+            noun.then_some((start, start + stem.len()))
+        })
+        .collect()
+}
+
+/// The form of `run` that the question uses as a word of its own (what follows it there is
+/// particles or nothing), particles of the sentence stripped: "업적이" is "업적" when the
+/// question says "업적이 아닌"; "가속도에" stays "가속도" when the question says "가속도".
+fn question_form<'a>(run: &'a str, question: &str) -> Option<&'a str> {
+    let forms = run
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([run.len()])
+        .filter(|&i| i == run.len() || is_particles(&run[i..]))
+        .map(|i| &run[..i])
+        .filter(|form| form.chars().count() >= 2);
+    let base = strip_particles(run, 2);
+    forms
+        .filter(|form| form.len() >= base.len())
+        .find(|form| used_as_word(question, form))
+}
+
+/// Whether `question` uses `form` as a word, with nothing after it but particles.
+fn used_as_word(question: &str, form: &str) -> bool {
+    question.match_indices(form).any(|(i, _)| {
+        let before = question[..i].chars().next_back();
+        let rest = &question[i + form.len()..];
+        let tail_end = rest.find(|c: char| !is_hangul(c)).unwrap_or(rest.len());
+        let tail = &rest[..tail_end];
+        !before.is_some_and(is_hangul) && (tail.is_empty() || is_particles(tail))
+    })
+}
+
+/// Maximal runs of Hangul syllables with their byte offsets.
+fn hangul_runs(text: &str) -> Vec<(usize, &str)> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (start, is_hangul(c)) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                runs.push((s, &text[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    runs
+}
+
+/// A number written with ASCII digits: its span and value.
+struct Written {
+    start: usize,
+    end: usize,
+    value: f64,
+}
+
+fn written_numbers(sentence: &str) -> Vec<Written> {
+    let bytes = sentence.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut digits = String::new();
+        loop {
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                digits.push(char::from(bytes[i]));
+                i += 1;
+            }
+            let run_after = |at: usize| {
+                bytes[at..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count()
+            };
+            match bytes.get(i) {
+                Some(b',') if run_after(i + 1) == 3 => i += 1,
+                Some(b'.') if run_after(i + 1) > 0 && !digits.contains('.') => {
+                    digits.push('.');
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        found.push(Written {
+            start,
+            end: i,
+            value: digits.parse().unwrap_or(f64::NAN),
+        });
+    }
+    found
+}
+
+/// Numbers that occur once in the sentence, stand as quantities (not inside a code or a name
+/// like "IPv4", "SSH-2", "3·1" or "30~32"), are not choice numbers ("3번") and are not given
+/// away by the sentence's other numbers; each with its attached unit.
+fn number_targets(sentence: &str) -> Vec<(usize, usize)> {
+    let is_joiner = |c: char| {
+        matches!(
+            c,
+            '-' | '–' | '—' | '−' | '·' | '/' | ':' | '~' | '.' | '^' | '×'
+        ) || "⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉".contains(c)
+    };
+    let numbers = written_numbers(sentence);
+    numbers
+        .iter()
+        .filter(|n| numbers.iter().filter(|m| m.value == n.value).count() == 1)
+        .filter(|n| {
+            let mut before = sentence[..n.start].chars().rev();
+            let mut after = sentence[n.end..].chars();
+            let (b1, b2) = (before.next(), before.next());
+            let (a1, a2) = (after.next(), after.next());
+            let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+            let joined_before = b1.is_some_and(is_joiner) && b2.is_some_and(char::is_alphanumeric);
+            let joined_after = a1.is_some_and(|c| "⁰¹²³⁴⁵⁶⁷⁸⁹".contains(c))
+                || (a1.is_some_and(is_joiner) && a2.is_some_and(|c| c.is_ascii_alphanumeric()));
+            // "ISO 16", "RFC 9110", "No. 9": a number that names rather than counts.
+            let prefix = sentence[..n.start].trim_end();
+            let named = b1 == Some(' ')
+                && prefix.rsplit(' ').next().is_some_and(|w| {
+                    w.bytes().filter(u8::is_ascii_uppercase).count() >= 2
+                        || matches!(w, "No." | "Op." | "No" | "no.")
+                });
+            // "제4조", "제1항": an article's number.
+            let article = b1 == Some('제');
+            !letter(b1) && !letter(a1) && !joined_before && !joined_after && !named && !article
+        })
+        .filter(|n| !given_away(n, &numbers, &sentence[n.end..]))
+        .filter_map(|n| {
+            let unit = unit_len(&sentence[n.end..]);
+            let unit_text = &sentence[n.end..n.end + unit];
+            (unit_text != "번" && unit_text != "번째").then_some((n.start, n.end + unit))
+        })
+        .collect()
+}
+
+/// Whether the other numbers of a sentence give `n` away: a sum, difference, product or
+/// ratio of two of them, the sum of all of them, or the rest of 100 for a percentage.
+fn given_away(n: &Written, all: &[Written], rest: &str) -> bool {
+    let others: Vec<f64> = all
+        .iter()
+        .filter(|m| m.start != n.start)
+        .map(|m| m.value)
+        .collect();
+    let close = |x: f64| (x - n.value).abs() < 1e-9;
+    let percent = rest.starts_with('%');
+    let pairwise = others.iter().enumerate().any(|(i, &a)| {
+        others[i + 1..].iter().any(|&b| {
+            close(a + b)
+                || close((a - b).abs())
+                || close(a * b)
+                || (b != 0.0 && close(a / b))
+                || (a != 0.0 && close(b / a))
+        })
+    });
+    let total = others.len() >= 2 && close(others.iter().sum());
+    let complement = percent && others.iter().any(|&a| close(100.0 - a));
+    let rounded = others
+        .iter()
+        .any(|&a| (a - n.value).abs() <= n.value.abs() * 0.01);
+    pairwise || total || complement || rounded
+}
+
+/// Units that may follow a number, longest first within a shared start.
+const KOREAN_UNITS: &[&str] = &[
+    "개월",
+    "개국",
+    "주년",
+    "시간",
+    "가지",
+    "차례",
+    "마리",
+    "퍼센트",
+    "킬로미터",
+    "킬로그램",
+    "미터",
+    "리터",
+    "그램",
+    "달러",
+    "세기",
+    "년",
+    "월",
+    "일",
+    "시",
+    "분",
+    "초",
+    "세",
+    "살",
+    "개",
+    "명",
+    "번",
+    "배",
+    "쌍",
+    "층",
+    "종",
+    "곳",
+    "권",
+    "장",
+    "대",
+    "주",
+    "원",
+    "도",
+    "점",
+    "회",
+    "위",
+    "건",
+    "조",
+    "억",
+    "만",
+    "천",
+    "자",
+    "쪽",
+    "인",
+    "호",
+    "기",
+];
+
+/// Byte length of the unit right after a number: "%", or a known Korean unit (년, 개월, 쌍…)
+/// followed by nothing Hangul but particles.
+fn unit_len(rest: &str) -> usize {
+    if rest.starts_with('%') {
+        return 1;
+    }
+    let run_end = rest
+        .char_indices()
+        .find(|&(_, c)| !is_hangul(c))
+        .map_or(rest.len(), |(i, _)| i);
+    let run = &rest[..run_end];
+    KOREAN_UNITS
+        .iter()
+        .find(|unit| {
+            run.strip_prefix(**unit)
+                .is_some_and(|tail| tail.is_empty() || is_particles(tail))
+        })
+        .map_or(0, |unit| unit.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(sentence: &str, question: &str, answer: Option<&str>) -> Vec<(&'static str, String)> {
+        let ctx = TargetContext {
+            question: fold(question),
+            answer: answer.map(str::to_owned),
+            answer_is_fact: true,
+        };
+        targets(sentence, &ctx)
+            .into_iter()
+            .map(|t| {
+                let kind = match t.kind {
+                    TargetKind::Answer => "answer",
+                    TargetKind::AnswerTerm => "answer-term",
+                    TargetKind::QuestionTerm => "question-term",
+                    TargetKind::Number => "number",
+                    TargetKind::Name => "name",
+                };
+                (kind, sentence[t.start..t.end].to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn targets_prefer_the_answer_then_terms_then_numbers() {
+        let found = spans(
+            "엽록체의 틸라코이드 막에서는 빛에너지를 이용해 ATP와 NADPH를 만든다.",
+            "광합성의 명반응에서 만들어지는 물질은?",
+            Some("ATP"),
+        );
+        assert_eq!(found[0], ("answer", "ATP".to_owned()));
+        assert!(
+            found.iter().any(|(k, t)| *k == "name" && t == "NADPH"),
+            "{found:?}"
+        );
+        let found = spans(
+            "The Border Gateway Protocol (BGP) exchanges routes between autonomous systems.",
+            "Which protocol exchanges routes between autonomous systems?",
+            Some("BGP"),
+        );
+        assert_eq!(found[0], ("answer", "BGP".to_owned()));
+        assert!(
+            found.iter().any(|(_, t)| t == "Border Gateway Protocol"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn numbers_are_blanked_only_as_quantities() {
+        let found = |s: &str| -> Vec<String> {
+            number_targets(s)
+                .into_iter()
+                .map(|(a, b)| s[a..b].to_owned())
+                .collect()
+        };
+        assert_eq!(
+            found("3·1 운동, SSH-2, IPv4, 30~32분자, 16-bit, 1919년에"),
+            ["1919년"]
+        );
+        assert_eq!(
+            found("자음은 17자, 모음은 11자로 모두 28자이다."),
+            Vec::<String>::new()
+        );
+        assert_eq!(found("찬성이 60%, 반대가 40%였다."), Vec::<String>::new());
+        assert_eq!(found("정답은 3번이며 1446년에 반포되었다."), ["1446년"]);
+        assert_eq!(found("It has 12 pairs of ribs."), ["12"]);
+    }
+
+    #[test]
+    fn korean_nouns_leave_out_predicates_and_stopwords() {
+        let s = "세종대왕은 훈민정음을 창제하여 1446년에 반포하였다.";
+        let nouns: Vec<&str> = korean_nouns(s, "")
+            .into_iter()
+            .map(|(a, b)| &s[a..b])
+            .collect();
+        assert_eq!(nouns, ["세종대왕", "훈민정음"]);
+        let s = "이를 가속도에 대해 정리하고, 죄형법정주의는 원칙이며 수요(demand)와 나라가 있다.";
+        let nouns: Vec<&str> = korean_nouns(s, "가속도와 죄형법정주의")
+            .into_iter()
+            .map(|(a, b)| &s[a..b])
+            .collect();
+        assert_eq!(nouns, ["가속도", "죄형법정주의", "수요"]);
+    }
+}

@@ -1,0 +1,63 @@
+//! Recomputes stored dedup hashes on connect when they were made with an older
+//! normalisation (the plan is `store::rehash`): one transaction holding the version row's
+//! lock, so concurrent processes wait and then find the work done.
+
+use sqlx::{PgPool, Row};
+
+use crate::domain::normalize::DEDUP_HASH_VERSION;
+use crate::store::StoreResult;
+use crate::store::rehash::{HashRow, plan};
+
+pub(super) async fn rehash_if_older(pool: &PgPool) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    let version: i64 = sqlx::query_scalar(
+        "SELECT value FROM amgi_meta WHERE key = 'dedup_hash_version' FOR UPDATE",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if version >= DEDUP_HASH_VERSION {
+        tx.commit().await?;
+        return Ok(());
+    }
+    let rows = sqlx::query(
+        "SELECT id, user_id, source_question_id, extra->>'material' AS material, format, fact, \
+         deleted_at IS NULL AS live, needs_review FROM study_memo_cards FOR UPDATE",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(HashRow {
+                id: r.try_get("id")?,
+                user_id: r.try_get("user_id")?,
+                source_question_id: r.try_get("source_question_id")?,
+                material: r.try_get("material")?,
+                format: r.try_get::<String, _>("format")?.parse()?,
+                fact: r.try_get("fact")?,
+                live: r.try_get("live")?,
+                needs_review: r.try_get("needs_review")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    // Every row first gets a placeholder of its own (its id, 64 digits), so that no
+    // intermediate state puts two live cards on one hash.
+    sqlx::query("UPDATE study_memo_cards SET dedup_hash = lpad(id::text, 64, '0')")
+        .execute(&mut *tx)
+        .await?;
+    let (ids, hashes): (Vec<i64>, Vec<String>) = plan(rows).into_iter().unzip();
+    sqlx::query(
+        "UPDATE study_memo_cards c SET dedup_hash = n.hash \
+         FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS n(id, hash) WHERE c.id = n.id",
+    )
+    .bind(&ids)
+    .bind(&hashes)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE amgi_meta SET value = $1 WHERE key = 'dedup_hash_version'")
+        .bind(DEDUP_HASH_VERSION)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

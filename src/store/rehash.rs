@@ -1,0 +1,94 @@
+//! Recomputing stored dedup hashes when the normalisation behind them changes
+//! (`DEDUP_HASH_VERSION`). The plan is made here once; each backend reads the rows and writes
+//! the plan in one transaction.
+
+use std::collections::HashSet;
+
+use sha2::{Digest, Sha256};
+
+use crate::domain::card::CardFormat;
+use crate::domain::normalize::{DedupScope, dedup_hash};
+
+/// One stored card as the hash needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HashRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub source_question_id: Option<i64>,
+    pub material: Option<String>,
+    pub format: CardFormat,
+    pub fact: String,
+    pub live: bool,
+    pub needs_review: bool,
+}
+
+/// The new hash of every row. Two live cards of one user whose answers the new
+/// normalisation makes equal would break the unique index: the approved one (or, between
+/// equals, the older one) keeps the real hash and the other a hash of its own, so that no
+/// card of the learner is lost and the pair can still be told apart in Review.
+pub(crate) fn plan(mut rows: Vec<HashRow>) -> Vec<(i64, String)> {
+    rows.sort_by_key(|r| (!r.live, r.needs_review, r.id));
+    let mut taken = HashSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let scope = DedupScope::of(row.source_question_id, row.material.as_deref());
+        let hash = dedup_hash(scope, row.format, &row.fact);
+        let hash = if row.live && !taken.insert((row.user_id, hash.clone())) {
+            kept_duplicate_hash(row.id, &hash)
+        } else {
+            hash
+        };
+        out.push((row.id, hash));
+    }
+    out.sort_unstable_by_key(|(id, _)| *id);
+    out
+}
+
+/// A hash that no other card can have: the card's id folded into its real hash.
+fn kept_duplicate_hash(id: i64, hash: &str) -> String {
+    let digest = Sha256::digest(format!("kept-duplicate|{id}|{hash}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, fact: &str, live: bool, needs_review: bool) -> HashRow {
+        HashRow {
+            id,
+            user_id: 1,
+            source_question_id: Some(7),
+            material: None,
+            format: CardFormat::Qa,
+            fact: fact.into(),
+            live,
+            needs_review,
+        }
+    }
+
+    #[test]
+    fn cards_made_equal_by_the_new_normalisation_are_all_kept() {
+        let rows = vec![
+            row(1, "ＴＣＰ", true, true),
+            row(2, "tcp", true, false),
+            row(3, "T\u{200B}CP", false, true),
+            row(4, "UDP", true, true),
+        ];
+        let planned = plan(rows);
+        let real = dedup_hash(DedupScope::Question(7), CardFormat::Qa, "TCP");
+        let hash_of = |id: i64| {
+            planned
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, h)| h.clone())
+        };
+        // The approved card keeps the real hash; the card in review gets one of its own.
+        assert_eq!(hash_of(2), Some(real.clone()));
+        assert_ne!(hash_of(1), Some(real.clone()));
+        assert_eq!(hash_of(1).map(|h| h.len()), Some(64));
+        // A deleted card is outside the unique index and keeps the real hash.
+        assert_eq!(hash_of(3), Some(real));
+        assert_eq!(planned.len(), 4);
+    }
+}
