@@ -83,8 +83,10 @@ pub enum Command {
     /// per job goes to stderr.
     ///
     /// Ctrl-C (or SIGTERM) stops claiming and lets jobs in flight finish for the grace
-    /// period; a second Ctrl-C quits at once. An unfinished job is taken over by another
-    /// worker when its lease expires.
+    /// period; jobs still unfinished then go back to the queue without spending an attempt.
+    /// A second Ctrl-C quits at once (those jobs are taken over when their leases expire).
+    /// With --once, the exit status is non-zero when a job failed for good or the database
+    /// refused a write.
     Worker(WorkerArgs),
     /// Inspect extraction jobs: list them, show one with its error and payload, retry a
     /// failed one. Only your own jobs (--user).
