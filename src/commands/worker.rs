@@ -305,7 +305,7 @@ mod tests {
         };
         assert_eq!(
             describe(&failed),
-            "job 3: attempt 2 failed (parse_fail): bad[2J json; failed for good (amgi jobs retry 3)"
+            "job 3: attempt 2 failed (parse_fail): bad json; failed for good (amgi jobs retry 3)"
         );
         let mut tally = Tally::default();
         tally.count(&finished);

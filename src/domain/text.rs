@@ -37,7 +37,12 @@ pub fn is_bidi_control(ch: char) -> bool {
 /// line breaks; line breaks become spaces unless `keep_newlines` is set; tabs become a space.
 pub fn strip_controls(input: &str, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(input.len());
-    for ch in input.chars() {
+    let mut chars = input.chars().peekable();
+    while let Some(ch) = chars.next() {
+        if matches!(ch, '\u{1b}' | '\u{9b}' | '\u{9d}') {
+            skip_escape_sequence(ch, &mut chars);
+            continue;
+        }
         match ch {
             '\n' | '\u{2028}' | '\u{2029}' | '\u{85}' if keep_newlines => out.push('\n'),
             '\n' | '\t' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{0B}' | '\u{0C}' => out.push(' '),
@@ -46,6 +51,48 @@ pub fn strip_controls(input: &str, keep_newlines: bool) -> String {
         }
     }
     out
+}
+
+/// Skips the rest of a terminal escape sequence whose introducer was `first`: a CSI
+/// (`ESC [` or U+009B, parameters up to a final byte), an OSC (`ESC ]` or U+009D, up to BEL
+/// or `ESC \`), or a two-character escape. What the sequence would have done (move the
+/// cursor, set the clipboard or the window title) is dropped with it.
+fn skip_escape_sequence(first: char, chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    let kind = match first {
+        '\u{9b}' => '[',
+        '\u{9d}' => ']',
+        _ => match chars.next() {
+            Some(c @ ('[' | ']' | 'P' | '_' | '^')) => c,
+            // Character-set designation: one more character.
+            Some('(' | ')' | '*' | '+') => {
+                chars.next();
+                return;
+            }
+            _ => return,
+        },
+    };
+    if kind == '[' {
+        // Parameter and intermediate bytes, then one final byte.
+        for c in chars.by_ref() {
+            if ('\u{40}'..='\u{7e}').contains(&c) {
+                return;
+            }
+        }
+        return;
+    }
+    // OSC, DCS, APC, PM: a string ended by BEL or ST (ESC \).
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => return,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A one-line field as it is stored: NFC, controls and invisible characters removed, line
@@ -80,7 +127,12 @@ mod tests {
 
     #[test]
     fn escape_sequences_are_removed() {
-        assert_eq!(strip_controls("a\u{1b}[31mred\u{7}", false), "a[31mred");
+        assert_eq!(strip_controls("a\u{1b}[31mred\u{7}", false), "ared");
+        assert_eq!(
+            strip_controls("\u{1b}]52;c;SGVsbG8=\u{7}x\u{1b}]0;title\u{1b}\\y", false),
+            "xy"
+        );
+        assert_eq!(strip_controls("\u{9b}2Jz\u{1b}(Bw", false), "zw");
         assert_eq!(strip_controls("줄\r\n바꿈", false), "줄 바꿈");
         assert_eq!(strip_controls("줄\n바꿈", true), "줄\n바꿈");
         assert_eq!(strip_controls("\u{202E}abc", false), "abc");
@@ -91,10 +143,7 @@ mod tests {
         assert_eq!(clean_line("엽\u{200B}록\u{00AD}체\u{2060}"), "엽록체");
         assert_eq!(clean_line("\u{FEFF}TCP\u{200F}\u{061C}"), "TCP");
         assert_eq!(clean_line("a\u{2028}b\u{2029}c"), "a b c");
-        assert_eq!(
-            clean_line("\u{0}\u{1b}]52;c;SGVsbG8=\u{7}x"),
-            "]52;c;SGVsbG8=x"
-        );
+        assert_eq!(clean_line("\u{0}\u{1b}]52;c;SGVsbG8=\u{7}x"), "x");
         assert_eq!(clean_block("a\u{2028}b\r\nc\rd  \n\n"), "a\nb\nc\nd");
         assert_eq!(clean_line(" \u{200B}\u{200D} "), "");
     }

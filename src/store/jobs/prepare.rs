@@ -45,7 +45,7 @@ mod tests {
         };
         let card = PreparedCard::new(7, &draft);
         assert_eq!(card.fact, "한글");
-        assert_eq!(card.cue, "한국사[2J");
+        assert_eq!(card.cue, "한국사");
         assert_eq!(card.cloze_text.as_deref(), Some("{{blank}}은 문자다."));
         assert_eq!(
             card.dedup_hash,
