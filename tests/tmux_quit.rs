@@ -117,11 +117,12 @@ fn quitting_gives_claimed_jobs_back_without_spending_attempts() {
 
     for round in 0..2 {
         let name = format!("amgi-quit-{}-{round}", std::process::id());
-        let done = format!("{name}-done");
+        let exit_file = dir.path().join(format!("exit-{round}.txt"));
         let command = format!(
-            "env -u AMGI_DATABASE_URL -u AMGI_CONFIG {amgi} --data-dir {} 2>{}; tmux wait-for -S {done}",
+            "env -u AMGI_DATABASE_URL -u AMGI_CONFIG {amgi} --data-dir {} 2>{}; echo $? >{}",
             dir.path().display(),
-            dir.path().join("stderr.txt").display()
+            dir.path().join("stderr.txt").display(),
+            exit_file.display()
         );
         let started = tmux(&[
             "new-session",
@@ -138,11 +139,17 @@ fn quitting_gives_claimed_jobs_back_without_spending_attempts() {
         let session = Session(name);
         session.wait_for("two jobs at the LLM", |s| s.contains(" 2 running"));
         tmux(&["send-keys", "-t", &session.0, "q"]);
-        let quit = Command::new("timeout")
-            .args(["30", "tmux", "wait-for", &done])
-            .status()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(quit.success(), "the app did not quit within 30 s");
+        // The session ends with the app (bounded).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while tmux(&["has-session", "-t", &session.0]).status.success() {
+            assert!(
+                Instant::now() < deadline,
+                "the app did not quit within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let code = std::fs::read_to_string(&exit_file).unwrap_or_default();
+        assert_eq!(code.trim(), "0", "the app's exit status");
         let (processing, failed, spent) = runtime.block_on(job_state(&db));
         assert_eq!(
             (processing, failed, spent),
