@@ -144,6 +144,26 @@ pub fn strip_particles(word: &str, min_chars: usize) -> &str {
     }
 }
 
+/// Maximal runs of characters that satisfy `keep`, with their byte offsets.
+pub fn runs(text: &str, keep: impl Fn(char) -> bool) -> Vec<(usize, &str)> {
+    let mut found = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), '\0')))
+    {
+        match (start, c != '\0' && keep(c)) {
+            (None, true) => start = Some(i),
+            (Some(s), false) => {
+                found.push((s, &text[s..i]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// Whether `tail` is nothing but particles (as they may follow any word).
 pub fn is_particles(tail: &str) -> bool {
     !tail.is_empty() && tail.chars().all(is_hangul) && strip_particles(tail, 0).is_empty()

@@ -2,7 +2,7 @@
 //! (`3.50` = `3.5`), thousands separators, fractions (`½`, `3/4`), percentages, and English
 //! and Korean number words (`fifteen`, `twenty-one`, `사십일`, `다섯`, `세 번`).
 
-use super::korean::{is_hangul, strip_particles};
+use super::korean::{is_hangul, runs, strip_particles};
 use super::normalize::fold;
 
 /// A number's value as an exact fraction (numerator, denominator > 0, reduced), or the digit
@@ -304,22 +304,10 @@ fn word_token(start: usize, end: usize, value: i128) -> NumberToken {
 
 /// Words (runs of letters; a hyphen inside a word splits it) with their byte spans.
 fn words_with_spans(text: &str) -> Vec<(usize, usize, &str)> {
-    let mut words = Vec::new();
-    let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (start, c.is_alphabetic()) {
-            (None, true) => start = Some(i),
-            (Some(s), false) => {
-                words.push((s, i, &text[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    words
+    runs(text, char::is_alphabetic)
+        .into_iter()
+        .map(|(start, word)| (start, start + word.len(), word))
+        .collect()
 }
 
 /// An English number starting at word `k` ("twenty-one", "two hundred and five",

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::card::CardFormat;
 use crate::domain::normalize::{DedupScope, dedup_hash};
+use crate::store::StoreResult;
 
 /// One stored card as the hash needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,35 @@ pub(crate) struct HashRow {
     pub fact: String,
     pub live: bool,
     pub needs_review: bool,
+}
+
+/// A row as both backends select it: id, user, source question, material, format, fact,
+/// live, needs review.
+pub(crate) type HashTuple = (
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    bool,
+    bool,
+);
+
+impl HashRow {
+    pub(crate) fn from_tuple(row: HashTuple) -> StoreResult<Self> {
+        let (id, user_id, source_question_id, material, format, fact, live, needs_review) = row;
+        Ok(HashRow {
+            id,
+            user_id,
+            source_question_id,
+            material,
+            format: format.parse()?,
+            fact,
+            live,
+            needs_review,
+        })
+    }
 }
 
 /// The new hash of every row. Two live cards of one user whose answers the new

@@ -2,11 +2,11 @@
 //! normalisation (the plan is `store::rehash`): one transaction holding the version row's
 //! lock, so concurrent processes wait and then find the work done.
 
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 
 use crate::domain::normalize::DEDUP_HASH_VERSION;
 use crate::store::StoreResult;
-use crate::store::rehash::{HashRow, plan};
+use crate::store::rehash::{HashRow, HashTuple, plan};
 
 pub(super) async fn rehash_if_older(pool: &PgPool) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
@@ -19,26 +19,16 @@ pub(super) async fn rehash_if_older(pool: &PgPool) -> StoreResult<()> {
         tx.commit().await?;
         return Ok(());
     }
-    let rows = sqlx::query(
+    // The same columns on both backends, material read from the JSON `extra`.
+    let rows: Vec<HashTuple> = sqlx::query_as(
         "SELECT id, user_id, source_question_id, extra->>'material' AS material, format, fact, \
          deleted_at IS NULL AS live, needs_review FROM study_memo_cards FOR UPDATE",
     )
     .fetch_all(&mut *tx)
     .await?;
     let rows = rows
-        .iter()
-        .map(|r| {
-            Ok(HashRow {
-                id: r.try_get("id")?,
-                user_id: r.try_get("user_id")?,
-                source_question_id: r.try_get("source_question_id")?,
-                material: r.try_get("material")?,
-                format: r.try_get::<String, _>("format")?.parse()?,
-                fact: r.try_get("fact")?,
-                live: r.try_get("live")?,
-                needs_review: r.try_get("needs_review")?,
-            })
-        })
+        .into_iter()
+        .map(HashRow::from_tuple)
         .collect::<StoreResult<Vec<_>>>()?;
     // Every row first gets a placeholder of its own (its id, 64 digits), so that no
     // intermediate state puts two live cards on one hash.

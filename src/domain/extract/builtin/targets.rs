@@ -3,7 +3,7 @@
 //! never a function word, a particle, a choice number, or a number the rest of the sentence
 //! gives away by arithmetic.
 
-use crate::domain::korean::{is_hangul, is_particles, strip_particles};
+use crate::domain::korean::{is_hangul, is_particles, runs, strip_particles};
 use crate::domain::normalize::fold;
 
 /// Why a span is worth blanking; lower is better.
@@ -442,7 +442,7 @@ fn ascii_words(sentence: &str) -> Vec<(usize, usize)> {
 /// stopwords nor verbs or adjectives. Where the question uses a longer form of the word
 /// ("가속도", "죄형법정주의"), that form is kept rather than stripped further.
 fn korean_nouns(sentence: &str, question: &str) -> Vec<(usize, usize)> {
-    hangul_runs(sentence)
+    runs(sentence, is_hangul)
         .into_iter()
         .filter_map(|(start, run)| {
             // A run right after a number is its unit ("1446년에", "3.50%에서").
@@ -494,26 +494,6 @@ fn used_as_word(question: &str, form: &str) -> bool {
         let tail = &rest[..tail_end];
         !before.is_some_and(is_hangul) && (tail.is_empty() || is_particles(tail))
     })
-}
-
-/// Maximal runs of Hangul syllables with their byte offsets.
-fn hangul_runs(text: &str) -> Vec<(usize, &str)> {
-    let mut runs = Vec::new();
-    let mut start = None;
-    for (i, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        match (start, is_hangul(c)) {
-            (None, true) => start = Some(i),
-            (Some(s), false) => {
-                runs.push((s, &text[s..i]));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    runs
 }
 
 /// A number written with ASCII digits: its span and value.
