@@ -67,6 +67,10 @@ pub(super) async fn retry_job(
     .await?;
     let status: JobStatus = status.ok_or(StoreError::NotFound("job"))?.parse()?;
     if status != JobStatus::Failed {
+        // Rolled back here, not when the dropped transaction's connection is next used: the
+        // row lock would otherwise outlive the call, and a claim (SKIP LOCKED) would pass the
+        // job over meanwhile.
+        tx.rollback().await?;
         return Err(StoreError::Refused(format!(
             "job {job_id} is {status}; only failed jobs can be retried"
         )));
