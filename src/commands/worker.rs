@@ -307,6 +307,20 @@ mod tests {
             describe(&failed),
             "job 3: attempt 2 failed (parse_fail): bad json; failed for good (amgi jobs retry 3)"
         );
+        let waiting = EngineEvent::JobFailed {
+            job_id: 4,
+            user: UserId(1),
+            question_id: 9,
+            attempt: 1,
+            code: JobErrorCode::Unknown,
+            message: "HTTP 429 from the LLM endpoint (the server asked to wait 30 s)".into(),
+            retry_at: Some(chrono::Utc::now() + chrono::TimeDelta::seconds(31)),
+        };
+        let line = describe(&waiting);
+        assert!(
+            line.contains("asked to wait 30 s); waiting until ") && line.ends_with(" s) to retry"),
+            "{line}"
+        );
         let mut tally = Tally::default();
         tally.count(&finished);
         tally.count(&failed);
