@@ -83,8 +83,10 @@ pub enum Command {
     /// per job goes to stderr.
     ///
     /// Ctrl-C (or SIGTERM) stops claiming and lets jobs in flight finish for the grace
-    /// period; a second Ctrl-C quits at once. An unfinished job is taken over by another
-    /// worker when its lease expires.
+    /// period; jobs still unfinished then go back to the queue without spending an attempt.
+    /// A second Ctrl-C quits at once (those jobs are taken over when their leases expire).
+    /// With --once, the exit status is non-zero when a job failed for good or the database
+    /// refused a write.
     Worker(WorkerArgs),
     /// Inspect extraction jobs: list them, show one with its error and payload, retry a
     /// failed one. Only your own jobs (--user).
@@ -162,9 +164,14 @@ pub enum JobsCommand {
         id: i64,
     },
     /// Put a failed job back in the queue with its attempts reset; a running worker or the
-    /// app picks it up.
+    /// app picks it up. `--failed` does so for every failed job of yours, whatever its
+    /// failure (`lease_lost` after a worker died, `auth_fail` after a key was fixed, …).
     Retry {
         /// The job id (from `amgi jobs list --status failed`).
-        id: i64,
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<i64>,
+        /// Retry every failed job instead of one.
+        #[arg(long)]
+        failed: bool,
     },
 }

@@ -13,6 +13,8 @@ pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
 pub struct Config {
     pub user: String,
     pub database_url: String,
+    pub database_connect_timeout_secs: u64,
+    pub database_statement_timeout_secs: u64,
     pub extract: ExtractConfig,
     pub llm: LlmConfig,
     pub publish: PublishConfig,
@@ -35,6 +37,7 @@ pub struct ExtractConfig {
     pub concurrency: u32,
     pub max_attempts: u16,
     pub lease_secs: u64,
+    pub max_cards_per_answer: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -44,6 +47,8 @@ pub struct LlmConfig {
     pub model: String,
     pub api_key_env: String,
     pub timeout_secs: u64,
+    pub max_response_bytes: u64,
+    pub retry_after_cap_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -107,8 +112,9 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.user.trim().is_empty() {
-            return Err("user must not be empty".into());
+        check_user_name(&self.user).map_err(|e| format!("user: {e}"))?;
+        if self.database_connect_timeout_secs == 0 {
+            return Err("database_connect_timeout_secs must be at least 1".into());
         }
         let e = &self.extract;
         if e.poll_interval_secs == 0 {
@@ -132,8 +138,34 @@ impl Config {
         if self.llm.timeout_secs == 0 {
             return Err("llm.timeout_secs must be at least 1".into());
         }
+        if e.max_cards_per_answer == 0 || e.max_cards_per_answer > 1000 {
+            return Err("extract.max_cards_per_answer must be between 1 and 1000".into());
+        }
+        if !(1024..=1 << 30).contains(&self.llm.max_response_bytes) {
+            return Err("llm.max_response_bytes must be between 1024 and 1073741824".into());
+        }
         Ok(())
     }
+}
+
+/// A user name is stored in a column of at most 100 characters.
+pub const MAX_USER_NAME_CHARS: usize = 100;
+
+/// Why a learner's name cannot be used, if it cannot.
+pub fn check_user_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("the user name must not be empty".into());
+    }
+    let chars = name.chars().count();
+    if chars > MAX_USER_NAME_CHARS {
+        return Err(format!(
+            "the user name is {chars} characters long; at most {MAX_USER_NAME_CHARS}"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("the user name must not contain control characters".into());
+    }
+    Ok(())
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {

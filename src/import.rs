@@ -7,6 +7,10 @@ use serde::Deserialize;
 use crate::domain::text::{clean_block, clean_line};
 use crate::store::{ImportSet, NewQuestion};
 
+/// Choices a question may have, at most: more is no multiple-choice question a learner
+/// reads, and the stored choice number is a small integer.
+pub const MAX_CHOICES: usize = 20;
+
 /// The demo set shipped with amgi (Korean and English).
 pub const DEMO_SET: &str = include_str!("../assets/demo.json");
 
@@ -51,6 +55,8 @@ pub enum ImportError {
 
 /// Parses and validates an import file's text.
 pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
+    // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the JSON.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root: FileRoot = serde_json::from_str(text).map_err(|e| ImportError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -81,16 +87,25 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
             if q.choices.len() < 2 {
                 return Err(invalid(at("choices"), "needs at least 2 choices"));
             }
+            if q.choices.len() > MAX_CHOICES {
+                return Err(invalid(
+                    at("choices"),
+                    format!("has {} choices; at most {MAX_CHOICES}", q.choices.len()),
+                ));
+            }
             let choices: Vec<String> = q.choices.iter().map(|c| clean_line(c)).collect();
             if let Some(i) = choices.iter().position(String::is_empty) {
                 return Err(invalid(at(&format!("choices[{i}]")), "is empty"));
             }
-            if q.correct_choice < 1 || q.correct_choice as usize > choices.len() {
-                return Err(invalid(
-                    at("correct_choice"),
-                    format!("{} is out of range 1..={}", q.correct_choice, choices.len()),
-                ));
-            }
+            let correct_choice = i16::try_from(q.correct_choice)
+                .ok()
+                .filter(|&c| c >= 1 && usize::try_from(c).is_ok_and(|c| c <= choices.len()))
+                .ok_or_else(|| {
+                    invalid(
+                        at("correct_choice"),
+                        format!("{} is out of range 1..={}", q.correct_choice, choices.len()),
+                    )
+                })?;
             let explanation = q
                 .explanation
                 .map(|e| clean_block(&e))
@@ -98,7 +113,7 @@ pub fn parse(text: &str) -> Result<ImportSet, ImportError> {
             questions.push(NewQuestion {
                 question_text: text,
                 choices,
-                correct_choice: q.correct_choice as i16,
+                correct_choice,
                 explanation,
                 explanation_generated_at: q.explanation_generated_at,
             });
@@ -142,6 +157,12 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let text = "\u{feff}{\"topics\":[{\"name\":\"t\",\"questions\":[]}]}";
+        assert!(parse(text).is_ok_and(|set| set.topics.len() == 1));
+    }
+
+    #[test]
     fn syntax_errors_name_the_position() {
         let err = parse("{\n  \"topics\": [\n    {\"name\": \"a\",, }\n  ]\n}").err();
         assert!(
@@ -161,6 +182,26 @@ mod tests {
         );
         let text = r#"{"topics":[{"name":"t","questions":[{"question":"q","choices":["a"],"correct_choice":1}]}]}"#;
         assert!(parse(text).is_err());
+        // A choice number past 16 bits must not wrap around to another choice.
+        let many: Vec<String> = (0..70_000).map(|i| format!("\"c{i}\"")).collect();
+        let text = format!(
+            r#"{{"topics":[{{"name":"t","questions":[{{"question":"q","choices":[{}],"correct_choice":65538}}]}}]}}"#,
+            many.join(",")
+        );
+        let err = parse(&text)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            err,
+            "topics[0].questions[0].choices: has 70000 choices; at most 20"
+        );
+        let text = r#"{"topics":[{"name":"t","questions":[{"question":"q","choices":["a","b"],"correct_choice":65537}]}]}"#;
+        let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            err,
+            "topics[0].questions[0].correct_choice: 65537 is out of range 1..=2"
+        );
         let text = r#"{"topics":[{"name":"t","questions":[{"question":"q","choices":["a","b"],"correct_choice":1,"colour":1}]}]}"#;
         let err = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("colour"), "{err}");

@@ -14,5 +14,6 @@ pub mod logging;
 pub mod paths;
 pub mod setup;
 pub mod store;
+pub mod terminal_text;
 pub mod tui;
 pub mod work;

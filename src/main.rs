@@ -19,11 +19,27 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            // One line: the chain of causes, outermost first.
-            eprintln!("amgi: {e:#}");
+            // One line: the chain of causes, outermost first, with any control character
+            // (from a file, a setting or a server) made visible instead of obeyed.
+            amgi::terminal_text::print_stderr(&format!(
+                "amgi: {}\n",
+                amgi::terminal_text::escape(&format!("{e:#}"))
+            ));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The app draws on a terminal and reads keys from it; without one it would fail half-way.
+fn needs_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the app needs a terminal (stdin and stdout); without one, use `amgi demo --no-app`, \
+         `import`, `migrate`, `doctor`, `worker`, `jobs`, `feed` or `publish`"
+    )
 }
 
 /// glibc gives every thread that allocates its own heap arena (up to 8 per core) and keeps
@@ -43,11 +59,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::resolve(&cli.global)?;
     let _log_guard = amgi::logging::init(&settings.paths.log_dir()).ok();
     tracing::info!(database = %settings.location.describe(), "amgi starting");
+    let opens_app = matches!(cli.command, None | Some(Command::Demo { no_app: false }));
+    if opens_app {
+        needs_terminal()?;
+    }
     match cli.command {
         Some(Command::Demo { no_app }) => {
             let (store, user) = data::load_demo(&settings).await?;
             if no_app {
-                println!("{}", data::describe_counts(&store.counts(user).await?));
+                amgi::say!("{}", data::describe_counts(&store.counts(user).await?));
                 return Ok(());
             }
             app::run(&settings, store, user).await

@@ -1,13 +1,15 @@
 //! Turns flags, environment and the config file into what a command needs: paths, config,
 //! where the database is, and (once opened) the store and the user.
 
+use std::time::Duration;
+
 use anyhow::Context as _;
 
 use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::paths::Paths;
 use crate::store::prelude::*;
-use crate::store::{self, Location, UserId};
+use crate::store::{self, Create, Location, OpenOptions, UserId};
 
 /// Settings resolved from flags > environment > config file > defaults.
 #[derive(Debug, Clone)]
@@ -43,6 +45,8 @@ impl Settings {
             None => Location::SqliteFile(paths.database_file()),
         };
         let user_name = args.user.clone().unwrap_or_else(|| config.user.clone());
+        crate::config::check_user_name(&user_name)
+            .map_err(|e| anyhow::anyhow!("{e} (--user, AMGI_USER or `user` in the config file)"))?;
         Ok(Self {
             paths,
             config,
@@ -51,9 +55,28 @@ impl Settings {
         })
     }
 
-    /// Opens the database (running migrations) and resolves the user.
+    /// Opens the existing database (running migrations) and resolves the user. A missing
+    /// database is refused: only `amgi demo` and `amgi migrate` create one.
     pub async fn open(&self) -> anyhow::Result<(SharedStore, UserId)> {
-        let store = store::open(&self.location, self.config.publish.enabled)
+        self.open_with(Create::Never).await
+    }
+
+    /// Opens the database, creating it when missing (`amgi demo`, `amgi migrate`).
+    pub async fn open_or_create(&self) -> anyhow::Result<(SharedStore, UserId)> {
+        self.open_with(Create::IfMissing).await
+    }
+
+    async fn open_with(&self, create: Create) -> anyhow::Result<(SharedStore, UserId)> {
+        let options = OpenOptions {
+            publish: self.config.publish.enabled,
+            create,
+            connect_timeout: Duration::from_secs(self.config.database_connect_timeout_secs),
+            statement_timeout: Some(Duration::from_secs(
+                self.config.database_statement_timeout_secs,
+            ))
+            .filter(|limit| !limit.is_zero()),
+        };
+        let store = store::open_with(&self.location, &options)
             .await
             .with_context(|| format!("cannot open database {}", self.location.describe()))?;
         let user = store

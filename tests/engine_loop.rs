@@ -1,8 +1,8 @@
 //! The engine's loop: it wakes for a PostgreSQL notification and for a retry coming due
 //! (both long before its poll interval) and works through a backlog larger than one batch
 //! without waiting for the next poll; stopping it lets a job in flight finish within the
-//! grace period, interrupts one that would outlast it (left to its lease); and `amgi worker`
-//! stops cleanly on SIGINT.
+//! grace period, interrupts one that would outlast it (given back without spending its
+//! attempt); and `amgi worker` stops cleanly on SIGINT.
 
 mod common;
 mod extraction_support;
@@ -39,6 +39,8 @@ async fn llm(delay: Duration) -> (MockServer, LlmSettings) {
         model: "m".into(),
         api_key: None,
         timeout: Duration::from_secs(60),
+        max_response_bytes: 4 << 20,
+        retry_after_cap: Duration::from_secs(60),
     };
     (server, settings)
 }
@@ -229,6 +231,8 @@ async fn a_retry_coming_due_wakes_the_worker_before_its_next_poll() {
         model: "m".into(),
         api_key: None,
         timeout: Duration::from_secs(10),
+        max_response_bytes: 4 << 20,
+        retry_after_cap: Duration::from_secs(60),
     };
     let extractor = Arc::new(LlmExtractor::new(llm_settings).unwrap_or_else(|e| panic!("{e}")));
     let mut settings = drain_settings(extractor, 2);
@@ -277,7 +281,7 @@ async fn a_job_in_flight_finishes_within_the_grace_period() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_job_outlasting_the_grace_period_is_left_to_its_lease() {
+async fn a_job_outlasting_the_grace_period_goes_back_without_spending_its_attempt() {
     let db = TestDb::sqlite().await;
     let me = one_job(&db).await;
     let (_server, llm) = llm(Duration::from_secs(600)).await;
@@ -288,8 +292,8 @@ async fn a_job_outlasting_the_grace_period_is_left_to_its_lease() {
     );
     let jobs = db.store().list_jobs(me, None, 5).await.unwrap_or_default();
     let job = jobs.first().unwrap_or_else(|| panic!("no job"));
-    assert_eq!((job.status, job.attempts), (JobStatus::Processing, 1));
-    assert!(job.lease_expires_at.is_some());
+    assert_eq!((job.status, job.attempts), (JobStatus::Pending, 0));
+    assert!(job.lease_expires_at.is_none());
     db.finish().await;
 }
 
@@ -299,6 +303,14 @@ async fn amgi_worker_stops_cleanly_on_sigint() {
     use tokio::io::{AsyncBufReadExt, BufReader};
 
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let migrated = tokio::process::Command::new(env!("CARGO_BIN_EXE_amgi"))
+        .arg("migrate")
+        .env("AMGI_DATA_DIR", dir.path())
+        .env_remove("AMGI_DATABASE_URL")
+        .env_remove("AMGI_CONFIG")
+        .output()
+        .await;
+    assert!(migrated.is_ok_and(|o| o.status.success()), "amgi migrate");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_amgi"))
         .arg("worker")
         .env("AMGI_DATA_DIR", dir.path())

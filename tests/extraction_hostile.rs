@@ -174,6 +174,8 @@ mod cases {
             model: "test-model".into(),
             api_key: Some(ApiKey::new("sk-test")),
             timeout: Duration::from_secs(5),
+            max_response_bytes: 4 << 20,
+            retry_after_cap: Duration::from_secs(60),
         };
         Arc::new(LlmExtractor::new(settings).unwrap_or_else(|e| panic!("{e}")))
     }

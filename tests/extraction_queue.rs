@@ -38,6 +38,7 @@ mod shared {
             model: None,
             latency_ms: 5,
             proposed: 0,
+            over_limit: 0,
             dropped: Default::default(),
         }
     }
@@ -62,6 +63,8 @@ conformance!(
     heartbeat_keeps_the_lease,
     failed_attempts_back_off_then_fail_for_good,
     a_lost_lease_on_the_last_attempt_fails_the_job,
+    a_graceful_stop_gives_the_job_back_without_spending_an_attempt,
+    retry_failed_brings_back_every_failed_job_of_the_user,
     retry_resets_attempts_and_fences_older_attempts,
     all_dropped_completes_and_is_never_reenqueued,
     a_new_version_supersedes_review_cards_and_keeps_approved_ones,

@@ -163,6 +163,8 @@ async fn a_killed_workers_job_is_taken_over_and_its_late_completion_is_fenced() 
         model: "fast".into(),
         api_key: None,
         timeout: Duration::from_secs(10),
+        max_response_bytes: 4 << 20,
+        retry_after_cap: Duration::from_secs(60),
     };
     let mut settings = drain_settings(
         Arc::new(LlmExtractor::new(llm).unwrap_or_else(|e| panic!("{e}"))),
@@ -210,6 +212,7 @@ async fn a_killed_workers_job_is_taken_over_and_its_late_completion_is_fenced() 
         model: Some("slow".into()),
         latency_ms: 600_000,
         proposed: 1,
+        over_limit: 0,
         dropped: Default::default(),
     };
     let late_card = qa(

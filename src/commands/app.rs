@@ -48,10 +48,15 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
             cancel.clone(),
         ));
     }
+    let mut engine_task = None;
     if settings.config.extract.in_app {
-        let engine = EngineSettings::from_config(&settings.config.extract, &settings.config.llm)
-            .context("cannot set up the extractor")?;
-        let (_handle, events) = Engine::spawn(store.clone(), engine, cancel.clone());
+        let mut engine =
+            EngineSettings::from_config(&settings.config.extract, &settings.config.llm)
+                .context("cannot set up the extractor")?;
+        // Quitting does not wait for the LLM: jobs in flight are given back at once.
+        engine.shutdown_grace = Duration::ZERO;
+        let (handle, events) = Engine::spawn(store.clone(), engine, cancel.clone());
+        engine_task = Some(handle);
         app.state.status.extraction_running = true;
         tokio::spawn(forward_engine_events(events, user, app.action_tx()));
     }
@@ -63,8 +68,18 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
         .await;
     ratatui::restore();
     cancel.cancel();
+    if let Some(engine) = engine_task {
+        // Claimed jobs go back to the queue without spending an attempt (bounded: a stalled
+        // database must not hold the quit).
+        if tokio::time::timeout(ENGINE_STOP, engine).await.is_err() {
+            tracing::warn!("the extraction engine did not stop in time; its leases will expire");
+        }
+    }
     result.context("the terminal failed")
 }
+
+/// How long quitting waits for the extraction engine to give its jobs back.
+const ENGINE_STOP: Duration = Duration::from_secs(6);
 
 /// Turns the engine's events about this user into status-bar actions; new cards make the
 /// Review pane reload (keeping the selection).

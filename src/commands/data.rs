@@ -20,7 +20,7 @@ pub async fn import_file(settings: &Settings, file: &Path) -> anyhow::Result<()>
         .import(user, &set)
         .await
         .context("import failed; nothing was imported")?;
-    println!(
+    crate::say!(
         "imported {}: {} new topics, {} new questions, {} already present",
         file.display(),
         report.topics_created,
@@ -33,12 +33,12 @@ pub async fn import_file(settings: &Settings, file: &Path) -> anyhow::Result<()>
 /// Loads the shipped demo set (idempotent) and returns the open store.
 pub async fn load_demo(settings: &Settings) -> anyhow::Result<(SharedStore, UserId)> {
     let set = import::parse(import::DEMO_SET).context("the embedded demo set is invalid")?;
-    let (store, user) = settings.open().await?;
+    let (store, user) = settings.open_or_create().await?;
     let report = store
         .import(user, &set)
         .await
         .context("loading the demo set failed")?;
-    eprintln!(
+    crate::say_err!(
         "demo data on {}: {} new topics, {} new questions ({} already present)",
         settings.location.describe(),
         report.topics_created,
@@ -50,8 +50,8 @@ pub async fn load_demo(settings: &Settings) -> anyhow::Result<(SharedStore, User
 
 /// Applies migrations (opening the store does) and prints the version.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let (store, _) = settings.open().await?;
-    println!(
+    let (store, _) = settings.open_or_create().await?;
+    crate::say!(
         "{}: schema version {}",
         settings.location.describe(),
         store.schema_version().await?
@@ -64,7 +64,7 @@ pub async fn generate(
     settings: &Settings,
     spec: &crate::store::synth::SynthSpec,
 ) -> anyhow::Result<()> {
-    eprintln!(
+    crate::say_err!(
         "generating {} cards for {:?} and {} other users on {} …",
         spec.cards,
         spec.user,
@@ -75,7 +75,7 @@ pub async fn generate(
     let report = crate::store::synth::generate(&settings.location, spec)
         .await
         .context("generating benchmark data failed; nothing was written for that user")?;
-    println!(
+    crate::say!(
         "{} users; {:?}: {} questions, {} cards ({} due now, {} in review; mix: {}) in {:.1} s",
         report.users,
         spec.user,

@@ -16,14 +16,14 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> anyhow::Result<(
         JobsCommand::List { status, limit } => {
             let counts = store.job_counts(user).await?;
             let jobs = store.list_jobs(user, *status, *limit).await?;
-            println!("{}", describe_counts(&counts));
+            crate::say!("{}", describe_counts(&counts));
             if jobs.is_empty() {
-                println!(
+                crate::say!(
                     "no jobs{}",
                     status.map(|s| format!(" {s}")).unwrap_or_default()
                 );
             } else {
-                print!("{}", job_table(&jobs));
+                crate::terminal_text::print_stdout(&job_table(&jobs));
             }
         }
         JobsCommand::Show { id } => {
@@ -31,16 +31,26 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> anyhow::Result<(
                 .get_job(user, *id)
                 .await
                 .with_context(|| format!("cannot show job {id}"))?;
-            print!("{}", job_details(&job));
+            crate::terminal_text::print_stdout(&job_details(&job));
         }
-        JobsCommand::Retry { id } => {
+        JobsCommand::Retry { id: None, .. } => {
+            let retried = store
+                .retry_failed_jobs(user, Utc::now())
+                .await
+                .context("cannot retry the failed jobs")?;
+            crate::say!(
+                "{retried} failed job(s) pending again; a running worker or the app will pick them up"
+            );
+        }
+        JobsCommand::Retry { id: Some(id), .. } => {
             let job = store
                 .retry_job(user, *id, Utc::now())
                 .await
                 .with_context(|| format!("cannot retry job {id}"))?;
-            println!(
+            crate::say!(
                 "job {} is pending again ({} attempts); a running worker or the app will pick it up",
-                job.id, job.max_attempts
+                job.id,
+                job.max_attempts
             );
         }
     }

@@ -20,7 +20,7 @@ pub async fn feed(settings: &Settings, since: i64, follow: bool) -> anyhow::Resu
             .await
             .context("reading the feed failed")?;
         for entry in &entries {
-            println!("{}", serde_json::to_string(entry)?);
+            crate::terminal_text::print_data(&format!("{}\n", serde_json::to_string(entry)?));
             after = entry.seq;
         }
         if entries.len() == 1000 {
@@ -49,9 +49,10 @@ pub async fn backfill(settings: &Settings) -> anyhow::Result<()> {
     let report = publisher::drain(&store)
         .await
         .context("publishing failed")?;
-    println!(
+    crate::say!(
         "backfill: {enqueued} rows enqueued; {} applied, {} already published",
-        report.applied, report.skipped
+        report.applied,
+        report.skipped
     );
     Ok(())
 }
@@ -63,9 +64,10 @@ pub async fn run(settings: &Settings, once: bool) -> anyhow::Result<()> {
         let report = publisher::drain(&store)
             .await
             .context("publishing failed")?;
-        println!(
+        crate::say!(
             "published: {} applied, {} unchanged",
-            report.applied, report.skipped
+            report.applied,
+            report.skipped
         );
         return Ok(());
     }
@@ -75,7 +77,7 @@ pub async fn run(settings: &Settings, once: bool) -> anyhow::Result<()> {
         Duration::from_secs(1),
         cancel.clone(),
     ));
-    eprintln!("publisher running; Ctrl-C to stop");
+    crate::say_err!("publisher running; Ctrl-C to stop");
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;

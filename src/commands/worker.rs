@@ -29,7 +29,7 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
         .model()
         .map(|m| format!(" (model {m})"))
         .unwrap_or_default();
-    eprintln!(
+    crate::say_err!(
         "amgi worker {}: {} extractor{model}, {} at a time, {}{}",
         engine.worker_id,
         engine.extractor.name(),
@@ -43,25 +43,35 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
     );
 
     let cancel = CancellationToken::new();
-    let (handle, mut events) = Engine::spawn(store, engine, cancel.clone());
+    let (handle, mut events) = Engine::spawn(store.clone(), engine, cancel.clone());
     let mut tally = Tally::default();
     let mut quit_now = false;
+    // A deleted or replaced SQLite file is noticed within a second even while no job writes.
+    let mut health = tokio::time::interval(HEALTH_CHECK);
+    let mut lost = None;
     loop {
         tokio::select! {
+            _ = health.tick() => {
+                if let Err(e) = store.check_alive() {
+                    lost = Some(e);
+                    quit_now = true;
+                    break;
+                }
+            }
             event = events.recv() => match event {
                 None | Some(EngineEvent::Stopped) => break,
                 Some(event) => {
                     tally.count(&event);
-                    eprintln!("{}", describe(&event));
+                    crate::say_err!("{}", describe(&event));
                 }
             },
             () = signals.next() => {
                 if cancel.is_cancelled() {
-                    eprintln!("stopping now; unfinished jobs will be taken over when their leases expire");
+                    crate::say_err!("stopping now; unfinished jobs will be taken over when their leases expire");
                     quit_now = true;
                     break;
                 }
-                eprintln!(
+                crate::say_err!(
                     "stopping: waiting up to {} s for jobs in flight (Ctrl-C again to quit now)",
                     args.grace
                 );
@@ -75,12 +85,35 @@ pub async fn run(settings: &Settings, args: &WorkerArgs) -> anyhow::Result<()> {
     } else if let Err(e) = handle.await {
         anyhow::bail!("the extraction engine crashed: {e}");
     }
-    eprintln!(
+    crate::say_err!(
         "stopped: {} completed, {} all dropped, {} skipped, {} failed for good, {} to retry",
-        tally.completed, tally.all_dropped, tally.skipped, tally.failed, tally.retrying
+        tally.completed,
+        tally.all_dropped,
+        tally.skipped,
+        tally.failed,
+        tally.retrying
     );
+    if let Some(e) = lost {
+        return Err(e.into());
+    }
+    // A drain is a batch run: a script must see that it did not do all it was asked to.
+    if args.once && tally.failed > 0 {
+        anyhow::bail!(
+            "{} job(s) failed for good (`amgi jobs list --status failed`; `amgi jobs retry --failed` tries them again)",
+            tally.failed
+        );
+    }
+    if args.once && tally.store_errors > 0 {
+        anyhow::bail!(
+            "the database refused {} write(s); see the lines above",
+            tally.store_errors
+        );
+    }
     Ok(())
 }
+
+/// How often the worker checks that its database is still the one it opened.
+const HEALTH_CHECK: Duration = Duration::from_secs(1);
 
 /// Jobs by how they ended, for the closing line.
 #[derive(Debug, Default)]
@@ -90,6 +123,8 @@ struct Tally {
     skipped: u64,
     failed: u64,
     retrying: u64,
+    /// Database errors the engine reported.
+    store_errors: u64,
 }
 
 impl Tally {
@@ -102,6 +137,7 @@ impl Tally {
             },
             EngineEvent::JobFailed { retry_at: None, .. } => self.failed += 1,
             EngineEvent::JobFailed { .. } => self.retrying += 1,
+            EngineEvent::StoreError { .. } => self.store_errors += 1,
             _ => {}
         }
     }
@@ -160,8 +196,9 @@ pub fn describe(event: &EngineEvent) -> String {
         } => {
             let next = match retry_at {
                 Some(at) => format!(
-                    "retry at {}",
-                    at.with_timezone(&chrono::Local).format("%H:%M:%S")
+                    "waiting until {} (in {} s) to retry",
+                    at.with_timezone(&chrono::Local).format("%H:%M:%S"),
+                    (*at - chrono::Utc::now()).num_seconds().max(0)
                 ),
                 None => format!("failed for good (amgi jobs retry {job_id})"),
             };
@@ -173,9 +210,9 @@ pub fn describe(event: &EngineEvent) -> String {
         EngineEvent::JobFenced { job_id, .. } => {
             format!("job {job_id}: taken over by another worker; this result was discarded")
         }
-        EngineEvent::JobInterrupted { job_id, .. } => format!(
-            "job {job_id}: interrupted; another worker takes it over when its lease expires"
-        ),
+        EngineEvent::JobInterrupted { job_id, .. } => {
+            format!("job {job_id}: interrupted; back in the queue, its attempt not counted")
+        }
         EngineEvent::StoreError { message } => {
             format!("database error: {}", strip_controls(message, false))
         }
@@ -269,6 +306,20 @@ mod tests {
         assert_eq!(
             describe(&failed),
             "job 3: attempt 2 failed (parse_fail): bad json; failed for good (amgi jobs retry 3)"
+        );
+        let waiting = EngineEvent::JobFailed {
+            job_id: 4,
+            user: UserId(1),
+            question_id: 9,
+            attempt: 1,
+            code: JobErrorCode::Unknown,
+            message: "HTTP 429 from the LLM endpoint (the server asked to wait 30 s)".into(),
+            retry_at: Some(chrono::Utc::now() + chrono::TimeDelta::seconds(31)),
+        };
+        let line = describe(&waiting);
+        assert!(
+            line.contains("asked to wait 30 s); waiting until ") && line.ends_with(" s) to retry"),
+            "{line}"
         );
         let mut tally = Tally::default();
         tally.count(&finished);

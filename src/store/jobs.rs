@@ -117,6 +117,11 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Fenced<()>>;
 
+    /// Gives a claimed job back after a graceful stop (the app quits, a worker is asked to
+    /// stop): `pending` again and due at `now`, and the attempt its claim counted is not
+    /// spent. Fenced on the lease: a job taken over or finished meanwhile is left alone.
+    async fn release_job(&self, lease: Lease, now: DateTime<Utc>) -> StoreResult<Fenced<()>>;
+
     /// The earliest `run_after` of any pending job (all users): when a worker should look again.
     async fn earliest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>>;
 
@@ -138,6 +143,11 @@ pub trait JobStore: Send + Sync + 'static {
     /// Puts one of the user's failed jobs back to `pending` with its attempts reset
     /// (`max_attempts` kept). Any other status is refused.
     async fn retry_job(&self, user: UserId, job_id: i64, now: DateTime<Utc>) -> StoreResult<Job>;
+
+    /// Puts every failed job of the user back to `pending` with its attempts reset, whatever
+    /// its final failure (`lease_lost` after a worker died, `auth_fail` after a key was
+    /// fixed, …). Returns how many.
+    async fn retry_failed_jobs(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// The user's jobs by status.
     async fn job_counts(&self, user: UserId) -> StoreResult<JobCounts>;

@@ -41,6 +41,12 @@ pub trait ContentStore: Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
 
+    /// Fails when the database this store opened can no longer be written safely (an SQLite
+    /// file deleted or replaced while amgi runs). Cheap: a worker calls it every second.
+    fn check_alive(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// The newest applied migration version.
     async fn schema_version(&self) -> StoreResult<i64>;
 
@@ -87,6 +93,17 @@ impl Location {
             if path.is_empty() {
                 return Err(StoreError::Invalid("sqlite URL has no file path".into()));
             }
+            if path == ":memory:" || path.starts_with(":memory:") || path.contains("mode=memory") {
+                return Err(StoreError::Invalid(
+                    "an in-memory SQLite database keeps nothing between runs; give a file path, e.g. sqlite:///path/amgi.db"
+                        .into(),
+                ));
+            }
+            if let Some((file, query)) = path.split_once('?') {
+                return Err(StoreError::Invalid(format!(
+                    "sqlite URL options (?{query}) are not supported; give the plain file path {file:?}"
+                )));
+            }
             Ok(Location::SqliteFile(path.into()))
         } else if url.contains("://") {
             Err(StoreError::Invalid(format!(
@@ -123,19 +140,70 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Opens the store at `location`, runs pending migrations, and returns it. With `publish`,
-/// every content change also writes its outbox row.
+/// Whether opening a store may create its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// A missing database is created (`amgi demo`, `amgi migrate`, tests, benches).
+    IfMissing,
+    /// A missing database is refused with a line saying how to create it: a typo in a path
+    /// or database name must not open an empty collection.
+    Never,
+}
+
+/// How to open a store: whether it writes outbox rows, may create its database, and how long
+/// PostgreSQL may take to connect and to run one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Every content change also writes its outbox row (`publish.enabled`).
+    pub publish: bool,
+    pub create: Create,
+    /// A PostgreSQL server that does not complete a connection within this is refused.
+    pub connect_timeout: std::time::Duration,
+    /// PostgreSQL cancels a statement running longer (`statement_timeout`); `None`: no limit.
+    pub statement_timeout: Option<std::time::Duration>,
+}
+
+impl OpenOptions {
+    /// Creating a missing database, no outbox, the default timeouts.
+    pub fn new() -> Self {
+        OpenOptions {
+            publish: false,
+            create: Create::IfMissing,
+            connect_timeout: postgres::DEFAULT_CONNECT_TIMEOUT,
+            statement_timeout: None,
+        }
+    }
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Opens the store at `location`, creating a missing database, and runs pending migrations.
+/// With `publish`, every content change also writes its outbox row.
 pub async fn open(location: &Location, publish: bool) -> StoreResult<SharedStore> {
+    let options = OpenOptions {
+        publish,
+        ..OpenOptions::new()
+    };
+    open_with(location, &options).await
+}
+
+/// Opens the store at `location` as `options` say and runs pending migrations.
+pub async fn open_with(location: &Location, options: &OpenOptions) -> StoreResult<SharedStore> {
+    let create = options.create == Create::IfMissing;
     match location {
         Location::SqliteFile(path) => Ok(Arc::new(
-            sqlite::SqliteStore::open(path)
+            sqlite::SqliteStore::open_with(path, create)
                 .await?
-                .with_publishing(publish),
+                .with_publishing(options.publish),
         )),
         Location::Postgres(url) => Ok(Arc::new(
-            postgres::PgStore::connect(url)
+            postgres::PgStore::connect_url(url, options)
                 .await?
-                .with_publishing(publish),
+                .with_publishing(options.publish),
         )),
     }
 }
@@ -159,6 +227,12 @@ mod tests {
             Some(Location::SqliteFile("a.db".into()))
         );
         assert!(Location::parse("mysql://x").is_err());
+        let refusal = |url: &str| Location::parse(url).err().map(|e| e.to_string());
+        assert!(refusal("sqlite::memory:").is_some_and(|e| e.contains("in-memory")));
+        assert!(
+            refusal("sqlite:///tmp/a.db?mode=ro")
+                .is_some_and(|e| e.contains("?mode=ro") && e.contains("not supported"))
+        );
         assert_eq!(
             redact_url("postgres://u:secret@h/db"),
             "postgres://u:***@h/db"

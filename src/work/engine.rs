@@ -47,6 +47,7 @@ impl Engine {
                 completer,
                 extractor: settings.extractor.clone(),
                 lease: settings.lease,
+                max_cards: settings.max_cards,
                 retry: settings.retry,
                 events: events.clone(),
             }),

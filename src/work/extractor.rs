@@ -27,7 +27,8 @@ pub trait Extractor: Send + Sync + 'static {
     async fn extract(&self, source: &SourceContext) -> Result<Vec<CardDraft>, ExtractError>;
 }
 
-/// Why an extraction attempt produced no answer. Every kind is retryable (DESIGN §1).
+/// Why an extraction attempt produced no answer. Every kind but `Auth` is retryable
+/// (DESIGN §1).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExtractError {
     /// The answer arrived but holds no card JSON.
@@ -36,8 +37,17 @@ pub enum ExtractError {
     /// No answer within the configured timeout.
     #[error("no answer within {} s", .0.as_secs_f64())]
     Timeout(Duration),
+    /// The endpoint refused the API key (401/403): retrying cannot help.
+    #[error(
+        "HTTP {status} from the LLM endpoint: the API key was refused (check llm.api_key_env){detail}"
+    )]
+    Auth {
+        status: u16,
+        /// Part of the error body, prefixed with ": " (or empty).
+        detail: String,
+    },
     /// The endpoint answered with an HTTP error (429 and 5xx: overloaded or down).
-    #[error("HTTP {status} from the LLM endpoint{detail}")]
+    #[error("HTTP {status} from the LLM endpoint{detail}{}", wait_asked(*.retry_after))]
     Http {
         status: u16,
         /// Part of the error body, prefixed with ": " (or empty).
@@ -57,7 +67,13 @@ impl ExtractError {
             ExtractError::Parse(_) => JobErrorCode::ParseFail,
             ExtractError::Timeout(_) => JobErrorCode::LlmTimeout,
             ExtractError::Http { .. } | ExtractError::Transport(_) => JobErrorCode::Unknown,
+            ExtractError::Auth { .. } => JobErrorCode::AuthFail,
         }
+    }
+
+    /// Whether another attempt could succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.code().is_retryable()
     }
 
     /// How long the server asked us to wait, if it did.
@@ -67,6 +83,13 @@ impl ExtractError {
             _ => None,
         }
     }
+}
+
+/// " (the server asked to wait N s)" when it did.
+fn wait_asked(retry_after: Option<Duration>) -> String {
+    retry_after
+        .map(|wait| format!(" (the server asked to wait {} s)", wait.as_secs()))
+        .unwrap_or_default()
 }
 
 /// An extractor that could not be set up from the configuration.
@@ -116,6 +139,16 @@ mod tests {
         };
         assert_eq!(http.code(), JobErrorCode::Unknown);
         assert_eq!(http.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(
+            http.to_string(),
+            "HTTP 429 from the LLM endpoint (the server asked to wait 3 s)"
+        );
+        let auth = ExtractError::Auth {
+            status: 401,
+            detail: String::new(),
+        };
+        assert_eq!(auth.code(), JobErrorCode::AuthFail);
+        assert!(!auth.is_retryable());
         assert_eq!(
             ExtractError::Parse("x".into()).code(),
             JobErrorCode::ParseFail

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Serialize;
 
@@ -20,6 +21,15 @@ pub const EXTRACT_PROMPT: &str = include_str!("../../assets/extract_prompt.txt")
 
 /// Error bodies are quoted up to this many characters.
 const MAX_ERROR_BODY_CHARS: usize = 200;
+
+/// Of an error response, at most this many bytes are read (for the quote).
+const MAX_ERROR_BODY_BYTES: usize = 4096;
+
+/// `llm.max_response_bytes` by default.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 4 << 20;
+
+/// `llm.retry_after_cap_secs` by default.
+pub const DEFAULT_RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
 /// An API key. Its `Debug` never shows it, so it cannot leak into a log line.
 #[derive(Clone, PartialEq, Eq)]
@@ -44,6 +54,11 @@ impl ApiKey {
             .filter(|key| !key.is_empty())
             .map(ApiKey)
     }
+
+    /// The key itself, for the `Authorization` header.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for ApiKey {
@@ -61,6 +76,10 @@ pub struct LlmSettings {
     pub api_key: Option<ApiKey>,
     /// For the whole request, answer included.
     pub timeout: Duration,
+    /// A response body is read up to this many bytes; a larger one fails as `parse_fail`.
+    pub max_response_bytes: usize,
+    /// A server's `Retry-After` is honoured up to this long.
+    pub retry_after_cap: Duration,
 }
 
 impl LlmSettings {
@@ -71,6 +90,20 @@ impl LlmSettings {
             model: config.model.clone(),
             api_key: ApiKey::from_env(&config.api_key_env),
             timeout: Duration::from_secs(config.timeout_secs),
+            max_response_bytes: usize::try_from(config.max_response_bytes).unwrap_or(usize::MAX),
+            retry_after_cap: Duration::from_secs(config.retry_after_cap_secs),
+        }
+    }
+
+    /// Settings for `base_url` and `model` with the default limits.
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>, timeout: Duration) -> Self {
+        LlmSettings {
+            base_url: base_url.into(),
+            model: model.into(),
+            api_key: None,
+            timeout,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            retry_after_cap: DEFAULT_RETRY_AFTER_CAP,
         }
     }
 }
@@ -160,36 +193,90 @@ impl Extractor for LlmExtractor {
         let response = request.send().await.map_err(|e| self.request_error(&e))?;
         let status = response.status();
         if !status.is_success() {
-            let retry_after = retry_after(response.headers());
-            let text = response.text().await.unwrap_or_default();
+            let retry_after = retry_after(response.headers(), Utc::now())
+                .map(|wait| wait.min(self.settings.retry_after_cap));
+            let text = match read_body(response, MAX_ERROR_BODY_BYTES).await {
+                Ok(Body::Whole(bytes) | Body::Cut(bytes)) => {
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+                Err(_) => String::new(),
+            };
             let snippet: String = text.trim().chars().take(MAX_ERROR_BODY_CHARS).collect();
+            let detail = if snippet.is_empty() {
+                String::new()
+            } else {
+                format!(": {snippet}")
+            };
+            if matches!(status.as_u16(), 401 | 403) {
+                return Err(ExtractError::Auth {
+                    status: status.as_u16(),
+                    detail,
+                });
+            }
             return Err(ExtractError::Http {
                 status: status.as_u16(),
-                detail: if snippet.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {snippet}")
-                },
+                detail,
                 retry_after,
             });
         }
-        let text = response.text().await.map_err(|e| self.request_error(&e))?;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis(), "LLM answered");
+        let limit = self.settings.max_response_bytes;
+        let bytes = match read_body(response, limit).await {
+            Ok(Body::Whole(bytes)) => bytes,
+            Ok(Body::Cut(_)) => {
+                return Err(ExtractError::Parse(format!(
+                    "the response is larger than {limit} bytes (llm.max_response_bytes); it was not read further"
+                )));
+            }
+            Err(e) => return Err(self.request_error(&e)),
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis(),
+            bytes = bytes.len(),
+            "LLM answered"
+        );
         let content = answer::message_content(&text).map_err(ExtractError::Parse)?;
         answer::parse_cards(&content).map_err(ExtractError::Parse)
     }
 }
 
-/// A `Retry-After` given in seconds.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds = headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
+/// A response body read up to a limit.
+enum Body {
+    Whole(Vec<u8>),
+    /// The body goes on past the limit: these are its first bytes; the rest was not read.
+    Cut(Vec<u8>),
+}
+
+/// Reads the body chunk by chunk, so memory stays within `limit` whatever the server sends
+/// (a declared length over the limit is not read at all).
+async fn read_body(mut response: reqwest::Response, limit: usize) -> reqwest::Result<Body> {
+    if response
+        .content_length()
+        .is_some_and(|declared| declared > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return Ok(Body::Cut(Vec::new()));
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(Body::Cut(bytes));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Body::Whole(bytes))
+}
+
+/// A `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3); a date in the past
+/// means no wait.
+fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.with_timezone(&Utc) - now).to_std().unwrap_or_default())
 }
 
 /// The source as the prompt shows it: topic, question, numbered choices with the correct one
@@ -225,10 +312,8 @@ mod tests {
         assert_eq!(ApiKey::from_lookup("", lookup), None);
         assert_eq!(ApiKey::from_lookup("E", |_| Some("  ".into())), None);
         let settings = LlmSettings {
-            base_url: "http://x/v1".into(),
-            model: "m".into(),
             api_key: key,
-            timeout: Duration::from_secs(1),
+            ..LlmSettings::new("http://x/v1", "m", Duration::from_secs(1))
         };
         assert!(!format!("{settings:?}").contains("secret"));
     }
@@ -254,15 +339,23 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_in_seconds_is_read() {
+    fn retry_after_in_seconds_or_as_a_date_is_read() {
+        let now = DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
         let mut headers = HeaderMap::new();
-        assert_eq!(retry_after(&headers), None);
+        assert_eq!(retry_after(&headers, now), None);
         headers.insert(RETRY_AFTER, reqwest::header::HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(7)));
         headers.insert(
             RETRY_AFTER,
             reqwest::header::HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
-        assert_eq!(retry_after(&headers), None);
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(60)));
+        headers.insert(
+            RETRY_AFTER,
+            reqwest::header::HeaderValue::from_static("soon"),
+        );
+        assert_eq!(retry_after(&headers, now), None);
     }
 }

@@ -37,6 +37,8 @@ pub struct EngineSettings {
     pub max_attempts: u16,
     /// How long a claim holds a job without a heartbeat; renewed every third of it.
     pub lease: Duration,
+    /// Cards taken from one answer, at most; the rest are dropped and counted.
+    pub max_cards: usize,
     pub retry: RetryPolicy,
     /// How long in-flight jobs may finish after cancellation before their extractor calls are
     /// dropped (their leases then expire).
@@ -55,6 +57,7 @@ impl EngineSettings {
             concurrency: usize::try_from(config.concurrency).unwrap_or(1).max(1),
             max_attempts: config.max_attempts,
             lease: Duration::from_secs(config.lease_secs),
+            max_cards: usize::try_from(config.max_cards_per_answer).unwrap_or(usize::MAX),
             retry: RetryPolicy::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             mode: EngineMode::Continuous,
@@ -81,6 +84,7 @@ impl std::fmt::Debug for EngineSettings {
             .field("concurrency", &self.concurrency)
             .field("max_attempts", &self.max_attempts)
             .field("lease", &self.lease)
+            .field("max_cards", &self.max_cards)
             .field("retry", &self.retry)
             .field("shutdown_grace", &self.shutdown_grace)
             .field("mode", &self.mode)

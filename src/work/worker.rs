@@ -30,6 +30,8 @@ pub(crate) struct JobRunner {
     pub completer: Completer,
     pub extractor: Arc<dyn Extractor>,
     pub lease: Duration,
+    /// Cards taken from one answer, at most.
+    pub max_cards: usize,
     pub retry: RetryPolicy,
     pub events: EventSink,
 }
@@ -45,8 +47,8 @@ enum Attempt {
 
 impl JobRunner {
     /// Runs one claimed job in `slot`, given back once the extractor has answered. `abort`
-    /// interrupts the extractor call (shutdown); the lease then simply expires. A database
-    /// error leaves the job to its lease as well.
+    /// interrupts the extractor call (shutdown); the job then goes back to the queue without
+    /// spending the attempt. A database error leaves the job to its lease.
     #[tracing::instrument(skip_all, fields(job = job.lease.job_id, question = job.question_id, attempt = job.attempt))]
     pub(crate) async fn run(&self, job: ClaimedJob, mut slot: Slot, abort: CancellationToken) {
         self.events.send(EngineEvent::JobStarted {
@@ -121,7 +123,14 @@ impl JobRunner {
                 Ok(())
             }
             Attempt::Interrupted => {
-                tracing::info!("interrupted by shutdown; the lease will expire");
+                // A graceful stop is not the job's fault: it goes back to the queue with the
+                // attempt its claim counted returned, for the next worker or the next start.
+                let released = self.store.release_job(job.lease, Utc::now()).await?;
+                if released.is_stale() {
+                    self.fenced(job);
+                    return Ok(());
+                }
+                tracing::info!("interrupted by shutdown; the job is pending again");
                 self.events.send(EngineEvent::JobInterrupted {
                     job_id: job.lease.job_id,
                     user: job.user,
@@ -136,9 +145,14 @@ impl JobRunner {
         &self,
         job: &ClaimedJob,
         source: &SourceContext,
-        drafts: Vec<CardDraft>,
+        mut drafts: Vec<CardDraft>,
         latency_ms: u64,
     ) -> StoreResult<()> {
+        // A hostile or runaway answer must not flood Review: the first cards are considered,
+        // the rest dropped and counted.
+        let over_limit =
+            u32::try_from(drafts.len().saturating_sub(self.max_cards)).unwrap_or(u32::MAX);
+        drafts.truncate(self.max_cards);
         let proposed = u32::try_from(drafts.len()).unwrap_or(u32::MAX);
         // The guards drop duplicates within the batch; a duplicate of a live card is dropped
         // (and counted as dedup) by the finish itself, atomically with the insert, so no
@@ -154,6 +168,7 @@ impl JobRunner {
             model: self.extractor.model().map(str::to_owned),
             latency_ms,
             proposed,
+            over_limit,
             dropped: guarded.dropped,
         };
         let finish = ExtractionFinish {
@@ -197,7 +212,8 @@ impl JobRunner {
         let failure = AttemptFailure {
             code: error.code(),
             message: error.to_string(),
-            retry_at: Some(retry_at),
+            // A refused key stays refused: the job fails at once.
+            retry_at: error.is_retryable().then_some(retry_at),
         };
         match self.store.fail_attempt(job.lease, &failure, now).await? {
             Fenced::Stale => self.fenced(job),

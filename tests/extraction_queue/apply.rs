@@ -25,6 +25,7 @@ pub async fn all_dropped_completes_and_is_never_reenqueued(db: &TestDb) {
         model: Some("m".into()),
         latency_ms: 42,
         proposed: 3,
+        over_limit: 0,
         dropped: [(DropReason::Quantitative, 2), (DropReason::Leak, 1)].into(),
     };
     let done = store.finish_extraction(job.lease, &[], &guarded, now).await;

@@ -209,13 +209,86 @@ pub async fn a_lost_lease_on_the_last_attempt_fails_the_job(db: &TestDb) {
     let job = job.unwrap_or_else(|| panic!("job"));
     assert_eq!(
         (job.status, job.error_code),
-        (JobStatus::Failed, Some(JobErrorCode::Unknown))
+        (JobStatus::Failed, Some(JobErrorCode::LeaseLost))
     );
     assert!(job.error_message.is_some_and(|m| m.contains("lease")));
     let late = store
         .finish_extraction(only.lease, &[], &report(), now + secs(32))
         .await;
     assert!(matches!(late, Ok(Fenced::Stale)));
+}
+
+pub async fn a_graceful_stop_gives_the_job_back_without_spending_an_attempt(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let now = now_ms();
+    add_questions(store, me, &[("q", now - secs(1))]).await;
+    store.enqueue_ready(20, 1, now).await.ok();
+    let first = claim(store, "w1", now).await;
+    assert_eq!(first.attempt, 1);
+    let released = store.release_job(first.lease, now + secs(1)).await;
+    assert!(matches!(released, Ok(Fenced::Applied(()))), "{released:?}");
+    let job = store.get_job(me, first.lease.job_id).await;
+    let job = job.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((job.status, job.attempts), (JobStatus::Pending, 0));
+    assert_eq!((job.lease_expires_at, job.worker_id), (None, None));
+    assert_eq!(job.run_after, now + secs(1));
+    // Given back twice, or after another claim: the old lease changes nothing.
+    let again = store.release_job(first.lease, now + secs(2)).await;
+    assert!(matches!(again, Ok(Fenced::Stale)));
+    // The only attempt is still there: the next claim runs it, then a lost lease spends it.
+    let second = claim(store, "w2", now + secs(2)).await;
+    assert_eq!((second.attempt, second.max_attempts), (1, 1));
+    let stale = store.release_job(first.lease, now + secs(3)).await;
+    assert!(matches!(stale, Ok(Fenced::Stale)));
+    let job = store.get_job(me, second.lease.job_id).await.ok();
+    assert_eq!(job.map(|j| j.status), Some(JobStatus::Processing));
+}
+
+pub async fn retry_failed_brings_back_every_failed_job_of_the_user(db: &TestDb) {
+    let store = db.store();
+    let me = user(store, "me").await;
+    let other = user(store, "other").await;
+    let now = now_ms();
+    add_questions(store, me, &[("q1", now - secs(3)), ("q2", now - secs(2))]).await;
+    add_questions(store, other, &[("q3", now - secs(1))]).await;
+    store.enqueue_ready(20, 1, now).await.ok();
+    let claimed = store.claim_jobs("w", LEASE, now, 3).await;
+    let claimed = claimed.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(claimed.len(), 3);
+    // One of mine refused the key; the others' leases run out on their only attempt.
+    let mine = claimed.iter().find(|j| j.user == me);
+    let mine = mine.unwrap_or_else(|| panic!("no job of mine"));
+    let auth = AttemptFailure {
+        code: JobErrorCode::AuthFail,
+        message: "HTTP 401".into(),
+        retry_at: None,
+    };
+    let failed = store.fail_attempt(mine.lease, &auth, now).await;
+    assert!(matches!(failed, Ok(Fenced::Applied(JobStatus::Failed))));
+    let none = store.claim_job("w", LEASE, now + secs(31)).await;
+    assert!(matches!(none, Ok(None)));
+    let counts = store.job_counts(me).await.unwrap_or_default();
+    assert_eq!(counts.failed, 2);
+
+    let retried = store.retry_failed_jobs(me, now + secs(40)).await;
+    assert!(matches!(retried, Ok(2)), "{retried:?}");
+    let jobs = store.list_jobs(me, None, 10).await.unwrap_or_default();
+    assert!(
+        jobs.iter()
+            .all(|j| j.status == JobStatus::Pending && j.attempts == 0 && j.error_code.is_none()),
+        "{jobs:?}"
+    );
+    let theirs = store.list_jobs(other, None, 10).await.unwrap_or_default();
+    assert_eq!(
+        theirs
+            .iter()
+            .map(|j| (j.status, j.error_code))
+            .collect::<Vec<_>>(),
+        [(JobStatus::Failed, Some(JobErrorCode::LeaseLost))]
+    );
+    let nothing = store.retry_failed_jobs(me, now + secs(41)).await;
+    assert!(matches!(nothing, Ok(0)));
 }
 
 pub async fn retry_resets_attempts_and_fences_older_attempts(db: &TestDb) {

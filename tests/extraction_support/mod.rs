@@ -237,6 +237,7 @@ pub fn drain_settings(
         concurrency: 2,
         max_attempts,
         lease: Duration::from_secs(30),
+        max_cards: 20,
         retry: RetryPolicy {
             base: Duration::from_millis(40),
             cap: Duration::from_millis(200),

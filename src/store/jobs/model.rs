@@ -79,15 +79,22 @@ pub enum JobErrorCode {
     AllDropped,
     /// The question has no ready explanation for the job's version any more: `skipped`.
     NoReadyExplanation,
+    /// The job's lease expired on its last attempt (its worker died or lost the database):
+    /// `failed`; `amgi jobs retry --failed` brings it back.
+    LeaseLost,
+    /// The endpoint refused the API key (HTTP 401/403): `failed` at once, never retried.
+    AuthFail,
 }
 
 impl JobErrorCode {
-    pub const ALL: [JobErrorCode; 5] = [
+    pub const ALL: [JobErrorCode; 7] = [
         JobErrorCode::ParseFail,
         JobErrorCode::LlmTimeout,
         JobErrorCode::Unknown,
         JobErrorCode::AllDropped,
         JobErrorCode::NoReadyExplanation,
+        JobErrorCode::LeaseLost,
+        JobErrorCode::AuthFail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +104,8 @@ impl JobErrorCode {
             JobErrorCode::Unknown => "unknown",
             JobErrorCode::AllDropped => "all_dropped",
             JobErrorCode::NoReadyExplanation => "no_ready_explanation",
+            JobErrorCode::LeaseLost => "lease_lost",
+            JobErrorCode::AuthFail => "auth_fail",
         }
     }
 
@@ -106,6 +115,12 @@ impl JobErrorCode {
             self,
             JobErrorCode::ParseFail | JobErrorCode::LlmTimeout | JobErrorCode::Unknown
         )
+    }
+
+    /// Whether a worker may report an attempt as failed with this code: the retryable ones,
+    /// and `auth_fail`, which is final.
+    pub fn is_attempt_failure(self) -> bool {
+        self.is_retryable() || self == JobErrorCode::AuthFail
     }
 }
 
@@ -210,8 +225,10 @@ pub struct ExtractionReport {
     pub extractor: String,
     pub model: Option<String>,
     pub latency_ms: u64,
-    /// Cards the extractor proposed.
+    /// Cards the extractor proposed (at most `extract.max_cards_per_answer`).
     pub proposed: u32,
+    /// Cards beyond `extract.max_cards_per_answer`, dropped unread.
+    pub over_limit: u32,
     /// Cards the guards dropped, per reason.
     pub dropped: BTreeMap<DropReason, u32>,
 }
@@ -232,6 +249,9 @@ pub struct JobPayload {
     pub model: Option<String>,
     pub latency_ms: u64,
     pub proposed: u32,
+    /// Cards of the answer beyond the per-answer limit, dropped before the guards.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub over_limit: u32,
     pub kept: u32,
     /// Per reason, including cards found to duplicate a live card while being stored.
     pub dropped: BTreeMap<DropReason, u32>,
@@ -246,6 +266,7 @@ impl JobPayload {
             model: report.model.clone(),
             latency_ms: report.latency_ms,
             proposed: report.proposed,
+            over_limit: report.over_limit,
             kept: 0,
             dropped: report.dropped.clone(),
             superseded: 0,
@@ -255,6 +276,10 @@ impl JobPayload {
     pub(crate) fn count_insert_dedup(&mut self) {
         *self.dropped.entry(DropReason::Dedup).or_insert(0) += 1;
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// How a finished extraction ended.
@@ -298,7 +323,8 @@ impl<T> Fenced<T> {
 /// A failed attempt, as the worker reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptFailure {
-    /// One of the retryable codes (`parse_fail`, `llm_timeout`, `unknown`).
+    /// One of the retryable codes (`parse_fail`, `llm_timeout`, `unknown`), or `auth_fail`
+    /// (then `retry_at` must be `None`).
     pub code: JobErrorCode,
     pub message: String,
     /// When to try again; `None` makes the failure final. Ignored once the job has used
@@ -309,7 +335,7 @@ pub struct AttemptFailure {
 impl AttemptFailure {
     /// Refuses codes that are not failures, and shortens the message for storage.
     pub(crate) fn checked_message(&self) -> StoreResult<String> {
-        if !self.code.is_retryable() {
+        if !self.code.is_attempt_failure() {
             return Err(StoreError::Invalid(format!(
                 "{} is not an attempt failure",
                 self.code
@@ -378,6 +404,7 @@ mod tests {
             model: Some("m".into()),
             latency_ms: 12,
             proposed: 3,
+            over_limit: 0,
             dropped: [(DropReason::Leak, 1)].into(),
         };
         let mut payload = JobPayload::new(&report);

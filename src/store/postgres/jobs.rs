@@ -72,6 +72,14 @@ impl JobStore for PgStore {
         queue::skip_job(&self.pool, lease, message, now).await
     }
 
+    async fn release_job(&self, lease: Lease, now: DateTime<Utc>) -> StoreResult<Fenced<()>> {
+        queue::release_job(&self.pool, lease, now).await
+    }
+
+    async fn retry_failed_jobs(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<u64> {
+        listing::retry_failed_jobs(&self.pool, user, now).await
+    }
+
     async fn earliest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>> {
         queue::earliest_pending_at(&self.pool).await
     }

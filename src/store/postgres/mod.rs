@@ -20,8 +20,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::{Connection, Executor, PgConnection, Postgres, Transaction};
 
 use super::{
-    Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
-    Topic, UserId,
+    Backend, ContentStore, Counts, Create, ImportReport, ImportSet, OpenOptions, Question,
+    StoreError, StoreResult, Topic, UserId,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -35,29 +35,55 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects to `url` and applies pending migrations.
+    /// Connects to `url` (creating a missing database) and applies pending migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::connect_url(url, &OpenOptions::new()).await
+    }
+
+    /// Connects to `url` as `open` says (create or refuse a missing database, timeouts) and
+    /// applies pending migrations.
+    pub async fn connect_url(url: &str, open: &OpenOptions) -> StoreResult<Self> {
         let mut options = PgConnectOptions::from_str(url)?;
         if is_loopback(options.get_host()) && !url.contains("sslmode=") {
             // TLS to this very machine protects nothing and costs ~90 ms per new connection
             // (BENCHMARKS.md); a URL that names an sslmode keeps it.
             options = options.ssl_mode(PgSslMode::Disable);
         }
-        Self::connect_with(options).await
+        if let Some(limit) = open.statement_timeout {
+            let millis = limit.as_millis().to_string();
+            options = options.options([("statement_timeout", millis.as_str())]);
+        }
+        Self::connect_with_mode(
+            options,
+            open.create == Create::IfMissing,
+            open.connect_timeout,
+        )
+        .await
     }
 
     /// Connects with prepared options (tests use this to pick a schema) and migrates. A
     /// database that does not exist yet is created, as the SQLite file would be.
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<Self> {
+        Self::connect_with_mode(options, true, DEFAULT_CONNECT_TIMEOUT).await
+    }
+
+    async fn connect_with_mode(
+        options: PgConnectOptions,
+        create: bool,
+        connect_timeout: Duration,
+    ) -> StoreResult<Self> {
         // One direct connection first: a pool would hide "connection refused" behind a timeout.
-        match PgConnection::connect_with(&options).await {
+        match connect_within(&options, connect_timeout).await? {
             Ok(conn) => conn.close().await?,
-            Err(e) if is_missing_database(&e) => create_database(&options).await?,
+            Err(e) if is_missing_database(&e) && create => {
+                create_database(&options, connect_timeout).await?
+            }
+            Err(e) if is_missing_database(&e) => return Err(missing_database(&options)),
             Err(e) => return Err(e.into()),
         }
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(connect_timeout)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
@@ -85,21 +111,52 @@ impl PgStore {
     }
 }
 
+/// `database_connect_timeout_secs` by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One connection, or a refusal naming the server when it does not complete in time (a port
+/// that accepts TCP and never answers would otherwise hang every command).
+async fn connect_within(
+    options: &PgConnectOptions,
+    limit: Duration,
+) -> StoreResult<Result<PgConnection, sqlx::Error>> {
+    tokio::time::timeout(limit, PgConnection::connect_with(options))
+        .await
+        .map_err(|_| {
+            StoreError::Refused(format!(
+                "PostgreSQL at {}:{} did not answer within {} s (database_connect_timeout_secs)",
+                options.get_host(),
+                options.get_port(),
+                limit.as_secs_f64()
+            ))
+        })
+}
+
 fn is_missing_database(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .and_then(|d| d.code())
         .is_some_and(|code| code == "3D000")
 }
 
+/// Why a command that may not create a database refuses a missing one.
+fn missing_database(options: &PgConnectOptions) -> StoreError {
+    StoreError::Refused(format!(
+        "database {:?} does not exist on {}:{}; check its name, or create it with `amgi migrate` (empty) or `amgi demo` (demo questions)",
+        options.get_database().unwrap_or("amgi"),
+        options.get_host(),
+        options.get_port()
+    ))
+}
+
 /// Creates the database named in `options` through the server's `postgres` database.
-async fn create_database(options: &PgConnectOptions) -> StoreResult<()> {
+async fn create_database(options: &PgConnectOptions, limit: Duration) -> StoreResult<()> {
     let name = options.get_database().unwrap_or("amgi").to_owned();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(StoreError::Invalid(format!(
             "database {name:?} does not exist; create it first (amgi creates only names of letters, digits and _)"
         )));
     }
-    let mut conn = PgConnection::connect_with(&options.clone().database("postgres")).await?;
+    let mut conn = connect_within(&options.clone().database("postgres"), limit).await??;
     // An identifier cannot be a bind parameter; the name was checked to be a plain identifier.
     let created = conn
         .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))

@@ -98,6 +98,7 @@ impl CardStore for SqliteStore {
     }
 
     async fn record_view(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        self.check_file()?;
         study::record_view(self, user, card_id, now).await
     }
 

@@ -43,6 +43,7 @@ impl JobStore for SqliteStore {
         duration: Duration,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
+        self.check_file()?;
         queue::heartbeat(&self.pool, lease, duration, now).await
     }
 
@@ -60,6 +61,7 @@ impl JobStore for SqliteStore {
         failure: &AttemptFailure,
         now: DateTime<Utc>,
     ) -> StoreResult<Fenced<JobStatus>> {
+        self.check_file()?;
         queue::fail_attempt(&self.pool, lease, failure, now).await
     }
 
@@ -69,7 +71,18 @@ impl JobStore for SqliteStore {
         message: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Fenced<()>> {
+        self.check_file()?;
         queue::skip_job(&self.pool, lease, message, now).await
+    }
+
+    async fn release_job(&self, lease: Lease, now: DateTime<Utc>) -> StoreResult<Fenced<()>> {
+        self.check_file()?;
+        queue::release_job(&self.pool, lease, now).await
+    }
+
+    async fn retry_failed_jobs(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<u64> {
+        self.check_file()?;
+        listing::retry_failed_jobs(&self.pool, user, now).await
     }
 
     async fn earliest_pending_at(&self) -> StoreResult<Option<DateTime<Utc>>> {

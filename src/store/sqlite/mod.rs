@@ -3,6 +3,7 @@
 
 mod cards;
 mod content;
+mod file;
 mod jobs;
 mod publish;
 mod rehash;
@@ -20,7 +21,7 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{ConnectOptions as _, Connection as _, Sqlite, Transaction};
 
 use super::{
     Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
@@ -35,11 +36,23 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Write outbox rows with every content change (`publish.enabled`).
     publish: bool,
+    /// The file opened, checked before every write.
+    file: std::sync::Arc<file::DbFile>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies pending migrations.
     pub async fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with(path, true).await
+    }
+
+    /// Opens the database file and applies pending migrations; with `create`, a missing file
+    /// is created (`amgi demo`, `amgi migrate`), otherwise it is refused with a line saying
+    /// whether a database was ever created there.
+    pub async fn open_with(path: &Path, create: bool) -> StoreResult<Self> {
+        if !create && !path.exists() {
+            return Err(file::missing(path));
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Invalid(format!("cannot create directory {}: {e}", dir.display()))
@@ -47,21 +60,34 @@ impl SqliteStore {
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
-            .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        if create {
+            // One connection creates the file; the pool's own connections never do, so a
+            // file deleted later is not silently recreated empty by a new connection.
+            let conn = options.clone().create_if_missing(true).connect().await?;
+            conn.close().await?;
+        }
+        let db_file = file::DbFile::opened(path)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
         rehash::rehash_if_older(&pool).await?;
+        file::remember(path);
         Ok(Self {
             pool,
             publish: false,
+            file: std::sync::Arc::new(db_file),
         })
+    }
+
+    /// Fails when the database file was deleted or replaced since it was opened.
+    pub fn check_file(&self) -> StoreResult<()> {
+        self.file.check()
     }
 
     /// Turns outbox writes on or off for this handle.
@@ -84,6 +110,7 @@ impl SqliteStore {
     /// Begins a write transaction that takes the write lock up front, so two writers queue
     /// on the busy timeout instead of failing on a lock upgrade.
     pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.file.check()?;
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 }
@@ -106,6 +133,10 @@ pub(crate) fn from_opt_ms(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>>
 impl ContentStore for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn check_alive(&self) -> StoreResult<()> {
+        self.file.check()
     }
 
     async fn schema_version(&self) -> StoreResult<i64> {

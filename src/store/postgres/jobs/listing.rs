@@ -67,6 +67,10 @@ pub(super) async fn retry_job(
     .await?;
     let status: JobStatus = status.ok_or(StoreError::NotFound("job"))?.parse()?;
     if status != JobStatus::Failed {
+        // Rolled back here, not when the dropped transaction's connection is next used: the
+        // row lock would otherwise outlive the call, and a claim (SKIP LOCKED) would pass the
+        // job over meanwhile.
+        tx.rollback().await?;
         return Err(StoreError::Refused(format!(
             "job {job_id} is {status}; only failed jobs can be retried"
         )));
@@ -84,6 +88,27 @@ pub(super) async fn retry_job(
     tx.commit().await?;
     notify_jobs(pool).await?;
     get_job(pool, user, job_id).await
+}
+
+pub(super) async fn retry_failed_jobs(
+    pool: &PgPool,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let retried = sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'pending', attempts = 0, run_after = $2, \
+           error_code = NULL, error_message = NULL, completed_at = NULL, lease_expires_at = NULL \
+         WHERE user_id = $1 AND status = 'failed'",
+    )
+    .bind(user.0)
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if retried > 0 {
+        notify_jobs(pool).await?;
+    }
+    Ok(retried)
 }
 
 pub(super) async fn job_counts(pool: &PgPool, user: UserId) -> StoreResult<JobCounts> {

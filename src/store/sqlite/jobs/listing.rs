@@ -66,6 +66,10 @@ pub(super) async fn retry_job(
     .await?;
     let status: JobStatus = status.ok_or(StoreError::NotFound("job"))?.parse()?;
     if status != JobStatus::Failed {
+        // Rolled back here, not when the dropped transaction's connection is next used: the
+        // row lock would otherwise outlive the call, and a claim (SKIP LOCKED) would pass the
+        // job over meanwhile.
+        tx.rollback().await?;
         return Err(StoreError::Refused(format!(
             "job {job_id} is {status}; only failed jobs can be retried"
         )));
@@ -82,6 +86,23 @@ pub(super) async fn retry_job(
     .await?;
     tx.commit().await?;
     get_job(&store.pool, user, job_id).await
+}
+
+pub(super) async fn retry_failed_jobs(
+    pool: &SqlitePool,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'pending', attempts = 0, run_after = $2, \
+           error_code = NULL, error_message = NULL, completed_at = NULL, lease_expires_at = NULL \
+         WHERE user_id = $1 AND status = 'failed'",
+    )
+    .bind(user.0)
+    .bind(to_ms(now))
+    .execute(pool)
+    .await?
+    .rows_affected())
 }
 
 pub(super) async fn job_counts(pool: &SqlitePool, user: UserId) -> StoreResult<JobCounts> {

@@ -77,7 +77,7 @@ pub(super) async fn claim_jobs(
     let now = to_ms(now);
     let mut tx = store.begin_write().await?;
     sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'unknown', \
+        "UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'lease_lost', \
            error_message = $2, completed_at = $1, lease_expires_at = NULL \
          WHERE status = 'processing' AND lease_expires_at < $1 AND attempts >= max_attempts",
     )
@@ -207,6 +207,31 @@ pub(super) async fn fail_attempt(
         Some(status) => Ok(Fenced::Applied(status.parse()?)),
         None => Ok(Fenced::Stale),
     }
+}
+
+/// Gives a claimed job back untouched by this attempt: `pending` again, due now, with the
+/// attempt the claim counted returned. Fenced on the lease, so a job taken over meanwhile is
+/// left to its new holder.
+pub(super) async fn release_job(
+    pool: &SqlitePool,
+    lease: Lease,
+    now: DateTime<Utc>,
+) -> StoreResult<Fenced<()>> {
+    let updated = sqlx::query(
+        "UPDATE study_memo_card_jobs SET status = 'pending', attempts = attempts - 1, \
+           run_after = $3, lease_expires_at = NULL, worker_id = NULL \
+         WHERE id = $1 AND claims = $2 AND status = 'processing' AND attempts > 0",
+    )
+    .bind(lease.job_id)
+    .bind(lease.token)
+    .bind(to_ms(now))
+    .execute(pool)
+    .await?;
+    Ok(if updated.rows_affected() == 1 {
+        Fenced::Applied(())
+    } else {
+        Fenced::Stale
+    })
 }
 
 pub(super) async fn skip_job(
