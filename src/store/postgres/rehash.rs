@@ -17,6 +17,11 @@ pub(super) async fn rehash_if_older(pool: &PgPool) -> StoreResult<()> {
         return Ok(());
     }
     let mut tx = pool.begin().await?;
+    // One pass over every card: on a large database longer than the statement timeout the
+    // commands set for ordinary work.
+    sqlx::query("SET LOCAL statement_timeout = 0")
+        .execute(&mut *tx)
+        .await?;
     let version: i64 = sqlx::query_scalar(
         "SELECT value FROM amgi_meta WHERE key = 'dedup_hash_version' FOR UPDATE",
     )
