@@ -313,3 +313,66 @@ fn loaded(groups: Vec<ReviewGroup>) -> Action {
         stamp: ReviewStamp::default(),
     }
 }
+
+#[test]
+fn the_help_overlay_takes_every_key_and_q_closes_it() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::ToggleHelp);
+    for command in [
+        Command::Delete,
+        Command::Approve,
+        Command::NextPane,
+        Command::Undo,
+    ] {
+        assert!(cmd(&mut s, command).is_empty(), "{command:?} under help");
+    }
+    assert!(s.help, "still open");
+    assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::Quit);
+    assert!(!s.help && !s.quit, "q closes the help, it does not quit");
+    s.pane = Pane::Cram;
+    cmd(&mut s, Command::ToggleHelp);
+    assert!(
+        cmd(&mut s, Command::NextCard).is_empty(),
+        "no view recorded"
+    );
+    cmd(&mut s, Command::Cancel);
+    assert!(!s.help, "esc closes the help");
+}
+
+#[test]
+fn a_confirmation_takes_q_and_esc_as_no() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::ApproveQuestion);
+    assert!(cmd(&mut s, Command::Quit).is_empty());
+    assert!(s.confirm.is_none() && !s.quit, "q answered no");
+    cmd(&mut s, Command::ApproveQuestion);
+    assert!(cmd(&mut s, Command::Cancel).is_empty());
+    assert!(s.confirm.is_none());
+}
+
+#[test]
+fn a_paste_outside_the_editor_does_nothing_and_says_so() {
+    let mut s = loaded_state();
+    assert!(update(&mut s, Action::Paste("ox".into())).is_empty());
+    assert_eq!(s.review.card_count(), 3);
+    assert!(
+        s.status
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("paste ignored"))
+    );
+}
+
+#[test]
+fn a_multi_line_paste_becomes_one_line_in_the_field() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::NewCard);
+    update(
+        &mut s,
+        Action::Paste("첫 줄\r\n둘째 줄\n\n\t셋째\u{7}".into()),
+    );
+    let editor = s.editor.as_ref().expect("editor open");
+    assert_eq!(editor.text(Field::Material), "첫 줄 둘째 줄 셋째");
+    assert_eq!(editor.fields[0].1.lines().len(), 1, "no hidden line breaks");
+}

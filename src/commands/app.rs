@@ -57,11 +57,11 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
     }
     spawn_signal_quit(app.action_tx(), cancel.clone());
     color_eyre::install().map_err(|e| anyhow::anyhow!("cannot install the panic handler: {e}"))?;
-    let mut terminal = ratatui::init();
+    let mut terminal = crate::tui::terminal::init();
     let result = app
         .run(&mut terminal, crossterm::event::EventStream::new())
         .await;
-    ratatui::restore();
+    crate::tui::terminal::restore();
     cancel.cancel();
     result.context("the terminal failed")
 }
@@ -115,20 +115,23 @@ async fn forward_engine_events(
     }
 }
 
-/// SIGTERM and SIGHUP quit the app like `q`, so the terminal is restored.
+/// SIGTERM, SIGHUP and an external SIGINT quit the app like `q`, so the terminal is
+/// restored and pending writes are waited for.
 fn spawn_signal_quit(tx: tokio::sync::mpsc::UnboundedSender<Action>, cancel: CancellationToken) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
         ) else {
             return;
         };
         tokio::select! {
             _ = term.recv() => {}
             _ = hup.recv() => {}
+            _ = int.recv() => {}
             () = cancel.cancelled() => return,
         }
         let _ = tx.send(Action::Command(Command::Quit));

@@ -69,7 +69,8 @@ impl App {
     pub fn action_for(&self, event: &Event) -> Option<Action> {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.action_for_key(key),
-            Event::Paste(text) if self.state.editor.is_some() => Some(Action::Paste(text.clone())),
+            // Outside the editor a paste is refused by `update`, never replayed as keys.
+            Event::Paste(text) => Some(Action::Paste(text.clone())),
             _ => None,
         }
     }
@@ -77,8 +78,11 @@ impl App {
     fn action_for_key(&self, key: &KeyEvent) -> Option<Action> {
         let state = &self.state;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            // Ctrl-C quits, except that unsaved edits are asked about first.
-            let command = if state.editor.is_some() && state.confirm.is_none() {
+            // Ctrl-C quits, except that it answers a question with no and that unsaved
+            // edits are asked about first.
+            let command = if state.confirm.is_some() {
+                Command::ConfirmNo
+            } else if state.editor.is_some() {
                 Command::Cancel
             } else {
                 Command::Quit
@@ -86,10 +90,13 @@ impl App {
             return Some(Action::Command(command));
         }
         if state.confirm.is_some() {
-            return self
-                .keymap
-                .lookup(Context::Confirm, key)
-                .map(Action::Command);
+            return match self.keymap.lookup(Context::Confirm, key) {
+                Some(command) => Some(Action::Command(command)),
+                None if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) => {
+                    Some(Action::Command(Command::ConfirmNo))
+                }
+                None => None,
+            };
         }
         if state.editor.is_some() {
             return Some(match self.keymap.lookup(Context::Editor, key) {
@@ -97,8 +104,11 @@ impl App {
                 None => Action::Key(*key),
             });
         }
-        if state.help && matches!(key.code, KeyCode::Esc) {
-            return Some(Action::Command(Command::ToggleHelp));
+        if state.help {
+            // The help overlay is modal: Esc, q and its own key close it, nothing else acts.
+            let closes = matches!(key.code, KeyCode::Esc | KeyCode::Char('q'))
+                || self.keymap.lookup(Context::Global, key) == Some(Command::ToggleHelp);
+            return closes.then_some(Action::Command(Command::ToggleHelp));
         }
         let context = match state.pane {
             Pane::Review => Context::Review,

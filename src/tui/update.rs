@@ -29,8 +29,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Paste(text) => {
-            if let Some(area) = state.editor.as_mut().and_then(EditorState::focused_mut) {
-                area.insert_str(text.replace(['\r', '\n'], " "));
+            match state.editor.as_mut().and_then(EditorState::focused_mut) {
+                Some(area) if state.confirm.is_none() => {
+                    area.insert_str(one_line(&text));
+                }
+                _ => {
+                    state.status.message =
+                        Some("paste ignored: pasted text goes into the card editor only".into());
+                }
             }
             vec![]
         }
@@ -170,6 +176,22 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
+/// Pasted text as a one-line field takes it: line breaks and tabs become spaces (a run of
+/// them one space), other control characters are dropped.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\r' | '\n' | '\t' | '\u{2028}' | '\u{2029}') {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else if !c.is_control() {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn join_ids(ids: &[i64]) -> String {
     ids.iter()
         .map(i64::to_string)
@@ -187,11 +209,21 @@ fn refill_if_low(state: &mut AppState) -> Vec<Effect> {
 }
 
 fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
+    // Overlays are modal: the topmost one takes every command.
     if state.confirm.is_some() {
         return confirm_command(state, command);
     }
     if state.editor.is_some() {
         return editor_command(state, command);
+    }
+    if state.help {
+        if matches!(
+            command,
+            Command::ToggleHelp | Command::Quit | Command::Cancel | Command::ConfirmNo
+        ) {
+            state.help = false;
+        }
+        return vec![];
     }
     match command {
         Command::Quit => {
@@ -309,7 +341,8 @@ fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             }
             None => vec![],
         },
-        Command::ConfirmNo => {
+        // q and Ctrl-C (quit) and Esc (cancel) answer no: nothing is done unasked.
+        Command::ConfirmNo | Command::Quit | Command::Cancel => {
             state.confirm = None;
             vec![]
         }
