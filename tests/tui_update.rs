@@ -97,7 +97,13 @@ fn review_selection_moves_by_card_and_by_group() {
 #[test]
 fn review_actions_become_effects() {
     let mut s = loaded_state();
-    assert_eq!(cmd(&mut s, Command::Approve), vec![Effect::Approve(101)]);
+    assert_eq!(
+        cmd(&mut s, Command::Approve),
+        vec![Effect::Approve {
+            card_id: 101,
+            shown: chrono::DateTime::UNIX_EPOCH
+        }]
+    );
     assert_eq!(cmd(&mut s, Command::Delete), vec![Effect::Delete(101)]);
     // Approve-all asks first, then approves that question only.
     assert!(cmd(&mut s, Command::ApproveQuestion).is_empty());
@@ -149,6 +155,7 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
         editor,
         Some(EditTarget::Card {
             id: 101,
+            shown: chrono::DateTime::UNIX_EPOCH,
             format: CardFormat::Qa
         })
     );
@@ -168,6 +175,7 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
         effects,
         vec![Effect::SaveEdit {
             card_id: 101,
+            shown: chrono::DateTime::UNIX_EPOCH,
             edit: expected
         }]
     );
@@ -375,4 +383,24 @@ fn a_multi_line_paste_becomes_one_line_in_the_field() {
     let editor = s.editor.as_ref().expect("editor open");
     assert_eq!(editor.text(Field::Material), "첫 줄 둘째 줄 셋째");
     assert_eq!(editor.fields[0].1.lines().len(), 1, "no hidden line breaks");
+}
+
+#[test]
+fn a_rating_refused_as_stale_reloads_the_deck_and_says_why() {
+    let mut s = loaded_state();
+    let effects = update(
+        &mut s,
+        Action::RateRefused {
+            card_id: 201,
+            error: "this card was rated elsewhere after it was shown; your rating was not saved"
+                .into(),
+        },
+    );
+    assert!(effects.contains(&Effect::LoadDue), "{effects:?}");
+    assert!(
+        s.status
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("rated elsewhere") && e.contains("reloaded"))
+    );
 }

@@ -50,5 +50,11 @@ pub enum Action {
         card: Box<DueCard>,
         error: String,
     },
+    /// A rating was refused because the card changed since it was shown (another device
+    /// rated it): the card is not put back; the deck is reloaded.
+    RateRefused {
+        card_id: i64,
+        error: String,
+    },
     Undone(Option<Undone>),
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
@@ -29,12 +29,18 @@ pub enum Effect {
     LoadCram(CramFilter),
     LoadMaterials,
     LoadCounts,
-    Approve(i64),
+    /// Approves a card as shown (its `updated_at` then).
+    Approve {
+        card_id: i64,
+        shown: DateTime<Utc>,
+    },
     ApproveQuestion(i64),
     Delete(i64),
     SendBack(i64),
     SaveEdit {
         card_id: i64,
+        /// The card's `updated_at` when the editor opened.
+        shown: DateTime<Utc>,
         edit: CardEdit,
     },
     CreateCard(NewManualCard),
@@ -98,9 +104,9 @@ impl EffectRunner {
                 Err(e) => self.fail("loading materials", e),
             },
             Effect::LoadCounts => self.reload_counts().await,
-            Effect::Approve(id) => {
-                let r = s.approve_card(user, id, now).await;
-                self.after_change(r.map(|()| format!("approved card {id}")), "approving")
+            Effect::Approve { card_id, shown } => {
+                let r = s.approve_card_as_shown(user, card_id, shown, now).await;
+                self.after_change(r.map(|()| "approved 1 card".to_owned()), "approving")
                     .await;
             }
             Effect::ApproveQuestion(qid) => {
@@ -124,16 +130,24 @@ impl EffectRunner {
                 )
                 .await;
             }
-            Effect::SaveEdit { card_id, edit } => {
-                match s.edit_card(user, card_id, &edit, now).await {
-                    Ok(_) => {
-                        self.send(Action::EditSaved);
-                        self.after_change(Ok(format!("saved card {card_id}")), "saving")
-                            .await;
-                    }
-                    Err(e) => self.send(Action::EditRefused(e.to_string())),
+            Effect::SaveEdit {
+                card_id,
+                shown,
+                edit,
+            } => match s.edit_card_as_shown(user, card_id, shown, &edit, now).await {
+                Ok(_) => {
+                    self.send(Action::EditSaved);
+                    self.after_change(Ok(format!("saved card {card_id}")), "saving")
+                        .await;
                 }
-            }
+                Err(e @ StoreError::Changed(_)) => {
+                    self.send(Action::EditRefused(format!(
+                        "{e} (esc, then open the card again)"
+                    )));
+                    self.reload_review().await;
+                }
+                Err(e) => self.send(Action::EditRefused(e.to_string())),
+            },
             Effect::CreateCard(card) => match s.create_manual_card(user, &card, now).await {
                 Ok(c) => {
                     self.send(Action::EditSaved);
@@ -143,11 +157,18 @@ impl EffectRunner {
                 Err(e) => self.send(Action::EditRefused(e.to_string())),
             },
             Effect::Rate { card, outcome } => {
-                match s.rate_card(user, card.card.id, outcome, now).await {
+                match s
+                    .rate_card_as_shown(user, card.card.id, card.ladder, outcome, now)
+                    .await
+                {
                     Ok(result) => {
                         self.send(Action::Rated(result));
                         self.reload_counts().await;
                     }
+                    Err(e @ StoreError::Changed(_)) => self.send(Action::RateRefused {
+                        card_id: card.card.id,
+                        error: e.to_string(),
+                    }),
                     Err(e) => self.send(Action::RateFailed {
                         card,
                         error: format!("rating failed: {e}"),

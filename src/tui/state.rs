@@ -2,6 +2,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use chrono::{DateTime, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::domain::card::CardFormat;
@@ -134,6 +135,8 @@ pub enum EditTarget {
     Card {
         id: i64,
         format: CardFormat,
+        /// The card's `updated_at` when the editor opened: a save is checked against it.
+        shown: DateTime<Utc>,
     },
     /// A new manual card; its format follows from whether a cloze sentence is given.
     NewCard,

@@ -161,6 +161,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.status.error = Some(error);
             vec![]
         }
+        Action::RateRefused { card_id, error } => {
+            state.due.rated_this_session.remove(&card_id);
+            state.status.error = Some(format!("{error}; the due deck was reloaded"));
+            state.due.refilling = true;
+            vec![Effect::LoadDue, Effect::LoadCounts]
+        }
         Action::Undone(undone) => {
             state.status.error = None;
             state.status.message = Some(match undone {
@@ -306,8 +312,9 @@ fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             editor.saving = true;
             editor.error = None;
             match editor.target.clone() {
-                EditTarget::Card { id, .. } => vec![Effect::SaveEdit {
+                EditTarget::Card { id, shown, .. } => vec![Effect::SaveEdit {
                     card_id: id,
+                    shown,
                     edit: editor.edit(),
                 }],
                 EditTarget::NewCard => {
@@ -362,6 +369,7 @@ pub fn open_editor(state: &mut AppState, card: &crate::store::Card) {
     state.editor = Some(EditorState::open(
         EditTarget::Card {
             id: card.id,
+            shown: card.updated_at,
             format: card.format,
         },
         &values,

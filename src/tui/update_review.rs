@@ -12,8 +12,11 @@ pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::SelectPrev => move_selection(state, -1),
         Command::NextGroup => move_group(state, 1),
         Command::PrevGroup => move_group(state, -1),
-        Command::Approve => match state.review.selected {
-            Some(id) => vec![Effect::Approve(id)],
+        Command::Approve => match state.review.selected_card() {
+            Some(card) => vec![Effect::Approve {
+                card_id: card.id,
+                shown: card.updated_at,
+            }],
             None => nothing_selected(state),
         },
         Command::ApproveQuestion => {

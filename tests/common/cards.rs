@@ -22,6 +22,7 @@ pub fn qa(id: i64, question: i64, cue: &str, fact: &str) -> Card {
         material: None,
         view_count: 0,
         last_viewed_at: None,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
         evidence: vec![Evidence {
             source_type: "question".into(),
             source_id: Some(question),

@@ -11,7 +11,9 @@ use super::rows::{
     attach_evidence, card_columns, card_from_row, load_card, notify_change, publish_card, push_undo,
 };
 use crate::domain::normalize::dedup_hash;
-use crate::store::snapshot::{UndoData, correct_answer, group_review_queue, prepare_edit};
+use crate::store::snapshot::{
+    UndoData, check_shown, correct_answer, group_review_queue, prepare_edit,
+};
 use crate::store::{
     Card, CardEdit, NewManualCard, ReviewGroup, ReviewStamp, StoreError, StoreResult, UndoKind,
     UserId, is_dedup_violation,
@@ -80,10 +82,12 @@ pub(super) async fn approve(
     store: &PgStore,
     user: UserId,
     card_id: i64,
+    shown: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
+    check_shown(&before.state, shown)?;
     if !before.state.needs_review {
         return Err(StoreError::Refused("the card is already approved".into()));
     }
@@ -163,11 +167,13 @@ pub(super) async fn edit(
     store: &PgStore,
     user: UserId,
     card_id: i64,
+    shown: Option<DateTime<Utc>>,
     edit: &CardEdit,
     now: DateTime<Utc>,
 ) -> StoreResult<Card> {
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
+    check_shown(&before.state, shown)?;
     let edit = prepare_edit(before.card.format, edit)?;
     let hash = dedup_hash(
         before.card.source_question_id,

@@ -9,7 +9,7 @@ use super::rows::{
 use super::{SqliteStore, from_opt_ms, to_ms};
 use crate::domain::card::Outcome;
 use crate::domain::schedule::{self, LadderState};
-use crate::store::snapshot::{ProgressState, UndoData, progress_outbox};
+use crate::store::snapshot::{ProgressState, UndoData, check_ladder_shown, progress_outbox};
 use crate::store::{
     Card, CramFilter, DueCard, RatingResult, StoreError, StoreResult, UndoKind, UserId,
 };
@@ -70,6 +70,7 @@ pub(super) async fn rate(
     store: &SqliteStore,
     user: UserId,
     card_id: i64,
+    shown: Option<Option<LadderState>>,
     outcome: Outcome,
     now: DateTime<Utc>,
 ) -> StoreResult<RatingResult> {
@@ -81,6 +82,7 @@ pub(super) async fn rate(
         ));
     }
     let before = load_progress(&mut tx, user, card_id).await?;
+    check_ladder_shown(before.as_ref(), shown)?;
     let after = schedule::rate(before.as_ref().map(ProgressState::ladder), outcome, now);
     let progress_id: i64 = match &before {
         Some(p) => {

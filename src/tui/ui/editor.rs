@@ -15,7 +15,7 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
     let popup = centered(area, area.width.saturating_sub(4).min(100), height);
     frame.render_widget(Clear, popup);
     let title = match editor.target {
-        EditTarget::Card { id, format } => format!(" edit card {id} ({format}) "),
+        EditTarget::Card { id, format, .. } => format!(" edit card {id} ({format}) "),
         EditTarget::NewCard => " new card (leave cloze empty for question/answer) ".to_owned(),
     };
     let outer = Block::default()
