@@ -404,3 +404,25 @@ fn a_rating_refused_as_stale_reloads_the_deck_and_says_why() {
             .is_some_and(|e| e.contains("rated elsewhere") && e.contains("reloaded"))
     );
 }
+
+#[test]
+fn pending_writes_are_counted_until_settled() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::Approve);
+    cmd(&mut s, Command::Delete);
+    assert_eq!(s.status.pending_writes, 2);
+    cmd(&mut s, Command::Quit);
+    assert!(s.quit);
+    update(
+        &mut s,
+        Action::WriteFailed("deleting failed: database is locked".into()),
+    );
+    update(&mut s, Action::WriteSettled);
+    update(&mut s, Action::WriteSettled);
+    assert_eq!(s.status.pending_writes, 0);
+    assert_eq!(
+        s.status.failed_on_quit,
+        vec!["deleting failed: database is locked".to_owned()],
+        "a failure while quitting is kept for the exit report"
+    );
+}

@@ -63,7 +63,23 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
         .await;
     crate::tui::terminal::restore();
     cancel.cancel();
-    result.context("the terminal failed")
+    result.context("the terminal failed")?;
+    unsaved_report(&app.state.status)
+}
+
+/// What did not reach the database when the app quit, said once the terminal is back.
+fn unsaved_report(status: &crate::tui::state::StatusState) -> anyhow::Result<()> {
+    for failure in &status.failed_on_quit {
+        eprintln!("amgi: not saved: {failure}");
+    }
+    match (status.pending_writes, status.failed_on_quit.len()) {
+        (0, 0) => Ok(()),
+        (0, failed) => anyhow::bail!("{failed} changes failed while quitting (listed above)"),
+        (pending, _) => anyhow::bail!(
+            "{pending} changes were still waiting for the database after {} s and may not be saved",
+            crate::tui::app::SAVE_ON_QUIT_WAIT.as_secs()
+        ),
+    }
 }
 
 /// Turns the engine's events about this user into status-bar actions; new cards make the

@@ -40,6 +40,10 @@ pub enum Action {
     Done(String),
     /// An effect failed; the message goes to the status bar.
     Failed(String),
+    /// A change was not written; the message goes to the status bar.
+    WriteFailed(String),
+    /// A write effect ended (after its outcome was reported).
+    WriteSettled,
     /// The editor's save went through.
     EditSaved,
     /// The editor's save was refused; the editor stays open with its text.

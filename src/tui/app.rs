@@ -20,6 +20,9 @@ use crate::store::{SharedStore, UserId};
 /// How often the app refreshes what other processes may have changed (the polling fallback).
 pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
 
+/// How long quitting waits for changes still being written (a stalled database lock).
+pub const SAVE_ON_QUIT_WAIT: Duration = Duration::from_secs(30);
+
 /// The app: its state, keymap, and the channel effects report back on.
 pub struct App {
     /// Everything shown; changed only by `update`.
@@ -149,10 +152,28 @@ impl App {
         }
         let mut refresh =
             tokio::time::interval_at(tokio::time::Instant::now() + REFRESH_EVERY, REFRESH_EVERY);
+        let mut save_deadline = None;
         loop {
             self.draw(terminal)?;
-            if self.state.quit || done(&self.state) {
+            if done(&self.state) {
                 return Ok(());
+            }
+            if self.state.quit {
+                // Every exit path (q, Ctrl-C, signals) waits here for the changes in flight,
+                // bounded: the status bar says how many are still being saved.
+                if self.state.status.pending_writes == 0 {
+                    return Ok(());
+                }
+                let deadline = *save_deadline
+                    .get_or_insert_with(|| tokio::time::Instant::now() + SAVE_ON_QUIT_WAIT);
+                tokio::select! {
+                    Some(action) = self.rx.recv() => self.apply(action),
+                    () = tokio::time::sleep_until(deadline) => return Ok(()),
+                }
+                while let Ok(action) = self.rx.try_recv() {
+                    self.apply(action);
+                }
+                continue;
             }
             let action = tokio::select! {
                 event = events.next() => match event {

@@ -52,6 +52,32 @@ pub enum Effect {
     Undo,
 }
 
+impl Effect {
+    /// Whether the effect changes the database: the app waits for these before it exits.
+    pub fn is_write(&self) -> bool {
+        !matches!(
+            self,
+            Effect::LoadReview
+                | Effect::RefreshReview(_)
+                | Effect::LoadDue
+                | Effect::RefillDue
+                | Effect::LoadCram(_)
+                | Effect::LoadMaterials
+                | Effect::LoadCounts
+        )
+    }
+}
+
+/// Reports a write as settled when its task ends, even by a panic, so that the app never
+/// waits for a write that is gone.
+struct Settle(UnboundedSender<Action>);
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        let _ = self.0.send(Action::WriteSettled);
+    }
+}
+
 /// Runs effects against one store for one user.
 #[derive(Clone)]
 pub struct EffectRunner {
@@ -74,7 +100,11 @@ impl EffectRunner {
     /// Spawns the effect; its result arrives later as an action.
     pub fn spawn(&self, effect: Effect) {
         let runner = self.clone();
-        tokio::spawn(async move { runner.run(effect).await });
+        let settle = effect.is_write().then(|| Settle(self.tx.clone()));
+        tokio::spawn(async move {
+            let _settle = settle;
+            runner.run(effect).await;
+        });
     }
 
     fn send(&self, action: Action) {
@@ -177,7 +207,7 @@ impl EffectRunner {
             }
             Effect::RecordView(id) => {
                 if let Err(e) = s.record_view(user, id, now).await {
-                    self.fail("recording the view", e);
+                    self.fail_write("recording the view", e);
                 }
             }
             Effect::Undo => match s.undo_last(user, now).await {
@@ -190,7 +220,7 @@ impl EffectRunner {
                         Err(e) => self.fail("reloading the due deck", e),
                     }
                 }
-                Err(e) => self.fail("undo", e),
+                Err(e) => self.fail_write("undo", e),
             },
         }
     }
@@ -199,7 +229,7 @@ impl EffectRunner {
     async fn after_change(&self, result: Result<String, StoreError>, what: &str) {
         match result {
             Ok(message) => self.send(Action::Done(message)),
-            Err(e) => self.fail(what, e),
+            Err(e) => self.fail_write(what, e),
         }
         self.reload_review().await;
         self.reload_counts().await;
@@ -252,6 +282,11 @@ impl EffectRunner {
             Ok(c) => self.send(Action::CountsLoaded(c)),
             Err(e) => self.fail("loading counts", e),
         }
+    }
+
+    fn fail_write(&self, what: &str, e: StoreError) {
+        tracing::warn!(error = %e, "{what} failed");
+        self.send(Action::WriteFailed(format!("{what} failed: {e}")));
     }
 
     fn fail(&self, what: &str, e: StoreError) {

@@ -257,4 +257,9 @@ pub struct StatusState {
     pub message: Option<String>,
     /// The latest error, shown until the next successful action.
     pub error: Option<String>,
+    /// Changes asked of the database that have not finished yet.
+    pub pending_writes: usize,
+    /// Changes that failed after the learner asked to quit, to print once the terminal is
+    /// back (the status bar is gone by then).
+    pub failed_on_quit: Vec<String>,
 }

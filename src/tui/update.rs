@@ -20,6 +20,20 @@ pub fn init() -> Vec<Effect> {
 }
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let effects = apply(state, action);
+    state.status.pending_writes += effects.iter().filter(|e| e.is_write()).count();
+    effects
+}
+
+/// A write failed: shown in the status bar, and kept for the exit report when quitting.
+fn write_failed(state: &mut AppState, error: String) {
+    if state.quit {
+        state.status.failed_on_quit.push(error.clone());
+    }
+    state.status.error = Some(error);
+}
+
+fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Command(command) => command_effects(state, command),
         Action::Key(key) => {
@@ -132,11 +146,22 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.status.error = Some(error);
             vec![]
         }
+        Action::WriteFailed(error) => {
+            write_failed(state, error);
+            vec![]
+        }
+        Action::WriteSettled => {
+            state.status.pending_writes = state.status.pending_writes.saturating_sub(1);
+            vec![]
+        }
         Action::EditSaved => {
             state.editor = None;
             vec![]
         }
         Action::EditRefused(error) => {
+            if state.quit {
+                state.status.failed_on_quit.push(error.clone());
+            }
             if let Some(editor) = state.editor.as_mut() {
                 editor.error = Some(error);
                 editor.saving = false;
@@ -158,12 +183,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.due.rated_this_session.remove(&card.card.id);
             state.due.deck.push_front(*card);
             state.due.revealed = true;
-            state.status.error = Some(error);
+            write_failed(state, error);
             vec![]
         }
         Action::RateRefused { card_id, error } => {
             state.due.rated_this_session.remove(&card_id);
-            state.status.error = Some(format!("{error}; the due deck was reloaded"));
+            write_failed(state, format!("{error}; the due deck was reloaded"));
             state.due.refilling = true;
             vec![Effect::LoadDue, Effect::LoadCounts]
         }

@@ -28,6 +28,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         "{engine} {} pending {} running {} failed",
         c.jobs_pending, c.jobs_processing, c.jobs_failed
     )));
+    if s.pending_writes > 0 {
+        let changes = plural(s.pending_writes, "change", "changes");
+        let text = if state.quit {
+            format!(" │ saving {changes}… (quitting when done)")
+        } else {
+            format!(" │ saving {changes}…")
+        };
+        spans.push(Span::styled(text, Style::new().fg(Color::Yellow)));
+    }
     // The latest action's outcome comes before the extraction result: it answers a key press.
     if let Some(error) = &s.error {
         spans.push(Span::styled(
@@ -44,6 +53,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         ));
     }
     frame.render_widget(Line::from(spans), area);
+}
+
+/// "1 change", "3 changes".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 /// Hints for the keys of the current context, generated from the keymap.
