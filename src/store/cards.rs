@@ -78,6 +78,8 @@ pub enum UndoKind {
     Delete,
     Flag,
     Rate,
+    /// A manual card added.
+    Add,
 }
 
 impl UndoKind {
@@ -89,6 +91,7 @@ impl UndoKind {
             UndoKind::Delete => "delete",
             UndoKind::Flag => "flag",
             UndoKind::Rate => "rate",
+            UndoKind::Add => "add",
         }
     }
 }

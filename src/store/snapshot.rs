@@ -66,6 +66,8 @@ impl ProgressState {
 pub enum UndoData {
     /// Card rows as they were before an approve, edit, delete or flag.
     Cards { cards: Vec<CardState> },
+    /// A manual card added: undone by deleting it.
+    Added { card_id: i64 },
     /// A rating: the progress row before (`None`: it did not exist) and the log row added.
     Rate {
         card_id: i64,

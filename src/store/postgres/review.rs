@@ -300,6 +300,8 @@ pub(super) async fn create_manual(
         other => other?,
     };
     let card = load_card(&mut tx, user, id, false).await?.card;
+    let undo = UndoData::Added { card_id: id };
+    push_undo(&mut tx, user, UndoKind::Add, &undo, now).await?;
     notify_change(&mut tx, user).await?;
     tx.commit().await?;
     Ok(card)
