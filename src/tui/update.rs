@@ -59,7 +59,9 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 Effect::LoadCounts,
                 Effect::RefreshReview(state.review.stamp),
             ];
-            if state.due.deck.is_empty() && !state.due.refilling {
+            // Another device may have approved, rated or deleted cards: the held deck is
+            // merged with a fresh read (the card on screen stays).
+            if !state.due.refilling {
                 state.due.refilling = true;
                 effects.push(Effect::RefillDue);
             }
@@ -108,17 +110,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::DueRefilled(deck) => {
-            let due = &mut state.due;
-            for card in deck {
-                let id = card.card.id;
-                if !due.rated_this_session.contains(&id)
-                    && !due.deck.iter().any(|d| d.card.id == id)
-                {
-                    due.deck.push_back(card);
-                }
-            }
-            due.loaded = true;
-            due.refilling = false;
+            merge_due(&mut state.due, deck);
             vec![]
         }
         Action::CramLoaded(deck) => {
@@ -228,6 +220,35 @@ fn join_ids(ids: &[i64]) -> String {
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Merges a fresh read of the due deck into the held one. The front card (on screen) stays;
+/// cards rated in this session whose rating may still be in flight are not brought back.
+/// A complete read (shorter than a batch) also drops held cards that are no longer due and
+/// takes the fresh order; a partial one only adds the cards not held yet.
+fn merge_due(due: &mut crate::tui::state::DuePane, fresh: Vec<crate::store::DueCard>) {
+    let complete = fresh.len() < super::effect::DUE_BATCH as usize;
+    let front_id = due.deck.front().map(|d| d.card.id);
+    let wanted = |id: i64, due: &crate::tui::state::DuePane| {
+        Some(id) != front_id && !due.rated_this_session.contains(&id)
+    };
+    if complete {
+        let front = due.deck.pop_front();
+        let rest: Vec<_> = fresh
+            .into_iter()
+            .filter(|d| wanted(d.card.id, due))
+            .collect();
+        due.deck = front.into_iter().chain(rest).collect();
+    } else {
+        for card in fresh {
+            let id = card.card.id;
+            if wanted(id, due) && !due.deck.iter().any(|d| d.card.id == id) {
+                due.deck.push_back(card);
+            }
+        }
+    }
+    due.loaded = true;
+    due.refilling = false;
 }
 
 fn refill_if_low(state: &mut AppState) -> Vec<Effect> {

@@ -128,3 +128,36 @@ fn cram_views_filters_and_send_back() {
     assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(7)]);
     assert!(s.cram.deck.is_empty());
 }
+
+#[test]
+fn another_devices_changes_merge_into_the_held_deck_behind_the_card_on_screen() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoDue);
+    cmd(&mut s, Command::Reveal);
+    assert!(update(&mut s, Action::ExternalChange).contains(&Effect::RefillDue));
+    assert!(
+        update(&mut s, Action::Tick)
+            .iter()
+            .all(|e| *e != Effect::RefillDue),
+        "one refill at a time"
+    );
+    // Elsewhere: card 202 was rated (no longer due), card 301 was approved (new).
+    let mut approved = qa(301, 15, "새 카드", "답");
+    approved.needs_review = false;
+    let fresh = vec![
+        due_cards().remove(0),
+        amgi::store::DueCard {
+            card: approved,
+            ladder: None,
+        },
+    ];
+    update(&mut s, Action::DueRefilled(fresh));
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    assert_eq!(
+        ids,
+        vec![201, 301],
+        "front kept, stale card gone, new card merged"
+    );
+    assert!(s.due.revealed, "the card on screen is undisturbed");
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+}
