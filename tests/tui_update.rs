@@ -4,7 +4,7 @@ mod common;
 
 use amgi::domain::card::CardFormat;
 use amgi::store::{CardEdit, Counts, CramFilter, ReviewGroup, ReviewStamp, UndoKind, Undone};
-use amgi::tui::action::Action;
+use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
 use amgi::tui::state::{AppState, Confirmed, EditTarget, Field, Pane};
@@ -218,8 +218,13 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
     cmd(&mut s, Command::Cancel);
     assert!(s.editor.is_none() && s.confirm.is_none());
     cmd(&mut s, Command::Edit);
-    update(&mut s, Action::EditSaved);
+    let saved = common::cards::qa(101, 12, "훈민정음이 반포된 해는?", "1446년");
+    let effects = update(&mut s, Action::Changed(Change::Edited(Box::new(saved))));
     assert!(s.editor.is_none());
+    assert!(
+        effects.contains(&Effect::LoadReview),
+        "update decides the reload"
+    );
 }
 
 #[test]
@@ -254,13 +259,24 @@ fn events_update_the_status_bar() {
     update(&mut s, Action::Failed("loading failed".into()));
     assert_eq!(s.status.error.as_deref(), Some("loading failed"));
     assert_eq!(
-        update(&mut s, Action::Done("approved card 3".into())),
-        vec![Effect::RefillDue],
-        "approvals may be due"
+        update(&mut s, Action::Changed(Change::Approved { card_id: 3 })),
+        vec![Effect::LoadReview, Effect::LoadCounts, Effect::RefillDue],
+        "the queue and counts moved; approvals may be due"
     );
     assert_eq!(
         (s.status.error.clone(), s.status.message.as_deref()),
-        (None, Some("approved card 3"))
+        (None, Some("approved 1 card"))
+    );
+    update(
+        &mut s,
+        Action::Changed(Change::ApprovedQuestion {
+            question_id: 12,
+            card_ids: vec![1, 2, 3],
+        }),
+    );
+    assert_eq!(
+        s.status.message.as_deref(),
+        Some("approved 3 cards of the question")
     );
     let effects = update(
         &mut s,
@@ -278,8 +294,9 @@ fn events_update_the_status_bar() {
         kind: UndoKind::Rate,
         card_ids: vec![5],
     };
-    update(&mut s, Action::Undone(Some(undone)));
-    assert_eq!(s.status.message.as_deref(), Some("undid rate of card 5"));
+    let effects = update(&mut s, Action::Undone(Some(undone)));
+    assert_eq!(s.status.message.as_deref(), Some("undid the rating"));
+    assert!(effects.contains(&Effect::LoadDue) && effects.contains(&Effect::LoadReview));
     update(&mut s, Action::Undone(None));
     assert_eq!(s.status.message.as_deref(), Some("nothing to undo"));
     update(&mut s, Action::MaterialsLoaded(vec!["노트".into()]));

@@ -6,6 +6,28 @@ use crossterm::event::KeyEvent;
 use super::keymap::Command;
 use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, ReviewStamp, Undone};
 
+/// What a write effect changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Approved {
+        card_id: i64,
+    },
+    ApprovedQuestion {
+        question_id: i64,
+        card_ids: Vec<i64>,
+    },
+    Deleted {
+        card_id: i64,
+    },
+    SentBack {
+        card_id: i64,
+    },
+    /// The editor's save of an existing card.
+    Edited(Box<Card>),
+    /// The editor's new manual card.
+    Added(Box<Card>),
+}
+
 #[derive(Debug, Clone)]
 pub enum Action {
     /// A bound key.
@@ -36,16 +58,15 @@ pub enum Action {
     CramLoaded(Vec<Card>),
     MaterialsLoaded(Vec<String>),
     CountsLoaded(Counts),
-    /// A change went through; the message goes to the status bar.
-    Done(String),
+    /// A change went through: what changed, with its data. `update` words it and decides
+    /// what to reload.
+    Changed(Change),
     /// An effect failed; the message goes to the status bar.
     Failed(String),
     /// A change was not written; the message goes to the status bar.
     WriteFailed(String),
     /// A write effect ended (after its outcome was reported).
     WriteSettled,
-    /// The editor's save went through.
-    EditSaved,
     /// The editor's save was refused; the editor stays open with its text.
     EditRefused(String),
     Rated(RatingResult),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::Action;
+use super::action::{Action, Change};
 use super::review_loads::{LoadKind, ReviewLoads};
 use crate::domain::card::Outcome;
 use crate::store::{
@@ -136,54 +136,37 @@ impl EffectRunner {
             Effect::LoadCounts => self.reload_counts().await,
             Effect::Approve { card_id, shown } => {
                 let r = s.approve_card_as_shown(user, card_id, shown, now).await;
-                self.after_change(r.map(|()| "approved 1 card".to_owned()), "approving")
-                    .await;
+                self.report(r.map(|()| Change::Approved { card_id }), "approving");
             }
-            Effect::ApproveQuestion(qid) => {
-                let r = s.approve_question(user, qid, now).await;
-                let r = r.map(|ids| format!("approved {} cards of question {qid}", ids.len()));
-                self.after_change(r, "approving the question").await;
+            Effect::ApproveQuestion(question_id) => {
+                let r = s.approve_question(user, question_id, now).await;
+                let r = r.map(|card_ids| Change::ApprovedQuestion {
+                    question_id,
+                    card_ids,
+                });
+                self.report(r, "approving the question");
             }
-            Effect::Delete(id) => {
-                let r = s.delete_card(user, id, now).await;
-                self.after_change(
-                    r.map(|()| format!("deleted card {id} (u to undo)")),
-                    "deleting",
-                )
-                .await;
+            Effect::Delete(card_id) => {
+                let r = s.delete_card(user, card_id, now).await;
+                self.report(r.map(|()| Change::Deleted { card_id }), "deleting");
             }
-            Effect::SendBack(id) => {
-                let r = s.flag_card(user, id, now).await;
-                self.after_change(
-                    r.map(|()| format!("sent card {id} back to review")),
-                    "sending back",
-                )
-                .await;
+            Effect::SendBack(card_id) => {
+                let r = s.flag_card(user, card_id, now).await;
+                self.report(r.map(|()| Change::SentBack { card_id }), "sending back");
             }
             Effect::SaveEdit {
                 card_id,
                 shown,
                 edit,
             } => match s.edit_card_as_shown(user, card_id, shown, &edit, now).await {
-                Ok(_) => {
-                    self.send(Action::EditSaved);
-                    self.after_change(Ok(format!("saved card {card_id}")), "saving")
-                        .await;
-                }
-                Err(e @ StoreError::Changed(_)) => {
-                    self.send(Action::EditRefused(format!(
-                        "{e} (esc, then open the card again)"
-                    )));
-                    self.reload_review().await;
-                }
+                Ok(card) => self.send(Action::Changed(Change::Edited(Box::new(card)))),
+                Err(e @ StoreError::Changed(_)) => self.send(Action::EditRefused(format!(
+                    "{e} (esc, then open the card again)"
+                ))),
                 Err(e) => self.send(Action::EditRefused(e.to_string())),
             },
             Effect::CreateCard(card) => match s.create_manual_card(user, &card, now).await {
-                Ok(c) => {
-                    self.send(Action::EditSaved);
-                    self.after_change(Ok(format!("added card {} to review", c.id)), "adding")
-                        .await;
-                }
+                Ok(card) => self.send(Action::Changed(Change::Added(Box::new(card)))),
                 Err(e) => self.send(Action::EditRefused(e.to_string())),
             },
             Effect::Rate { card, outcome } => {
@@ -191,10 +174,7 @@ impl EffectRunner {
                     .rate_card_as_shown(user, card.card.id, card.ladder, outcome, now)
                     .await
                 {
-                    Ok(result) => {
-                        self.send(Action::Rated(result));
-                        self.reload_counts().await;
-                    }
+                    Ok(result) => self.send(Action::Rated(result)),
                     Err(e @ StoreError::Changed(_)) => self.send(Action::RateRefused {
                         card_id: card.card.id,
                         error: e.to_string(),
@@ -211,28 +191,18 @@ impl EffectRunner {
                 }
             }
             Effect::Undo => match s.undo_last(user, now).await {
-                Ok(undone) => {
-                    self.send(Action::Undone(undone));
-                    self.reload_review().await;
-                    self.reload_counts().await;
-                    match s.due_deck(user, Utc::now(), DUE_BATCH).await {
-                        Ok(deck) => self.send(Action::DueLoaded(deck)),
-                        Err(e) => self.fail("reloading the due deck", e),
-                    }
-                }
+                Ok(undone) => self.send(Action::Undone(undone)),
                 Err(e) => self.fail_write("undo", e),
             },
         }
     }
 
-    /// Reports a change and reloads what it may have changed.
-    async fn after_change(&self, result: Result<String, StoreError>, what: &str) {
+    /// Reports what a write changed, or why it failed; `update` decides what to reload.
+    fn report(&self, result: Result<Change, StoreError>, what: &str) {
         match result {
-            Ok(message) => self.send(Action::Done(message)),
+            Ok(change) => self.send(Action::Changed(change)),
             Err(e) => self.fail_write(what, e),
         }
-        self.reload_review().await;
-        self.reload_counts().await;
     }
 
     async fn reload_review(&self) {

@@ -110,6 +110,8 @@ pub struct DuePane {
     pub rated_this_session: HashSet<i64>,
     /// Ratings done in this session.
     pub rated: u32,
+    /// A card to put in front when the next full deck arrives (its rating was undone).
+    pub front_next: Option<i64>,
 }
 
 /// The cram deck: least-viewed cards first.

@@ -1,12 +1,12 @@
 //! `update`: state + action → new state + effects. No I/O, no clock, no awaiting.
 
-use super::action::Action;
+use super::action::{Action, Change};
 use super::effect::{DUE_REFILL_AT, Effect};
 use super::keymap::Command;
 use super::state::{AppState, Confirm, Confirmed, EditTarget, EditorState, Field, Pane};
 use crate::domain::card::CardFormat;
 use crate::domain::schedule::preview;
-use crate::store::{GroupKey, NewManualCard};
+use crate::store::{GroupKey, NewManualCard, UndoKind, Undone};
 
 /// The effects to run when the app starts.
 pub fn init() -> Vec<Effect> {
@@ -103,6 +103,12 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::DueLoaded(deck) => {
             state.due.deck = deck.into();
+            if let Some(id) = state.due.front_next.take()
+                && let Some(at) = state.due.deck.iter().position(|d| d.card.id == id)
+                && let Some(card) = state.due.deck.remove(at)
+            {
+                state.due.deck.push_front(card);
+            }
             state.due.loaded = true;
             state.due.refilling = false;
             state.due.revealed = false;
@@ -128,26 +134,18 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.status.counts = counts;
             vec![]
         }
-        Action::Done(message) => {
-            state.status.message = Some(message);
-            state.status.error = None;
-            // An approval can make cards due at once.
-            refill_if_low(state)
-        }
+        Action::Changed(change) => changed(state, change),
         Action::Failed(error) => {
             state.status.error = Some(error);
             vec![]
         }
         Action::WriteFailed(error) => {
             write_failed(state, error);
-            vec![]
+            // What the screen shows may no longer be what the database holds.
+            vec![Effect::LoadReview, Effect::LoadCounts]
         }
         Action::WriteSettled => {
             state.status.pending_writes = state.status.pending_writes.saturating_sub(1);
-            vec![]
-        }
-        Action::EditSaved => {
-            state.editor = None;
             vec![]
         }
         Action::EditRefused(error) => {
@@ -158,18 +156,17 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 editor.error = Some(error);
                 editor.saving = false;
             }
-            vec![]
+            vec![Effect::LoadReview]
         }
         Action::Rated(result) => {
             let label = preview(result.before, result.outcome).label();
-            state.status.message = Some(format!(
-                "card {}: {} → {label}",
-                result.card_id,
-                result.outcome.korean_label()
-            ));
+            state.status.message =
+                Some(format!("rated {} → {label}", result.outcome.korean_label()));
             state.status.error = None;
             state.due.rated += 1;
-            refill_if_low(state)
+            let mut effects = vec![Effect::LoadCounts];
+            effects.extend(refill_if_low(state));
+            effects
         }
         Action::RateFailed { card, error } => {
             state.due.rated_this_session.remove(&card.card.id);
@@ -186,15 +183,20 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Undone(undone) => {
             state.status.error = None;
-            state.status.message = Some(match undone {
-                Some(u) => format!(
-                    "undid {} of card {}",
-                    u.kind.as_str().replace('_', " "),
-                    join_ids(&u.card_ids)
-                ),
+            state.status.message = Some(match &undone {
+                Some(u) => format!("undid {}", undone_words(u)),
                 None => "nothing to undo".to_owned(),
             });
-            vec![]
+            // The card whose rating was undone comes back in front of the reloaded deck.
+            state.due.front_next = match undone {
+                Some(Undone {
+                    kind: UndoKind::Rate,
+                    card_ids,
+                }) => card_ids.first().copied(),
+                _ => None,
+            };
+            state.due.refilling = true;
+            vec![Effect::LoadReview, Effect::LoadCounts, Effect::LoadDue]
         }
     }
 }
@@ -215,11 +217,52 @@ fn one_line(text: &str) -> String {
     out
 }
 
-fn join_ids(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// "the rating", "approving 4 cards": what an undo reverted, in the learner's words.
+fn undone_words(undone: &Undone) -> String {
+    let n = undone.card_ids.len();
+    match undone.kind {
+        UndoKind::Approve => "the approval".to_owned(),
+        UndoKind::ApproveQuestion => format!("approving {}", cards(n)),
+        UndoKind::Edit => "the edit".to_owned(),
+        UndoKind::Delete => "the delete".to_owned(),
+        UndoKind::Flag => "sending the card back".to_owned(),
+        UndoKind::Rate => "the rating".to_owned(),
+        UndoKind::Add => "adding the card".to_owned(),
+    }
+}
+
+/// "1 card", "4 cards".
+pub fn cards(n: usize) -> String {
+    if n == 1 {
+        "1 card".to_owned()
+    } else {
+        format!("{n} cards")
+    }
+}
+
+/// A change went through: say so, and reload what it may have changed.
+fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
+    state.status.error = None;
+    let mut effects = vec![Effect::LoadReview, Effect::LoadCounts];
+    state.status.message = Some(match change {
+        Change::Approved { .. } => "approved 1 card".to_owned(),
+        Change::ApprovedQuestion { card_ids, .. } => {
+            format!("approved {} of the question", cards(card_ids.len()))
+        }
+        Change::Deleted { .. } => "deleted 1 card (undo brings it back)".to_owned(),
+        Change::SentBack { .. } => "sent 1 card back to review".to_owned(),
+        Change::Edited(_) => {
+            state.editor = None;
+            "saved the card".to_owned()
+        }
+        Change::Added(_) => {
+            state.editor = None;
+            "added 1 card to review".to_owned()
+        }
+    });
+    // An approval can make cards due at once.
+    effects.extend(refill_if_low(state));
+    effects
 }
 
 /// Merges a fresh read of the due deck into the held one. The front card (on screen) stays;

@@ -40,8 +40,8 @@ fn due_reveal_rate_and_refill() {
     };
     assert_eq!(
         update(&mut s, Action::Rated(result)),
-        vec![Effect::RefillDue],
-        "a low deck refills after the rating"
+        vec![Effect::LoadCounts, Effect::RefillDue],
+        "counts move; a low deck refills after the rating"
     );
     assert!(
         s.status
@@ -160,4 +160,22 @@ fn another_devices_changes_merge_into_the_held_deck_behind_the_card_on_screen() 
     );
     assert!(s.due.revealed, "the card on screen is undisturbed");
     assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+}
+
+#[test]
+fn the_card_whose_rating_was_undone_comes_back_in_front() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoDue);
+    let undone = amgi::store::Undone {
+        kind: amgi::store::UndoKind::Rate,
+        card_ids: vec![202],
+    };
+    let effects = update(&mut s, Action::Undone(Some(undone)));
+    assert!(effects.contains(&Effect::LoadDue));
+    update(&mut s, Action::DueLoaded(due_cards()));
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    assert_eq!(ids, vec![202, 201]);
+    // Only once: the next full load keeps the deck's order.
+    update(&mut s, Action::DueLoaded(due_cards()));
+    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(201));
 }
