@@ -5,15 +5,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{ACCENT, centered, clean};
+use super::{ACCENT, centered, clean, clear_popup};
 use crate::tui::state::{EditTarget, EditorState};
 
 pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
     let height = (editor.fields.len() as u16) * 3 + 4;
     let popup = centered(area, area.width.saturating_sub(4).min(100), height);
-    frame.render_widget(Clear, popup);
+    clear_popup(frame, popup);
     let title = match editor.target {
         EditTarget::Card { id, format, .. } => format!(" edit card {id} ({format}) "),
         EditTarget::NewCard => " new card (leave cloze empty for question/answer) ".to_owned(),

@@ -4,14 +4,14 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{ACCENT, centered};
+use super::{ACCENT, centered, clear_popup};
 use crate::tui::keymap::{Context, Keymap};
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     let popup = centered(area, 76, area.height.saturating_sub(2));
-    frame.render_widget(Clear, popup);
+    clear_popup(frame, popup);
     let mut lines = Vec::new();
     for (context, title) in [
         (Context::Global, "everywhere"),

@@ -105,9 +105,26 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
+/// Clears the area a popup covers. A wide character (Hangul) just left of it would cover
+/// the popup's left border on the terminal, which only receives changed cells: it is
+/// replaced by a space.
+pub fn clear_popup(frame: &mut Frame, area: Rect) {
+    frame.render_widget(Clear, area);
+    if area.x == 0 {
+        return;
+    }
+    let buffer = frame.buffer_mut();
+    for y in area.top()..area.bottom() {
+        let cell = &mut buffer[(area.x - 1, y)];
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 fn draw_confirm(frame: &mut Frame, area: Rect, message: &str, keymap: &Keymap) {
     let popup = centered(area, 50, 5);
-    frame.render_widget(Clear, popup);
+    clear_popup(frame, popup);
     let yes = keymap.label(Context::Confirm, super::keymap::Command::ConfirmYes);
     let no = keymap.label(Context::Confirm, super::keymap::Command::ConfirmNo);
     let text = vec![
