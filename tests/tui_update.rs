@@ -443,3 +443,21 @@ fn pending_writes_are_counted_until_settled() {
         "a failure while quitting is kept for the exit report"
     );
 }
+
+#[test]
+fn approve_all_selects_the_next_questions_first_card() {
+    let mut s = loaded_state();
+    let mut listing = groups();
+    listing[1]
+        .cards
+        .push(common::cards::qa(104, 14, "Port of HTTP", "80"));
+    update(&mut s, loaded(listing.clone()));
+    cmd(&mut s, Command::SelectNext);
+    assert_eq!(s.review.selected, Some(102), "second card of question 12");
+    cmd(&mut s, Command::ApproveQuestion);
+    cmd(&mut s, Command::ConfirmYes);
+    assert_eq!(s.review.selected, Some(103));
+    listing.remove(0);
+    update(&mut s, loaded(listing));
+    assert_eq!(s.review.selected, Some(103), "kept after the reload");
+}

@@ -26,6 +26,10 @@ pub enum Change {
     Edited(Box<Card>),
     /// The editor's new manual card.
     Added(Box<Card>),
+    /// A cram view was recorded.
+    Viewed {
+        card_id: i64,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -186,9 +186,11 @@ impl EffectRunner {
                 }
             }
             Effect::RecordView(id) => {
-                if let Err(e) = s.record_view(user, id, now).await {
-                    self.fail_write("recording the view", e);
-                }
+                let r = s.record_view(user, id, now).await;
+                self.report(
+                    r.map(|()| Change::Viewed { card_id: id }),
+                    "recording the view",
+                );
             }
             Effect::Undo => match s.undo_last(user, now).await {
                 Ok(undone) => self.send(Action::Undone(undone)),

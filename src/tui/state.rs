@@ -123,6 +123,8 @@ pub struct CramPane {
     pub filter: CramFilter,
     pub materials: Vec<String>,
     pub loaded: bool,
+    /// The deck ran out: the next one is loaded once the view of this card is stored.
+    pub reload_after_view: Option<i64>,
 }
 
 impl CramPane {

@@ -120,6 +120,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::CramLoaded(deck) => {
+            state.cram.reload_after_view = None;
             state.cram.deck = deck;
             state.cram.index = 0;
             state.cram.revealed = false;
@@ -142,7 +143,11 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::WriteFailed(error) => {
             write_failed(state, error);
             // What the screen shows may no longer be what the database holds.
-            vec![Effect::LoadReview, Effect::LoadCounts]
+            let mut effects = vec![Effect::LoadReview, Effect::LoadCounts];
+            if let Some(id) = state.cram.reload_after_view {
+                effects.extend(cram_reload_after(state, id));
+            }
+            effects
         }
         Action::WriteSettled => {
             state.status.pending_writes = state.status.pending_writes.saturating_sub(1);
@@ -182,6 +187,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![Effect::LoadDue, Effect::LoadCounts]
         }
         Action::Undone(undone) => {
+            let undone_changes_cards = undone.as_ref().is_some_and(|u| u.kind != UndoKind::Rate);
             state.status.error = None;
             state.status.message = Some(match &undone {
                 Some(u) => format!("undid {}", undone_words(u)),
@@ -196,7 +202,12 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 _ => None,
             };
             state.due.refilling = true;
-            vec![Effect::LoadReview, Effect::LoadCounts, Effect::LoadDue]
+            let mut effects = vec![Effect::LoadReview, Effect::LoadCounts, Effect::LoadDue];
+            // Every undo but a rating's changes which cards are approved: the cram deck.
+            if undone_changes_cards {
+                effects.push(Effect::LoadCram(state.cram.filter.clone()));
+            }
+            effects
         }
     }
 }
@@ -240,8 +251,21 @@ pub fn cards(n: usize) -> String {
     }
 }
 
+/// The cram deck that ran out is read again once the view of its last card has settled.
+fn cram_reload_after(state: &mut AppState, card_id: i64) -> Vec<Effect> {
+    if state.cram.reload_after_view == Some(card_id) {
+        state.cram.reload_after_view = None;
+        vec![Effect::LoadCram(state.cram.filter.clone())]
+    } else {
+        vec![]
+    }
+}
+
 /// A change went through: say so, and reload what it may have changed.
 fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
+    if let Change::Viewed { card_id } = change {
+        return cram_reload_after(state, card_id);
+    }
     state.status.error = None;
     let mut effects = vec![Effect::LoadReview, Effect::LoadCounts];
     state.status.message = Some(match change {
@@ -259,6 +283,7 @@ fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
             state.editor = None;
             "added 1 card to review".to_owned()
         }
+        Change::Viewed { .. } => return vec![],
     });
     // An approval can make cards due at once.
     effects.extend(refill_if_low(state));
@@ -430,7 +455,10 @@ fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
 fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     match command {
         Command::ConfirmYes => match state.confirm.take().map(|c| c.on_yes) {
-            Some(Confirmed::ApproveQuestion(qid)) => vec![Effect::ApproveQuestion(qid)],
+            Some(Confirmed::ApproveQuestion(qid)) => {
+                select_after_group(state, qid);
+                vec![Effect::ApproveQuestion(qid)]
+            }
             Some(Confirmed::DiscardEdit) => {
                 state.editor = None;
                 vec![]
@@ -444,6 +472,19 @@ fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
         }
         _ => vec![],
     }
+}
+
+/// Selects the first card of the group after question `qid` (or before it, when it is the
+/// last), so that the selection lands there when the approved group leaves the listing.
+fn select_after_group(state: &mut AppState, qid: i64) {
+    let groups = &state.review.groups;
+    let Some(at) = groups.iter().position(|g| g.key == GroupKey::Question(qid)) else {
+        return;
+    };
+    let next = groups
+        .get(at + 1)
+        .or_else(|| at.checked_sub(1).and_then(|i| groups.get(i)));
+    state.review.selected = next.and_then(|g| g.cards.first()).map(|c| c.id);
 }
 
 /// Opens the editor on an existing card.

@@ -3,7 +3,7 @@
 use amgi::domain::card::{CardFormat, Outcome};
 use amgi::domain::schedule::LadderState;
 use amgi::store::{CramFilter, RatingResult};
-use amgi::tui::action::Action;
+use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
 use amgi::tui::update::update;
@@ -100,7 +100,14 @@ fn cram_views_filters_and_send_back() {
     let filter = s.cram.filter.clone();
     assert_eq!(
         cmd(&mut s, Command::NextCard),
-        vec![Effect::RecordView(202), Effect::LoadCram(filter)]
+        vec![Effect::RecordView(202)],
+        "the next round waits for this view"
+    );
+    assert!(cmd(&mut s, Command::NextCard).is_empty(), "loading");
+    assert!(s.cram.current().is_none() && !s.cram.loaded);
+    assert_eq!(
+        update(&mut s, Action::Changed(Change::Viewed { card_id: 202 })),
+        vec![Effect::LoadCram(filter)]
     );
     let fmt = |f| CramFilter {
         material: None,
@@ -178,4 +185,28 @@ fn the_card_whose_rating_was_undone_comes_back_in_front() {
     // Only once: the next full load keeps the deck's order.
     update(&mut s, Action::DueLoaded(due_cards()));
     assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(201));
+}
+
+#[test]
+fn cram_counts_a_view_on_screen_at_once() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoCram);
+    let seen = s.cram.deck[0].view_count;
+    cmd(&mut s, Command::NextCard);
+    assert_eq!(s.cram.deck[0].view_count, seen + 1);
+}
+
+#[test]
+fn undoing_a_send_back_reloads_the_cram_deck_but_undoing_a_rating_does_not() {
+    let mut s = loaded_state();
+    let undone = |kind| {
+        Action::Undone(Some(amgi::store::Undone {
+            kind,
+            card_ids: vec![201],
+        }))
+    };
+    let effects = update(&mut s, undone(amgi::store::UndoKind::Flag));
+    assert!(effects.contains(&Effect::LoadCram(CramFilter::default())));
+    let effects = update(&mut s, undone(amgi::store::UndoKind::Rate));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCram(_))));
 }
