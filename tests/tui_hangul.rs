@@ -162,3 +162,43 @@ fn a_popup_over_korean_text_keeps_its_borders() {
         assert_borders_shown(&terminal, " edit card", &format!("editor at {width}"));
     }
 }
+
+#[test]
+fn a_long_cloze_sentence_wraps_in_the_editor_and_only_the_focused_field_has_a_cursor() {
+    for (width, height) in [(80, 24), (120, 40)] {
+        let mut state = with(loaded_state(), &[Command::NewCard]);
+        for _ in 0..3 {
+            update(&mut state, Action::Command(Command::NextField));
+        }
+        update(&mut state, Action::Paste(LONG.to_owned()));
+        let mut terminal =
+            Terminal::new(TestBackend::new(width, height)).unwrap_or_else(|e| panic!("{e}"));
+        draw(&mut terminal, &state);
+        assert_rows_fit(&terminal, &format!("editor {width}x{height}"));
+        let screen = format!("{}", terminal.backend());
+        let cloze_rows: Vec<&str> = screen
+            .lines()
+            .skip_while(|l| !l.contains("cloze ("))
+            .take_while(|l| !l.contains('└'))
+            .collect();
+        let text: String = cloze_rows.concat();
+        assert!(
+            text.contains("고려를") && text.contains("중시하였다"),
+            "the whole sentence is visible at {width}x{height}:\n{screen}"
+        );
+        let buffer = terminal.backend().buffer();
+        let top = screen
+            .lines()
+            .position(|l| l.contains("new card"))
+            .unwrap_or_default() as u16;
+        let reversed = (top..buffer.area.height - 2)
+            .flat_map(|y| (3..buffer.area.width - 3).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                buffer[(x, y)]
+                    .modifier
+                    .contains(ratatui::style::Modifier::REVERSED)
+            })
+            .count();
+        assert_eq!(reversed, 1, "one cursor on screen\n{screen}");
+    }
+}

@@ -461,3 +461,17 @@ fn approve_all_selects_the_next_questions_first_card() {
     update(&mut s, loaded(listing));
     assert_eq!(s.review.selected, Some(103), "kept after the reload");
 }
+
+#[test]
+fn enter_in_the_editor_moves_to_the_next_field_without_a_line_break() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::NewCard);
+    typed(&mut s, "교과서");
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let editor = s.editor.as_ref().expect("editor open");
+    assert_eq!(editor.focus, 1);
+    assert_eq!(editor.fields[0].1.lines(), ["교과서"]);
+}

@@ -185,19 +185,37 @@ impl EditorState {
             .iter()
             .map(|(field, text)| {
                 let mut area = TextArea::new(text.lines().map(str::to_owned).collect());
+                // Long sentences wrap inside the field instead of scrolling sideways.
+                area.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+                area.set_cursor_line_style(ratatui::style::Style::default());
                 area.move_cursor(ratatui_textarea::CursorMove::Bottom);
                 area.move_cursor(ratatui_textarea::CursorMove::End);
                 (*field, area)
             })
             .collect();
         let original = values.iter().map(|(_, t)| t.clone()).collect();
-        EditorState {
+        let mut editor = EditorState {
             target,
             fields,
             focus: 0,
             original,
             error: None,
             saving: false,
+        };
+        editor.focus_on(0);
+        editor
+    }
+
+    /// Moves the focus to field `index`: only the focused field shows a cursor.
+    pub fn focus_on(&mut self, index: usize) {
+        use ratatui::style::{Modifier, Style};
+        self.focus = index.min(self.fields.len().saturating_sub(1));
+        for (i, (_, area)) in self.fields.iter_mut().enumerate() {
+            area.set_cursor_style(if i == self.focus {
+                Style::new().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::new()
+            });
         }
     }
 

@@ -1,5 +1,7 @@
 //! `update`: state + action → new state + effects. No I/O, no clock, no awaiting.
 
+use crossterm::event::{KeyCode, KeyModifiers};
+
 use super::action::{Action, Change};
 use super::effect::{DUE_REFILL_AT, Effect};
 use super::keymap::Command;
@@ -37,6 +39,12 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Command(command) => command_effects(state, command),
         Action::Key(key) => {
+            // Fields are one paragraph: Enter moves on instead of adding a hidden line break.
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            if key.code == KeyCode::Enter || (ctrl && matches!(key.code, KeyCode::Char('j' | 'm')))
+            {
+                return editor_command(state, Command::NextField);
+            }
             if let Some(area) = state.editor.as_mut().and_then(EditorState::focused_mut) {
                 area.input(key);
             }
@@ -403,12 +411,12 @@ fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     };
     match command {
         Command::NextField => {
-            editor.focus = (editor.focus + 1) % editor.fields.len().max(1);
+            editor.focus_on((editor.focus + 1) % editor.fields.len().max(1));
             vec![]
         }
         Command::PrevField => {
-            editor.focus =
-                (editor.focus + editor.fields.len().max(1) - 1) % editor.fields.len().max(1);
+            let n = editor.fields.len().max(1);
+            editor.focus_on((editor.focus + n - 1) % n);
             vec![]
         }
         Command::Cancel => {

@@ -64,7 +64,7 @@ pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
                     (Field::Cloze, String::new()),
                 ],
             );
-            editor.focus = usize::from(!material.is_empty());
+            editor.focus_on(usize::from(!material.is_empty()));
             state.editor = Some(editor);
             vec![]
         }
