@@ -135,7 +135,8 @@ fn an_empty_queue_explains_instead_of_acting() {
 #[test]
 fn reload_keeps_the_selection_or_its_place() {
     let mut s = loaded_state();
-    s.review.selected = Some(102);
+    cmd(&mut s, Command::SelectNext);
+    assert_eq!(s.review.selected, Some(102));
     update(&mut s, loaded(groups()));
     assert_eq!(s.review.selected, Some(102), "same card kept");
     let mut fewer = groups();
@@ -474,4 +475,21 @@ fn enter_in_the_editor_moves_to_the_next_field_without_a_line_break() {
     let editor = s.editor.as_ref().expect("editor open");
     assert_eq!(editor.focus, 1);
     assert_eq!(editor.fields[0].1.lines(), ["교과서"]);
+}
+
+#[test]
+fn a_first_run_stays_on_the_first_question_while_the_queue_fills() {
+    let mut s = AppState::default();
+    let all = groups();
+    update(&mut s, loaded(vec![all[1].clone()]));
+    assert_eq!(s.review.selected, Some(103));
+    update(&mut s, loaded(all.clone()));
+    assert_eq!(
+        s.review.selected,
+        Some(101),
+        "the top, not the first card to arrive"
+    );
+    cmd(&mut s, Command::SelectNext);
+    update(&mut s, loaded(all));
+    assert_eq!(s.review.selected, Some(102), "a moved selection is kept");
 }

@@ -58,6 +58,9 @@ pub struct ReviewPane {
     pub groups: Vec<ReviewGroup>,
     /// The selected card, kept by id across reloads.
     pub selected: Option<i64>,
+    /// The learner has moved the selection; until then it stays on the first card, so a
+    /// first run that fills the queue while it is on screen starts at the top.
+    pub moved: bool,
     /// The first load has arrived.
     pub loaded: bool,
     /// The queue's stamp when the listing was read: a refresh reloads only once it moves.

@@ -98,6 +98,14 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             });
             state.review.groups = groups;
             state.review.loaded = true;
+            if !state.review.moved {
+                state.review.selected = state
+                    .review
+                    .groups
+                    .first()
+                    .and_then(|g| g.cards.first())
+                    .map(|c| c.id);
+            }
             if state.review.selected_position().is_none() {
                 let positions = state.review.positions();
                 let index = old_index
@@ -493,6 +501,7 @@ fn select_after_group(state: &mut AppState, qid: i64) {
         .get(at + 1)
         .or_else(|| at.checked_sub(1).and_then(|i| groups.get(i)));
     state.review.selected = next.and_then(|g| g.cards.first()).map(|c| c.id);
+    state.review.moved = true;
 }
 
 /// Opens the editor on an existing card.

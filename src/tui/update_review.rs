@@ -7,6 +7,12 @@ use super::update::{open_editor, selected_material};
 use crate::store::GroupKey;
 
 pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    if matches!(
+        command,
+        Command::SelectNext | Command::SelectPrev | Command::NextGroup | Command::PrevGroup
+    ) {
+        state.review.moved = true;
+    }
     match command {
         Command::SelectNext => move_selection(state, 1),
         Command::SelectPrev => move_selection(state, -1),

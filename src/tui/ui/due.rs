@@ -25,9 +25,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
                 )),
                 Line::from(""),
                 Line::from(format!("Rated in this session: {}.", due.rated)),
-                Line::from(
-                    "Approve cards in Review (R) to add them here, or browse them in Cram (C).",
-                ),
+                Line::from(format!(
+                    "Approve cards in Review ({}) to add them here, or browse them in Cram ({}).",
+                    keymap.label(Context::Global, Command::GoReview),
+                    keymap.label(Context::Global, Command::GoCram)
+                )),
             ]
         } else {
             vec![Line::from("Loading the due deck…")]

@@ -8,9 +8,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{ACCENT, centered, clean, clear_popup};
+use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::state::{EditTarget, EditorState, Field};
 
-pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
+pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState, keymap: &Keymap) {
     // Cue and cloze get extra rows to wrap into when the screen has room.
     let rows = |field: Field| match field {
         Field::Cue => 2,
@@ -73,7 +74,12 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
         ),
         (None, true) => Line::styled("saving…", Style::new().fg(Color::Gray)),
         (None, false) => Line::styled(
-            "ctrl-s save · esc cancel · tab next field",
+            format!(
+                "{} save · {} cancel · {} next field",
+                keymap.label(Context::Editor, Command::Save),
+                keymap.label(Context::Editor, Command::Cancel),
+                keymap.label(Context::Editor, Command::NextField)
+            ),
             Style::new().fg(Color::Gray),
         ),
     };

@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
         lines.push(Line::from(entries));
     }
     lines.push(Line::from(Span::styled(
-        "? or esc closes this help",
+        format!(
+            "{}, q or esc closes this help",
+            keymap.label(Context::Global, crate::tui::keymap::Command::ToggleHelp)
+        ),
         Style::new().fg(Color::Gray),
     )));
     let block = Block::default().borders(Borders::ALL).title(" keys ");

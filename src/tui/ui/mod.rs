@@ -40,9 +40,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
     .areas(frame.area());
     draw_tabs(frame, tabs, state);
     match state.pane {
-        Pane::Review => review::draw(frame, body, state),
+        Pane::Review => review::draw(frame, body, state, keymap),
         Pane::Due => due::draw(frame, body, state, keymap),
-        Pane::Cram => cram::draw(frame, body, state),
+        Pane::Cram => cram::draw(frame, body, state, keymap),
     }
     status::draw(frame, status_area, state);
     status::draw_footer(frame, footer, state, keymap);
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
         help::draw(frame, frame.area(), keymap);
     }
     if let Some(editor) = &state.editor {
-        editor::draw(frame, frame.area(), editor);
+        editor::draw(frame, frame.area(), editor, keymap);
     }
     if let Some(confirm) = &state.confirm {
         draw_confirm(frame, frame.area(), &confirm.message, keymap);

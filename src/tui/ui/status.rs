@@ -4,9 +4,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
 
 use super::clean;
-use crate::tui::keymap::{Context, Keymap};
+use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::state::{AppState, Pane};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
@@ -64,7 +65,9 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// Hints for the keys of the current context, generated from the keymap.
+/// Hints for the keys of the current context, generated from the keymap and chosen by
+/// command. In the panes `? help` and `q quit` always stay; other hints are dropped from the
+/// end when the line is too narrow.
 pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
     let context = if state.confirm.is_some() {
         Context::Confirm
@@ -77,22 +80,62 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Key
             Pane::Cram => Context::Cram,
         }
     };
-    let mut spans = Vec::new();
-    let globals = [Context::Review, Context::Due, Context::Cram].contains(&context);
-    let bindings = keymap
+    let in_pane = [Context::Review, Context::Due, Context::Cram].contains(&context);
+    // The rate keys have their own bar in the Due pane.
+    let shown_elsewhere = [
+        Command::RateKnow,
+        Command::RateUnsure,
+        Command::RateDontKnow,
+    ];
+    let mut optional: Vec<(String, &str)> = keymap
         .of(context)
-        .filter(|b| !(context == Context::Due && b.desc.contains('(')))
-        .chain(keymap.of(Context::Global).filter(|b| {
-            globals && ["undo last action", "help", "quit"].contains(&b.desc.as_str())
-        }));
-    for binding in bindings {
-        let key = binding.labels.first().cloned().unwrap_or_default();
+        .filter(|b| !shown_elsewhere.contains(&b.command))
+        .chain(
+            keymap
+                .of(Context::Global)
+                .filter(|b| in_pane && b.command == Command::Undo),
+        )
+        .map(|b| {
+            (
+                b.labels.first().cloned().unwrap_or_default(),
+                b.desc.as_str(),
+            )
+        })
+        .collect();
+    let kept: Vec<(String, &str)> = if in_pane {
+        [Command::ToggleHelp, Command::Quit]
+            .iter()
+            .filter_map(|&c| keymap.of(Context::Global).find(|b| b.command == c))
+            .map(|b| {
+                (
+                    b.labels.first().cloned().unwrap_or_default(),
+                    b.desc.as_str(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let hint_width = |(key, desc): &(String, &str)| key.width() + desc.width() + 3;
+    let reserved: usize = kept.iter().map(hint_width).sum();
+    let mut room = usize::from(area.width).saturating_sub(reserved);
+    // Hints are in the keymap's order; one that does not fit is left out.
+    optional.retain(|hint| {
+        let w = hint_width(hint);
+        let fits = w <= room;
+        if fits {
+            room -= w;
+        }
+        fits
+    });
+    let mut spans = Vec::new();
+    for (key, desc) in optional.iter().chain(&kept) {
         spans.push(Span::styled(
             format!(" {key}"),
             Style::new().fg(super::ACCENT),
         ));
         spans.push(Span::styled(
-            format!(" {} ", binding.desc),
+            format!(" {desc} "),
             Style::new().fg(Color::Gray),
         ));
     }
