@@ -20,40 +20,69 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         ),
         Span::raw(" "),
     ];
+    if s.pending_writes > 0 {
+        let changes = plural(s.pending_writes, "change", "changes");
+        let text = if state.quit {
+            format!("saving {changes}… (quitting when done) ")
+        } else {
+            format!("saving {changes}… ")
+        };
+        spans.push(Span::styled(text, Style::new().fg(Color::Yellow)));
+    }
+    // The answer to the learner's last key comes first; the extraction's state after it.
+    if let Some(error) = &s.error {
+        spans.push(Span::styled(
+            format!("{} ", clean(error)),
+            Style::new().fg(Color::Red),
+        ));
+    } else if let Some(message) = &s.message {
+        spans.push(Span::raw(format!("{} ", clean(message))));
+    }
     let engine = if s.extraction_running {
         "extract"
     } else {
         "extract (off)"
     };
     spans.push(Span::raw(format!(
-        "{engine} {} pending {} running {} failed",
+        " │ {engine} {} pending {} running {} failed",
         c.jobs_pending, c.jobs_processing, c.jobs_failed
     )));
-    if s.pending_writes > 0 {
-        let changes = plural(s.pending_writes, "change", "changes");
-        let text = if state.quit {
-            format!(" │ saving {changes}… (quitting when done)")
-        } else {
-            format!(" │ saving {changes}…")
-        };
-        spans.push(Span::styled(text, Style::new().fg(Color::Yellow)));
-    }
-    // The latest action's outcome comes before the extraction result: it answers a key press.
-    if let Some(error) = &s.error {
-        spans.push(Span::styled(
-            format!(" │ {}", clean(error)),
-            Style::new().fg(Color::Red),
-        ));
-    } else if let Some(message) = &s.message {
-        spans.push(Span::raw(format!(" │ {}", clean(message))));
-    }
     if let Some(result) = &s.last_result {
         spans.push(Span::styled(
             format!(" │ {}", clean(result)),
             Style::new().fg(Color::Green),
         ));
     }
-    frame.render_widget(Line::from(spans), area);
+    frame.render_widget(Line::from(fit(spans, usize::from(area.width))), area);
+}
+
+/// Cuts the spans to `width` display columns, ending a cut one with an ellipsis.
+fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let w = span.content.width();
+        if used + w <= width {
+            used += w;
+            out.push(span);
+            continue;
+        }
+        let mut cut = String::new();
+        let room = width.saturating_sub(used + 1);
+        let mut taken = 0;
+        for c in span.content.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if taken + cw > room {
+                break;
+            }
+            taken += cw;
+            cut.push(c);
+        }
+        cut.push('…');
+        out.push(Span::styled(cut, span.style));
+        break;
+    }
+    out
 }
 
 /// "1 change", "3 changes".
