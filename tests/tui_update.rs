@@ -493,3 +493,16 @@ fn a_first_run_stays_on_the_first_question_while_the_queue_fills() {
     update(&mut s, loaded(all));
     assert_eq!(s.review.selected, Some(102), "a moved selection is kept");
 }
+
+#[test]
+fn a_database_error_of_the_background_extraction_is_shown() {
+    let mut s = loaded_state();
+    update(
+        &mut s,
+        Action::ExtractionError("database error: database is locked".into()),
+    );
+    assert_eq!(
+        s.status.error.as_deref(),
+        Some("background extraction: database error: database is locked")
+    );
+}

@@ -122,6 +122,8 @@ async fn forward_engine_events(
                 message: format!("{jobs} new questions to extract"),
                 cards_added: false,
             },
+            // Shown in the status bar, not only in the log.
+            EngineEvent::StoreError { message } => Action::ExtractionError(message.clone()),
             EngineEvent::Stopped => return,
             _ => continue,
         };

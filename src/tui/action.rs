@@ -50,6 +50,9 @@ pub enum Action {
         cards_added: bool,
     },
 
+    /// The background extraction could not read or write the database.
+    ExtractionError(String),
+
     /// The review listing, with the queue's stamp read just before it.
     ReviewLoaded {
         groups: Vec<ReviewGroup>,

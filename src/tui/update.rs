@@ -86,6 +86,10 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 vec![Effect::LoadCounts]
             }
         }
+        Action::ExtractionError(error) => {
+            state.status.error = Some(format!("background extraction: {error}"));
+            vec![Effect::LoadCounts]
+        }
         Action::ReviewLoaded { groups, stamp } => {
             state.review.stamp = Some(stamp);
             let old_index = state.review.selected_position().map(|pos| {
