@@ -107,6 +107,7 @@ fn due_deck() -> VecDeque<DueCard> {
                 stage: Some((i % 4) as i16),
                 due_at: Some(Utc::now()),
             }),
+            source: None,
         })
         .collect()
 }

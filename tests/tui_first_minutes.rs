@@ -75,6 +75,10 @@ fn the_due_reveal_shows_the_evidence_and_the_cloze_filled_in() {
         screen.contains("ATP에 관한 해설"),
         "the evidence:\n{screen}"
     );
+    assert!(
+        screen.contains("세포에서 에너지를 만드는 소기관은? ✓ 미토콘드리아"),
+        "the source question with its correct choice:\n{screen}"
+    );
 }
 
 #[test]

@@ -50,6 +50,15 @@ pub struct NewManualCard {
 pub struct DueCard {
     pub card: Card,
     pub ladder: Option<LadderState>,
+    /// The question the card was extracted from, shown with the answer.
+    pub source: Option<SourceQuestion>,
+}
+
+/// A source question as the Due reveal shows it: its text and correct choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceQuestion {
+    pub text: String,
+    pub correct_answer: Option<String>,
 }
 
 /// What a rating did.

@@ -23,6 +23,11 @@ pub async fn a_rating_of_a_card_rated_elsewhere_is_refused(db: &TestDb) {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(shown_on_a.len(), 1);
     assert_eq!(shown_on_a[0].ladder, None, "new on A");
+    assert_eq!(
+        shown_on_a[0].source.as_ref().map(|s| s.text.as_str()),
+        Some("q"),
+        "the source question comes with the card"
+    );
     // B rates it "don't know" first.
     let on_b = b
         .due_deck(me, t, 10)

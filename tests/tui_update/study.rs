@@ -156,6 +156,7 @@ fn another_devices_changes_merge_into_the_held_deck_behind_the_card_on_screen() 
         amgi::store::DueCard {
             card: approved,
             ladder: None,
+            source: None,
         },
     ];
     update(&mut s, Action::DueRefilled(fresh));

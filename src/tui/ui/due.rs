@@ -75,6 +75,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
                 Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             ),
         ]));
+        if let Some(source) = &front.source {
+            let mut question = vec![
+                Span::styled("question", Style::new().fg(Color::Gray)),
+                Span::raw(format!(" {}", clean(&source.text))),
+            ];
+            if let Some(answer) = &source.correct_answer {
+                question.push(Span::styled(
+                    format!(" ✓ {}", clean(answer)),
+                    Style::new().fg(Color::Green),
+                ));
+            }
+            lines.push(Line::from(question));
+        }
         for evidence in &card.evidence {
             if let Some(snippet) = &evidence.snippet {
                 lines.push(Line::from(vec![
