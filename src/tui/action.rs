@@ -62,6 +62,8 @@ pub enum Action {
     DueLoaded(Vec<DueCard>),
     /// More due cards (appended, without duplicates).
     DueRefilled(Vec<DueCard>),
+    /// Reading the due deck failed: the next refresh tries again.
+    DueRefillFailed(String),
     CramLoaded(Vec<Card>),
     MaterialsLoaded(Vec<String>),
     CountsLoaded(Counts),

@@ -117,13 +117,23 @@ impl EffectRunner {
         match effect {
             Effect::LoadReview => self.reload_review().await,
             Effect::RefreshReview(known) => self.refresh_review(known).await,
-            Effect::LoadDue => match s.due_deck(user, now, DUE_BATCH).await {
-                Ok(deck) => self.send(Action::DueLoaded(deck)),
-                Err(e) => self.fail("loading the due deck", e),
-            },
             Effect::RefillDue => match s.due_deck(user, now, DUE_BATCH).await {
                 Ok(deck) => self.send(Action::DueRefilled(deck)),
-                Err(e) => self.fail("refilling the due deck", e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "refilling the due deck failed");
+                    self.send(Action::DueRefillFailed(format!(
+                        "refilling the due deck failed: {e}"
+                    )));
+                }
+            },
+            Effect::LoadDue => match s.due_deck(user, now, DUE_BATCH).await {
+                Ok(deck) => self.send(Action::DueLoaded(deck)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "loading the due deck failed");
+                    self.send(Action::DueRefillFailed(format!(
+                        "loading the due deck failed: {e}"
+                    )));
+                }
             },
             Effect::LoadCram(filter) => match s.cram_deck(user, &filter, CRAM_BATCH).await {
                 Ok(deck) => self.send(Action::CramLoaded(deck)),

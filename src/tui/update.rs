@@ -54,6 +54,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             match state.editor.as_mut().and_then(EditorState::focused_mut) {
                 Some(area) if state.confirm.is_none() => {
                     area.insert_str(one_line(&text));
+                    state.status.message = None;
                 }
                 _ => {
                     state.status.message =
@@ -133,6 +134,11 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.due.refilling = false;
             state.due.revealed = false;
             state.due.rated_this_session.clear();
+            vec![]
+        }
+        Action::DueRefillFailed(error) => {
+            state.due.refilling = false;
+            state.status.error = Some(error);
             vec![]
         }
         Action::DueRefilled(deck) => {

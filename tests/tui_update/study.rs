@@ -211,3 +211,15 @@ fn undoing_a_send_back_reloads_the_cram_deck_but_undoing_a_rating_does_not() {
     let effects = update(&mut s, undone(amgi::store::UndoKind::Rate));
     assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCram(_))));
 }
+
+#[test]
+fn a_failed_refill_is_tried_again_on_the_next_refresh() {
+    let mut s = loaded_state();
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+    update(
+        &mut s,
+        Action::DueRefillFailed("refilling the due deck failed: database is locked".into()),
+    );
+    assert!(s.status.error.is_some());
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+}
