@@ -41,9 +41,11 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
         let on_change = move || {
             let _ = tx.send(Action::ExternalChange);
         };
+        // The app's own changes are followed up by `update`; only others' are news.
         tokio::spawn(changes::listen(
             url.clone(),
             user,
+            Some(crate::store::postgres::change_origin()),
             on_change,
             cancel.clone(),
         ));

@@ -7,7 +7,7 @@ mod publish;
 mod review;
 mod rows;
 
-pub use rows::CHANGES_CHANNEL;
+pub use rows::{CHANGES_CHANNEL, change_origin};
 mod study;
 mod undo;
 
