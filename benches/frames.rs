@@ -45,6 +45,7 @@ fn card(id: i64, needs_review: bool) -> Card {
         material: None,
         view_count: (id % 5) as i32,
         last_viewed_at: None,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
         evidence: vec![Evidence {
             source_type: "question".into(),
             source_id: Some(question),
@@ -106,6 +107,7 @@ fn due_deck() -> VecDeque<DueCard> {
                 stage: Some((i % 4) as i16),
                 due_at: Some(Utc::now()),
             }),
+            source: None,
         })
         .collect()
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use amgi::work::changes;
 use chrono::Utc;
+use sqlx::Connection;
 use tokio_util::sync::CancellationToken;
 
 use common::fixtures::{card, question};
@@ -36,14 +37,16 @@ async fn another_process_hears_an_approval() {
     tokio::spawn(changes::listen(
         url.clone(),
         me,
+        None,
         move || {
             let _ = tx.send(());
         },
         cancel.clone(),
     ));
     tokio::spawn(changes::listen(
-        url,
+        url.clone(),
         other,
+        None,
         move || {
             let _ = tx_other.send(());
         },
@@ -75,6 +78,48 @@ async fn another_process_hears_an_approval() {
     assert!(
         heard_other.try_recv().is_err(),
         "another user's listener hears nothing"
+    );
+
+    // A listener that ignores this process's changes hears only another origin's.
+    let (tx_own, mut heard_own) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(changes::listen(
+        url.clone(),
+        me,
+        Some(amgi::store::postgres::change_origin()),
+        move || {
+            let _ = tx_own.send(());
+        },
+        cancel.clone(),
+    ));
+    let Kind::Postgres { admin, .. } = &db.kind else {
+        unreachable!()
+    };
+    let mut foreign = sqlx::PgConnection::connect_with(admin)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Until it is listening, nothing reaches it; then this process's change and a foreign
+    // one are queued in that order, and hearing the foreign one means the first was passed.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    for n in 0.. {
+        let own = card(&db, me, q, &format!("cue {n}"), &format!("fact {n}")).await;
+        db.store()
+            .approve_card(me, own, Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query("SELECT pg_notify('amgi_changes', $1)")
+            .bind(format!("{} another-device", me.0))
+            .execute(&mut foreign)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        match tokio::time::timeout(Duration::from_millis(500), heard_own.recv()).await {
+            Ok(Some(())) => break,
+            _ if tokio::time::Instant::now() > deadline => panic!("no foreign change heard"),
+            _ => {}
+        }
+    }
+    assert!(
+        heard_own.try_recv().is_err(),
+        "the process's own changes are not reported"
     );
     cancel.cancel();
     db.finish().await;

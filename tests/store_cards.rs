@@ -2,12 +2,15 @@
 //! deck, user isolation. Every case runs on SQLite and on PostgreSQL.
 
 mod common;
+#[path = "store_cards/shown.rs"]
+mod shown;
 #[path = "store_cards/stamp.rs"]
 mod stamp;
 #[path = "store_cards/study.rs"]
 mod study;
 
 mod cases {
+    pub use super::shown::*;
     pub use super::stamp::*;
     pub use super::study::*;
     use amgi::domain::card::{CardFormat, Outcome};
@@ -243,4 +246,6 @@ conformance!(
     cram_order_filters_and_views,
     another_users_card_is_not_found_everywhere,
     the_review_stamp_moves_with_every_change_to_the_queue,
+    a_rating_of_a_card_rated_elsewhere_is_refused,
+    an_edit_or_approval_of_a_card_changed_elsewhere_is_refused,
 );

@@ -21,6 +21,59 @@ mod cases {
             .unwrap_or_default()
     }
 
+    pub async fn adding_a_manual_card_is_undone_first(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let q = question(db, me, "t", "q").await;
+        let approved = card(db, me, q, "cue a", "fact a").await;
+        s.approve_card(me, approved, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let manual = amgi::store::NewManualCard {
+            material: "교과서".into(),
+            format: amgi::domain::card::CardFormat::Qa,
+            cue: "수도".into(),
+            fact: "서울".into(),
+            cloze_text: None,
+        };
+        let added = s
+            .create_manual_card(me, &manual, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let undone = s
+            .undo_last(me, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            undone.map(|u| (u.kind, u.card_ids)),
+            Some((UndoKind::Add, vec![added.id])),
+            "the add is undone, not the approval before it"
+        );
+        assert!(matches!(
+            s.get_card(me, added.id).await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(
+            !s.get_card(me, approved)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .needs_review,
+            "the approval stands"
+        );
+        // The same card can be added again, and the next undo is the approval.
+        s.create_manual_card(me, &manual, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.undo_last(me, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let undone = s
+            .undo_last(me, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(undone.map(|u| u.kind), Some(UndoKind::Approve));
+    }
+
     pub async fn undo_restores_exact_card_rows(db: &TestDb) {
         let s = db.store();
         let me = user(s, "me").await;
@@ -378,6 +431,7 @@ mod cases {
 }
 
 conformance!(
+    adding_a_manual_card_is_undone_first,
     undo_restores_exact_card_rows,
     undo_restores_exact_progress_and_log,
     undo_that_would_duplicate_an_answer_is_refused,

@@ -36,6 +36,42 @@ impl Tmux {
         Tmux::run(&["capture-pane", "-p", "-t", &self.session])
     }
 
+    /// Pastes `text` as a terminal would: bracketed when the app asked for it.
+    fn paste(&self, text: &str) {
+        let buffer = format!("{}-paste", self.session);
+        Tmux::run(&["set-buffer", "-b", &buffer, text]);
+        Tmux::run(&[
+            "paste-buffer",
+            "-p",
+            "-d",
+            "-b",
+            &buffer,
+            "-t",
+            &self.session,
+        ]);
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.session])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Waits (bounded) until the app has exited.
+    fn wait_for_exit(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.alive() {
+            assert!(
+                Instant::now() < deadline,
+                "amgi did not quit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Polls the screen until `wanted` holds (bounded), returning that screen.
     fn wait_for(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -84,6 +120,118 @@ fn number_after(screen: &str, prefix: &str) -> Option<i64> {
         .ok()
 }
 
+/// Starts `amgi demo` in a new tmux session of the given size on a temporary data dir.
+fn start_demo(dir: &Path, name: &str, width: u16, height: u16) -> Tmux {
+    std::fs::write(
+        dir.join("config.toml"),
+        "[extract]\npoll_interval_secs = 1\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let session = format!("amgi-{name}-{}", std::process::id());
+    let command = format!(
+        "{} --data-dir {} demo 2>{}",
+        env!("CARGO_BIN_EXE_amgi"),
+        dir.display(),
+        dir.join("stderr.txt").display()
+    );
+    let (w, h) = (width.to_string(), height.to_string());
+    Tmux::run(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        &w,
+        "-y",
+        &h,
+        &command,
+    ]);
+    Tmux { session }
+}
+
+async fn count(path: &Path, sql: &'static str) -> i64 {
+    let mut db = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&mut db)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Runtime::new()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(future)
+}
+
+#[test]
+fn help_is_modal_and_a_paste_in_review_changes_nothing() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let tmux = start_demo(dir.path(), "modal", 120, 40);
+    tmux.wait_for("extracted cards in Review", |s| {
+        s.contains("Review · ") && s.contains("[cloze]")
+    });
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help", |s| s.contains("closes this help"));
+    tmux.keys(&["x", "a", "A"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the help closed", |s| !s.contains("closes this help"));
+    tmux.paste("ox\nay");
+    tmux.wait_for("the paste refused", |s| s.contains("paste ignored"));
+    tmux.keys(&["q"]);
+    tmux.wait_for_exit();
+    let db = dir.path().join("amgi.db");
+    let changed = block_on(count(
+        &db,
+        "SELECT COUNT(*) FROM study_memo_cards WHERE deleted_at IS NOT NULL OR NOT needs_review",
+    ));
+    assert_eq!(changed, 0, "no card deleted or approved");
+    assert_eq!(block_on(count(&db, "SELECT COUNT(*) FROM undo_log")), 0);
+}
+
+#[test]
+fn ten_quick_ratings_then_quit_are_all_stored() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let tmux = start_demo(dir.path(), "quit", 120, 40);
+    tmux.wait_for("extracted cards in Review", |s| {
+        s.contains("Review · ") && s.contains("[cloze]")
+    });
+    // Approve whole questions until ten cards are due.
+    loop {
+        let screen = tmux.screen();
+        let due = number_after(&screen, " Due (").unwrap_or(0);
+        if due >= 10 {
+            break;
+        }
+        tmux.keys(&["A"]);
+        tmux.wait_for("the confirmation", |s| s.contains("Approve all"));
+        tmux.keys(&["y"]);
+        tmux.wait_for("the approval and the next question selected", |s| {
+            !s.contains("Approve all") && number_after(s, " Due (").unwrap_or(0) > due
+        });
+    }
+    tmux.keys(&["D"]);
+    tmux.wait_for("the Due pane", |s| s.contains("Due · "));
+    // Ten ratings (each a reveal and a rating) and quit, typed at once.
+    let mut keys = vec!["1"; 20];
+    keys.push("q");
+    Tmux::run(&[&["send-keys", "-t", tmux.session.as_str()][..], &keys[..]].concat());
+    tmux.wait_for_exit();
+    let db = dir.path().join("amgi.db");
+    assert_eq!(
+        block_on(count(&db, "SELECT COUNT(*) FROM study_card_reviews")),
+        10,
+        "every rating shown was stored"
+    );
+}
+
 #[test]
 fn learner_session_in_tmux() {
     if !tmux_available() {
@@ -124,20 +272,16 @@ fn learner_session_in_tmux() {
     tmux.keys(&["A"]);
     tmux.wait_for("the confirmation", |s| s.contains("Approve all"));
     tmux.keys(&["y"]);
-    let screen = tmux.wait_for("the approval", |s| {
-        s.contains("approved ") && s.contains(" cards of question ")
+    tmux.wait_for("the approval", |s| {
+        s.contains("approved ") && s.contains(" of the question")
     });
-    let question = number_after(&screen, " cards of question ")
-        .unwrap_or_else(|| panic!("no question id:\n{screen}"));
 
     // Edit the now selected card in Korean and save.
     tmux.keys(&["e"]);
     tmux.wait_for("the editor", |s| s.contains("edit card"));
     tmux.text(" 수정함");
     tmux.keys(&["C-s"]);
-    let screen = tmux.wait_for("the saved edit", |s| s.contains("saved card "));
-    let edited =
-        number_after(&screen, "saved card ").unwrap_or_else(|| panic!("no card id:\n{screen}"));
+    tmux.wait_for("the saved edit", |s| s.contains("saved the card"));
 
     // Rate three due cards, then undo the last rating.
     tmux.keys(&["D"]);
@@ -150,11 +294,11 @@ fn learner_session_in_tmux() {
         tmux.wait_for("the answer", |s| s.contains("answer  "));
         tmux.keys(&[key]);
         tmux.wait_for(&format!("rating {}", n + 1), |s| {
-            s.contains(&format!("card {card}: "))
+            s.contains("rated ") && !s.contains(&format!("left · card {card} "))
         });
     }
     tmux.keys(&["u"]);
-    tmux.wait_for("the undo", |s| s.contains("undid rate of card"));
+    tmux.wait_for("the undo", |s| s.contains("undid the rating"));
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     let alive = || {
@@ -170,18 +314,25 @@ fn learner_session_in_tmux() {
     }
 
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-    runtime.block_on(check_database(
-        &dir.path().join("amgi.db"),
-        question,
-        edited,
-    ));
+    runtime.block_on(check_database(&dir.path().join("amgi.db")));
 }
 
-async fn check_database(path: &Path, question: i64, edited: i64) {
+async fn check_database(path: &Path) {
     let mut db = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let q = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql);
+    let edited = q("SELECT id FROM study_memo_cards WHERE cue LIKE '% 수정함'")
+        .fetch_one(&mut db)
+        .await
+        .unwrap_or(-1);
+    let question = q(
+        "SELECT MIN(source_question_id) FROM study_memo_cards WHERE NOT needs_review AND id <> $1",
+    )
+    .bind(edited)
+    .fetch_one(&mut db)
+    .await
+    .unwrap_or(-1);
     let in_review_of_question = q("SELECT COUNT(*) FROM study_memo_cards WHERE source_question_id = $1 AND needs_review AND deleted_at IS NULL")
         .bind(question)
         .fetch_one(&mut db)

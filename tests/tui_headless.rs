@@ -15,7 +15,7 @@ use ratatui::layout::{Position, Size};
 use sqlx::{Connection, Executor, SqliteConnection};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use common::fixtures::{approved_card, question};
+use common::fixtures::{approved_card, count, question};
 use common::{Kind, TestDb, user};
 
 /// A TestBackend that reports every flushed frame as text.
@@ -160,4 +160,116 @@ async fn a_keypress_is_drawn_while_the_database_is_blocked() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(app.state.due.rated, 1);
     db.finish().await;
+}
+
+/// Quitting while the database holds the ratings back: the app says it is saving, waits,
+/// and exits once they are stored.
+async fn quitting_waits_for_ratings_held_by_a_lock(db: TestDb) {
+    let me = user(db.store(), "me").await;
+    let q = question(&db, me, "한국사", "훈민정음이 반포된 해는?").await;
+    for (cue, fact) in [
+        ("반포 연도", "1446년"),
+        ("창제 연도", "1443년"),
+        ("왕", "세종"),
+    ] {
+        approved_card(&db, me, q, cue, fact).await;
+    }
+    let (frame_tx, mut frames) = mpsc::unbounded_channel();
+    let (key_tx, key_rx) = mpsc::unbounded_channel::<Event>();
+    let events = Box::pin(futures_util::stream::unfold(key_rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok(e), rx))
+    }));
+    let mut app = App::new(db.store().clone(), me, "me", Keymap::defaults());
+    let app_task = tokio::spawn(async move {
+        let backend = Recorder {
+            inner: TestBackend::new(120, 30),
+            frames: frame_tx,
+        };
+        let mut terminal = Terminal::new(backend).unwrap_or_else(|e| panic!("{e}"));
+        app.run(&mut terminal, events).await.map(|()| app)
+    });
+    frame_where(&mut frames, "the loaded due deck", |f| {
+        f.contains("Due (3)")
+    })
+    .await;
+
+    let mut blocker = Blocker::take(&db).await;
+    for c in ['D', ' ', '1', ' ', '2', ' ', '3', 'q'] {
+        let _ = key_tx.send(key(c));
+    }
+    frame_where(&mut frames, "the saving message", |f| {
+        f.contains("saving 3 changes")
+    })
+    .await;
+    assert!(!app_task.is_finished(), "the app waits for its writes");
+    blocker.release().await;
+    let app = app_task
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(app.state.status.pending_writes, 0);
+    assert!(app.state.status.failed_on_quit.is_empty());
+    assert_eq!(
+        count(&db, "study_card_reviews").await,
+        3,
+        "every rating stored"
+    );
+    db.finish().await;
+}
+
+/// A second connection holding the progress table, as another process's long transaction.
+enum Blocker {
+    Sqlite(SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Blocker {
+    async fn take(db: &TestDb) -> Blocker {
+        match &db.kind {
+            Kind::Sqlite { dir, .. } => {
+                let path = dir.path().join("test.db");
+                let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                conn.execute("BEGIN IMMEDIATE")
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                Blocker::Sqlite(conn)
+            }
+            Kind::Postgres { schema, admin, .. } => {
+                let options = admin
+                    .as_ref()
+                    .clone()
+                    .options([("search_path", schema.as_str())]);
+                let mut conn = sqlx::PgConnection::connect_with(&options)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                conn.execute("BEGIN; LOCK TABLE study_memo_card_progress IN EXCLUSIVE MODE")
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                Blocker::Postgres(conn)
+            }
+        }
+    }
+
+    async fn release(&mut self) {
+        let done = match self {
+            Blocker::Sqlite(conn) => conn.execute("ROLLBACK").await.map(|_| ()),
+            Blocker::Postgres(conn) => conn.execute("ROLLBACK").await.map(|_| ()),
+        };
+        done.unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_waits_for_stalled_ratings_sqlite() {
+    quitting_waits_for_ratings_held_by_a_lock(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quitting_waits_for_stalled_ratings_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    quitting_waits_for_ratings_held_by_a_lock(db).await;
 }

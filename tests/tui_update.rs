@@ -4,7 +4,7 @@ mod common;
 
 use amgi::domain::card::CardFormat;
 use amgi::store::{CardEdit, Counts, CramFilter, ReviewGroup, ReviewStamp, UndoKind, Undone};
-use amgi::tui::action::Action;
+use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
 use amgi::tui::state::{AppState, Confirmed, EditTarget, Field, Pane};
@@ -97,7 +97,13 @@ fn review_selection_moves_by_card_and_by_group() {
 #[test]
 fn review_actions_become_effects() {
     let mut s = loaded_state();
-    assert_eq!(cmd(&mut s, Command::Approve), vec![Effect::Approve(101)]);
+    assert_eq!(
+        cmd(&mut s, Command::Approve),
+        vec![Effect::Approve {
+            card_id: 101,
+            shown: chrono::DateTime::UNIX_EPOCH
+        }]
+    );
     assert_eq!(cmd(&mut s, Command::Delete), vec![Effect::Delete(101)]);
     // Approve-all asks first, then approves that question only.
     assert!(cmd(&mut s, Command::ApproveQuestion).is_empty());
@@ -129,7 +135,8 @@ fn an_empty_queue_explains_instead_of_acting() {
 #[test]
 fn reload_keeps_the_selection_or_its_place() {
     let mut s = loaded_state();
-    s.review.selected = Some(102);
+    cmd(&mut s, Command::SelectNext);
+    assert_eq!(s.review.selected, Some(102));
     update(&mut s, loaded(groups()));
     assert_eq!(s.review.selected, Some(102), "same card kept");
     let mut fewer = groups();
@@ -149,6 +156,7 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
         editor,
         Some(EditTarget::Card {
             id: 101,
+            shown: chrono::DateTime::UNIX_EPOCH,
             format: CardFormat::Qa
         })
     );
@@ -168,6 +176,7 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
         effects,
         vec![Effect::SaveEdit {
             card_id: 101,
+            shown: chrono::DateTime::UNIX_EPOCH,
             edit: expected
         }]
     );
@@ -210,8 +219,13 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
     cmd(&mut s, Command::Cancel);
     assert!(s.editor.is_none() && s.confirm.is_none());
     cmd(&mut s, Command::Edit);
-    update(&mut s, Action::EditSaved);
+    let saved = common::cards::qa(101, 12, "훈민정음이 반포된 해는?", "1446년");
+    let effects = update(&mut s, Action::Changed(Change::Edited(Box::new(saved))));
     assert!(s.editor.is_none());
+    assert!(
+        effects.contains(&Effect::LoadReview),
+        "update decides the reload"
+    );
 }
 
 #[test]
@@ -246,13 +260,24 @@ fn events_update_the_status_bar() {
     update(&mut s, Action::Failed("loading failed".into()));
     assert_eq!(s.status.error.as_deref(), Some("loading failed"));
     assert_eq!(
-        update(&mut s, Action::Done("approved card 3".into())),
-        vec![Effect::RefillDue],
-        "approvals may be due"
+        update(&mut s, Action::Changed(Change::Approved { card_id: 3 })),
+        vec![Effect::LoadReview, Effect::LoadCounts, Effect::RefillDue],
+        "the queue and counts moved; approvals may be due"
     );
     assert_eq!(
         (s.status.error.clone(), s.status.message.as_deref()),
-        (None, Some("approved card 3"))
+        (None, Some("approved 1 card"))
+    );
+    update(
+        &mut s,
+        Action::Changed(Change::ApprovedQuestion {
+            question_id: 12,
+            card_ids: vec![1, 2, 3],
+        }),
+    );
+    assert_eq!(
+        s.status.message.as_deref(),
+        Some("approved 3 cards of the question")
     );
     let effects = update(
         &mut s,
@@ -270,8 +295,9 @@ fn events_update_the_status_bar() {
         kind: UndoKind::Rate,
         card_ids: vec![5],
     };
-    update(&mut s, Action::Undone(Some(undone)));
-    assert_eq!(s.status.message.as_deref(), Some("undid rate of card 5"));
+    let effects = update(&mut s, Action::Undone(Some(undone)));
+    assert_eq!(s.status.message.as_deref(), Some("undid the rating"));
+    assert!(effects.contains(&Effect::LoadDue) && effects.contains(&Effect::LoadReview));
     update(&mut s, Action::Undone(None));
     assert_eq!(s.status.message.as_deref(), Some("nothing to undo"));
     update(&mut s, Action::MaterialsLoaded(vec!["노트".into()]));
@@ -312,4 +338,171 @@ fn loaded(groups: Vec<ReviewGroup>) -> Action {
         groups,
         stamp: ReviewStamp::default(),
     }
+}
+
+#[test]
+fn the_help_overlay_takes_every_key_and_q_closes_it() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::ToggleHelp);
+    for command in [
+        Command::Delete,
+        Command::Approve,
+        Command::NextPane,
+        Command::Undo,
+    ] {
+        assert!(cmd(&mut s, command).is_empty(), "{command:?} under help");
+    }
+    assert!(s.help, "still open");
+    assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::Quit);
+    assert!(!s.help && !s.quit, "q closes the help, it does not quit");
+    s.pane = Pane::Cram;
+    cmd(&mut s, Command::ToggleHelp);
+    assert!(
+        cmd(&mut s, Command::NextCard).is_empty(),
+        "no view recorded"
+    );
+    cmd(&mut s, Command::Cancel);
+    assert!(!s.help, "esc closes the help");
+}
+
+#[test]
+fn a_confirmation_takes_q_and_esc_as_no() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::ApproveQuestion);
+    assert!(cmd(&mut s, Command::Quit).is_empty());
+    assert!(s.confirm.is_none() && !s.quit, "q answered no");
+    cmd(&mut s, Command::ApproveQuestion);
+    assert!(cmd(&mut s, Command::Cancel).is_empty());
+    assert!(s.confirm.is_none());
+}
+
+#[test]
+fn a_paste_outside_the_editor_does_nothing_and_says_so() {
+    let mut s = loaded_state();
+    assert!(update(&mut s, Action::Paste("ox".into())).is_empty());
+    assert_eq!(s.review.card_count(), 3);
+    assert!(
+        s.status
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("paste ignored"))
+    );
+}
+
+#[test]
+fn a_multi_line_paste_becomes_one_line_in_the_field() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::NewCard);
+    update(
+        &mut s,
+        Action::Paste("첫 줄\r\n둘째 줄\n\n\t셋째\u{7}".into()),
+    );
+    let editor = s.editor.as_ref().expect("editor open");
+    assert_eq!(editor.text(Field::Material), "첫 줄 둘째 줄 셋째");
+    assert_eq!(editor.fields[0].1.lines().len(), 1, "no hidden line breaks");
+}
+
+#[test]
+fn a_rating_refused_as_stale_reloads_the_deck_and_says_why() {
+    let mut s = loaded_state();
+    let effects = update(
+        &mut s,
+        Action::RateRefused {
+            card_id: 201,
+            error: "this card was rated elsewhere after it was shown; your rating was not saved"
+                .into(),
+        },
+    );
+    assert!(effects.contains(&Effect::LoadDue), "{effects:?}");
+    assert!(
+        s.status
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("rated elsewhere") && e.contains("reloaded"))
+    );
+}
+
+#[test]
+fn pending_writes_are_counted_until_settled() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::Approve);
+    cmd(&mut s, Command::Delete);
+    assert_eq!(s.status.pending_writes, 2);
+    cmd(&mut s, Command::Quit);
+    assert!(s.quit);
+    update(
+        &mut s,
+        Action::WriteFailed("deleting failed: database is locked".into()),
+    );
+    update(&mut s, Action::WriteSettled);
+    update(&mut s, Action::WriteSettled);
+    assert_eq!(s.status.pending_writes, 0);
+    assert_eq!(
+        s.status.failed_on_quit,
+        vec!["deleting failed: database is locked".to_owned()],
+        "a failure while quitting is kept for the exit report"
+    );
+}
+
+#[test]
+fn approve_all_selects_the_next_questions_first_card() {
+    let mut s = loaded_state();
+    let mut listing = groups();
+    listing[1]
+        .cards
+        .push(common::cards::qa(104, 14, "Port of HTTP", "80"));
+    update(&mut s, loaded(listing.clone()));
+    cmd(&mut s, Command::SelectNext);
+    assert_eq!(s.review.selected, Some(102), "second card of question 12");
+    cmd(&mut s, Command::ApproveQuestion);
+    cmd(&mut s, Command::ConfirmYes);
+    assert_eq!(s.review.selected, Some(103));
+    listing.remove(0);
+    update(&mut s, loaded(listing));
+    assert_eq!(s.review.selected, Some(103), "kept after the reload");
+}
+
+#[test]
+fn enter_in_the_editor_moves_to_the_next_field_without_a_line_break() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::NewCard);
+    typed(&mut s, "교과서");
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    let editor = s.editor.as_ref().expect("editor open");
+    assert_eq!(editor.focus, 1);
+    assert_eq!(editor.fields[0].1.lines(), ["교과서"]);
+}
+
+#[test]
+fn a_first_run_stays_on_the_first_question_while_the_queue_fills() {
+    let mut s = AppState::default();
+    let all = groups();
+    update(&mut s, loaded(vec![all[1].clone()]));
+    assert_eq!(s.review.selected, Some(103));
+    update(&mut s, loaded(all.clone()));
+    assert_eq!(
+        s.review.selected,
+        Some(101),
+        "the top, not the first card to arrive"
+    );
+    cmd(&mut s, Command::SelectNext);
+    update(&mut s, loaded(all));
+    assert_eq!(s.review.selected, Some(102), "a moved selection is kept");
+}
+
+#[test]
+fn a_database_error_of_the_background_extraction_is_shown() {
+    let mut s = loaded_state();
+    update(
+        &mut s,
+        Action::ExtractionError("database error: database is locked".into()),
+    );
+    assert_eq!(
+        s.status.error.as_deref(),
+        Some("background extraction: database error: database is locked")
+    );
 }

@@ -41,9 +41,11 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
         let on_change = move || {
             let _ = tx.send(Action::ExternalChange);
         };
+        // The app's own changes are followed up by `update`; only others' are news.
         tokio::spawn(changes::listen(
             url.clone(),
             user,
+            Some(crate::store::postgres::change_origin()),
             on_change,
             cancel.clone(),
         ));
@@ -62,11 +64,11 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
     }
     spawn_signal_quit(app.action_tx(), cancel.clone());
     color_eyre::install().map_err(|e| anyhow::anyhow!("cannot install the panic handler: {e}"))?;
-    let mut terminal = ratatui::init();
+    let mut terminal = crate::tui::terminal::init();
     let result = app
         .run(&mut terminal, crossterm::event::EventStream::new())
         .await;
-    ratatui::restore();
+    crate::tui::terminal::restore();
     cancel.cancel();
     if let Some(engine) = engine_task {
         // Claimed jobs go back to the queue without spending an attempt (bounded: a stalled
@@ -75,7 +77,28 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
             tracing::warn!("the extraction engine did not stop in time; its leases will expire");
         }
     }
-    result.context("the terminal failed")
+    result.context("the terminal failed")?;
+    unsaved_report(&app.state.status)
+}
+
+/// What did not reach the database when the app quit, said once the terminal is back.
+fn unsaved_report(status: &crate::tui::state::StatusState) -> anyhow::Result<()> {
+    for failure in &status.failed_on_quit {
+        crate::say_err!("amgi: not saved: {failure}");
+    }
+    match (status.pending_writes, status.failed_on_quit.len()) {
+        (0, 0) => Ok(()),
+        (0, 1) => anyhow::bail!("1 change failed while quitting (above)"),
+        (0, failed) => anyhow::bail!("{failed} changes failed while quitting (listed above)"),
+        (1, _) => anyhow::bail!(
+            "1 change was still waiting for the database after {} s and may not be saved",
+            crate::tui::app::SAVE_ON_QUIT_WAIT.as_secs()
+        ),
+        (pending, _) => anyhow::bail!(
+            "{pending} changes were still waiting for the database after {} s and may not be saved",
+            crate::tui::app::SAVE_ON_QUIT_WAIT.as_secs()
+        ),
+    }
 }
 
 /// How long quitting waits for the extraction engine to give its jobs back.
@@ -121,6 +144,8 @@ async fn forward_engine_events(
                 message: format!("{jobs} new questions to extract"),
                 cards_added: false,
             },
+            // Shown in the status bar, not only in the log.
+            EngineEvent::StoreError { message } => Action::ExtractionError(message.clone()),
             EngineEvent::Stopped => return,
             _ => continue,
         };
@@ -130,20 +155,23 @@ async fn forward_engine_events(
     }
 }
 
-/// SIGTERM and SIGHUP quit the app like `q`, so the terminal is restored.
+/// SIGTERM, SIGHUP and an external SIGINT quit the app like `q`, so the terminal is
+/// restored and pending writes are waited for.
 fn spawn_signal_quit(tx: tokio::sync::mpsc::UnboundedSender<Action>, cancel: CancellationToken) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
         ) else {
             return;
         };
         tokio::select! {
             _ = term.recv() => {}
             _ = hup.recv() => {}
+            _ = int.recv() => {}
             () = cancel.cancelled() => return,
         }
         let _ = tx.send(Action::Command(Command::Quit));

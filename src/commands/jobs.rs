@@ -47,11 +47,7 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> anyhow::Result<(
                 .retry_job(user, *id, Utc::now())
                 .await
                 .with_context(|| format!("cannot retry job {id}"))?;
-            crate::say!(
-                "job {} is pending again ({} attempts); a running worker or the app will pick it up",
-                job.id,
-                job.max_attempts
-            );
+            crate::say!("{}", retried(&job));
         }
     }
     Ok(())
@@ -151,6 +147,15 @@ pub fn job_details(job: &Job) -> String {
     out
 }
 
+/// What `jobs retry` says: the attempts were reset, and how many the job now has.
+fn retried(job: &Job) -> String {
+    format!(
+        "job {} is pending again with its attempts reset ({} of {} used); a running worker or \
+         the app will pick it up",
+        job.id, job.attempts, job.max_attempts
+    )
+}
+
 fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono::Local)
         .format("%Y-%m-%d %H:%M")
@@ -198,6 +203,15 @@ mod tests {
         assert!(lines[0].contains("STATE") && lines[0].contains("RESULT"));
         assert!(lines[1].contains("completed") && lines[1].ends_with("3 card(s)"));
         assert!(lines[2].contains("1/2") && lines[2].ends_with("llm_timeout"));
+    }
+
+    #[test]
+    fn retry_says_the_attempts_were_reset() {
+        let mut retried_job = job();
+        retried_job.status = JobStatus::Pending;
+        retried_job.attempts = 0;
+        let text = retried(&retried_job);
+        assert!(text.contains("attempts reset (0 of 2 used)"), "{text}");
     }
 
     #[test]

@@ -50,6 +50,15 @@ pub struct NewManualCard {
 pub struct DueCard {
     pub card: Card,
     pub ladder: Option<LadderState>,
+    /// The question the card was extracted from, shown with the answer.
+    pub source: Option<SourceQuestion>,
+}
+
+/// A source question as the Due reveal shows it: its text and correct choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceQuestion {
+    pub text: String,
+    pub correct_answer: Option<String>,
 }
 
 /// What a rating did.
@@ -78,6 +87,8 @@ pub enum UndoKind {
     Delete,
     Flag,
     Rate,
+    /// A manual card added.
+    Add,
 }
 
 impl UndoKind {
@@ -89,6 +100,7 @@ impl UndoKind {
             UndoKind::Delete => "delete",
             UndoKind::Flag => "flag",
             UndoKind::Rate => "rate",
+            UndoKind::Add => "add",
         }
     }
 }
@@ -119,6 +131,16 @@ pub trait CardStore: Send + Sync + 'static {
     async fn approve_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>)
     -> StoreResult<()>;
 
+    /// [`CardStore::approve_card`] of the card as it was shown: refused with
+    /// [`super::StoreError::Changed`] when its `updated_at` is no longer `shown`.
+    async fn approve_card_as_shown(
+        &self,
+        user: UserId,
+        card_id: i64,
+        shown: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Approves every in-review card of one source question; returns their ids.
     async fn approve_question(
         &self,
@@ -134,6 +156,17 @@ pub trait CardStore: Send + Sync + 'static {
         &self,
         user: UserId,
         card_id: i64,
+        edit: &CardEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card>;
+
+    /// [`CardStore::edit_card`] of the card as it was shown: refused with
+    /// [`super::StoreError::Changed`] when its `updated_at` is no longer `shown`.
+    async fn edit_card_as_shown(
+        &self,
+        user: UserId,
+        card_id: i64,
+        shown: DateTime<Utc>,
         edit: &CardEdit,
         now: DateTime<Utc>,
     ) -> StoreResult<Card>;
@@ -165,6 +198,18 @@ pub trait CardStore: Send + Sync + 'static {
         &self,
         user: UserId,
         card_id: i64,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RatingResult>;
+
+    /// [`CardStore::rate_card`] of the card in the state it was shown in (`None`: new, else
+    /// its place on the ladder), checked inside the rating's transaction: a card rated or
+    /// changed meanwhile is refused with [`super::StoreError::Changed`] and nothing is written.
+    async fn rate_card_as_shown(
+        &self,
+        user: UserId,
+        card_id: i64,
+        shown: Option<LadderState>,
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<RatingResult>;

@@ -12,6 +12,10 @@ pub enum StoreError {
     /// The operation is not allowed in the row's current state.
     #[error("{0}")]
     Refused(String),
+    /// The row changed since the caller read it (another device or process acted on it);
+    /// nothing was written.
+    #[error("{0}")]
+    Changed(String),
     /// Input that the store will not write.
     #[error("invalid input: {0}")]
     Invalid(String),

@@ -66,6 +66,8 @@ impl ProgressState {
 pub enum UndoData {
     /// Card rows as they were before an approve, edit, delete or flag.
     Cards { cards: Vec<CardState> },
+    /// A manual card added: undone by deleting it.
+    Added { card_id: i64 },
     /// A rating: the progress row before (`None`: it did not exist) and the log row added.
     Rate {
         card_id: i64,
@@ -260,6 +262,31 @@ pub fn correct_answer(choices: &[String], correct_choice: i16) -> Option<String>
         .and_then(|i| i.checked_sub(1))
         .and_then(|i| choices.get(i))
         .cloned()
+}
+
+/// Refuses a change to a card that moved since it was shown (`shown`: its `updated_at` then;
+/// `None`: unchecked).
+pub fn check_shown(card: &CardState, shown: Option<DateTime<Utc>>) -> StoreResult<()> {
+    match shown {
+        Some(at) if at != card.updated_at => Err(StoreError::Changed(
+            "this card was changed elsewhere after it was shown; nothing was saved".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a rating of a card whose place on the ladder is no longer the one shown
+/// (`shown`: `Some(None)` for a new card; `None`: unchecked).
+pub fn check_ladder_shown(
+    progress: Option<&ProgressState>,
+    shown: Option<Option<LadderState>>,
+) -> StoreResult<()> {
+    match shown {
+        Some(shown) if progress.map(ProgressState::ladder) != shown => Err(StoreError::Changed(
+            "this card was rated elsewhere after it was shown; your rating was not saved".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -87,6 +87,8 @@ pub struct Card {
     pub material: Option<String>,
     pub view_count: i32,
     pub last_viewed_at: Option<DateTime<Utc>>,
+    /// When the card last changed: a change made from what was shown is checked against it.
+    pub updated_at: DateTime<Utc>,
     pub evidence: Vec<Evidence>,
 }
 

@@ -6,6 +6,32 @@ use crossterm::event::KeyEvent;
 use super::keymap::Command;
 use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, ReviewStamp, Undone};
 
+/// What a write effect changed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Approved {
+        card_id: i64,
+    },
+    ApprovedQuestion {
+        question_id: i64,
+        card_ids: Vec<i64>,
+    },
+    Deleted {
+        card_id: i64,
+    },
+    SentBack {
+        card_id: i64,
+    },
+    /// The editor's save of an existing card.
+    Edited(Box<Card>),
+    /// The editor's new manual card.
+    Added(Box<Card>),
+    /// A cram view was recorded.
+    Viewed {
+        card_id: i64,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub enum Action {
     /// A bound key.
@@ -24,6 +50,9 @@ pub enum Action {
         cards_added: bool,
     },
 
+    /// The background extraction could not read or write the database.
+    ExtractionError(String),
+
     /// The review listing, with the queue's stamp read just before it.
     ReviewLoaded {
         groups: Vec<ReviewGroup>,
@@ -33,21 +62,32 @@ pub enum Action {
     DueLoaded(Vec<DueCard>),
     /// More due cards (appended, without duplicates).
     DueRefilled(Vec<DueCard>),
+    /// Reading the due deck failed: the next refresh tries again.
+    DueRefillFailed(String),
     CramLoaded(Vec<Card>),
     MaterialsLoaded(Vec<String>),
     CountsLoaded(Counts),
-    /// A change went through; the message goes to the status bar.
-    Done(String),
+    /// A change went through: what changed, with its data. `update` words it and decides
+    /// what to reload.
+    Changed(Change),
     /// An effect failed; the message goes to the status bar.
     Failed(String),
-    /// The editor's save went through.
-    EditSaved,
+    /// A change was not written; the message goes to the status bar.
+    WriteFailed(String),
+    /// A write effect ended (after its outcome was reported).
+    WriteSettled,
     /// The editor's save was refused; the editor stays open with its text.
     EditRefused(String),
     Rated(RatingResult),
     /// A rating failed: the card goes back to the front of the deck.
     RateFailed {
         card: Box<DueCard>,
+        error: String,
+    },
+    /// A rating was refused because the card changed since it was shown (another device
+    /// rated it): the card is not put back; the deck is reloaded.
+    RateRefused {
+        card_id: i64,
         error: String,
     },
     Undone(Option<Undone>),

@@ -20,6 +20,9 @@ use crate::store::{SharedStore, UserId};
 /// How often the app refreshes what other processes may have changed (the polling fallback).
 pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
 
+/// How long quitting waits for changes still being written (a stalled database lock).
+pub const SAVE_ON_QUIT_WAIT: Duration = Duration::from_secs(30);
+
 /// The app: its state, keymap, and the channel effects report back on.
 pub struct App {
     /// Everything shown; changed only by `update`.
@@ -69,7 +72,8 @@ impl App {
     pub fn action_for(&self, event: &Event) -> Option<Action> {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => self.action_for_key(key),
-            Event::Paste(text) if self.state.editor.is_some() => Some(Action::Paste(text.clone())),
+            // Outside the editor a paste is refused by `update`, never replayed as keys.
+            Event::Paste(text) => Some(Action::Paste(text.clone())),
             _ => None,
         }
     }
@@ -77,8 +81,11 @@ impl App {
     fn action_for_key(&self, key: &KeyEvent) -> Option<Action> {
         let state = &self.state;
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-            // Ctrl-C quits, except that unsaved edits are asked about first.
-            let command = if state.editor.is_some() && state.confirm.is_none() {
+            // Ctrl-C quits, except that it answers a question with no and that unsaved
+            // edits are asked about first.
+            let command = if state.confirm.is_some() {
+                Command::ConfirmNo
+            } else if state.editor.is_some() {
                 Command::Cancel
             } else {
                 Command::Quit
@@ -86,10 +93,13 @@ impl App {
             return Some(Action::Command(command));
         }
         if state.confirm.is_some() {
-            return self
-                .keymap
-                .lookup(Context::Confirm, key)
-                .map(Action::Command);
+            return match self.keymap.lookup(Context::Confirm, key) {
+                Some(command) => Some(Action::Command(command)),
+                None if matches!(key.code, KeyCode::Char('q') | KeyCode::Esc) => {
+                    Some(Action::Command(Command::ConfirmNo))
+                }
+                None => None,
+            };
         }
         if state.editor.is_some() {
             return Some(match self.keymap.lookup(Context::Editor, key) {
@@ -97,8 +107,11 @@ impl App {
                 None => Action::Key(*key),
             });
         }
-        if state.help && matches!(key.code, KeyCode::Esc) {
-            return Some(Action::Command(Command::ToggleHelp));
+        if state.help {
+            // The help overlay is modal: Esc, q and its own key close it, nothing else acts.
+            let closes = matches!(key.code, KeyCode::Esc | KeyCode::Char('q'))
+                || self.keymap.lookup(Context::Global, key) == Some(Command::ToggleHelp);
+            return closes.then_some(Action::Command(Command::ToggleHelp));
         }
         let context = match state.pane {
             Pane::Review => Context::Review,
@@ -139,10 +152,28 @@ impl App {
         }
         let mut refresh =
             tokio::time::interval_at(tokio::time::Instant::now() + REFRESH_EVERY, REFRESH_EVERY);
+        let mut save_deadline = None;
         loop {
             self.draw(terminal)?;
-            if self.state.quit || done(&self.state) {
+            if done(&self.state) {
                 return Ok(());
+            }
+            if self.state.quit {
+                // Every exit path (q, Ctrl-C, signals) waits here for the changes in flight,
+                // bounded: the status bar says how many are still being saved.
+                if self.state.status.pending_writes == 0 {
+                    return Ok(());
+                }
+                let deadline = *save_deadline
+                    .get_or_insert_with(|| tokio::time::Instant::now() + SAVE_ON_QUIT_WAIT);
+                tokio::select! {
+                    Some(action) = self.rx.recv() => self.apply(action),
+                    () = tokio::time::sleep_until(deadline) => return Ok(()),
+                }
+                while let Ok(action) = self.rx.try_recv() {
+                    self.apply(action);
+                }
+                continue;
             }
             let action = tokio::select! {
                 event = events.next() => match event {

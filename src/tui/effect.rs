@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::action::Action;
+use super::action::{Action, Change};
 use super::review_loads::{LoadKind, ReviewLoads};
 use crate::domain::card::Outcome;
 use crate::store::{
@@ -29,12 +29,18 @@ pub enum Effect {
     LoadCram(CramFilter),
     LoadMaterials,
     LoadCounts,
-    Approve(i64),
+    /// Approves a card as shown (its `updated_at` then).
+    Approve {
+        card_id: i64,
+        shown: DateTime<Utc>,
+    },
     ApproveQuestion(i64),
     Delete(i64),
     SendBack(i64),
     SaveEdit {
         card_id: i64,
+        /// The card's `updated_at` when the editor opened.
+        shown: DateTime<Utc>,
         edit: CardEdit,
     },
     CreateCard(NewManualCard),
@@ -44,6 +50,32 @@ pub enum Effect {
     },
     RecordView(i64),
     Undo,
+}
+
+impl Effect {
+    /// Whether the effect changes the database: the app waits for these before it exits.
+    pub fn is_write(&self) -> bool {
+        !matches!(
+            self,
+            Effect::LoadReview
+                | Effect::RefreshReview(_)
+                | Effect::LoadDue
+                | Effect::RefillDue
+                | Effect::LoadCram(_)
+                | Effect::LoadMaterials
+                | Effect::LoadCounts
+        )
+    }
+}
+
+/// Reports a write as settled when its task ends, even by a panic, so that the app never
+/// waits for a write that is gone.
+struct Settle(UnboundedSender<Action>);
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        let _ = self.0.send(Action::WriteSettled);
+    }
 }
 
 /// Runs effects against one store for one user.
@@ -68,7 +100,11 @@ impl EffectRunner {
     /// Spawns the effect; its result arrives later as an action.
     pub fn spawn(&self, effect: Effect) {
         let runner = self.clone();
-        tokio::spawn(async move { runner.run(effect).await });
+        let settle = effect.is_write().then(|| Settle(self.tx.clone()));
+        tokio::spawn(async move {
+            let _settle = settle;
+            runner.run(effect).await;
+        });
     }
 
     fn send(&self, action: Action) {
@@ -81,13 +117,23 @@ impl EffectRunner {
         match effect {
             Effect::LoadReview => self.reload_review().await,
             Effect::RefreshReview(known) => self.refresh_review(known).await,
-            Effect::LoadDue => match s.due_deck(user, now, DUE_BATCH).await {
-                Ok(deck) => self.send(Action::DueLoaded(deck)),
-                Err(e) => self.fail("loading the due deck", e),
-            },
             Effect::RefillDue => match s.due_deck(user, now, DUE_BATCH).await {
                 Ok(deck) => self.send(Action::DueRefilled(deck)),
-                Err(e) => self.fail("refilling the due deck", e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "refilling the due deck failed");
+                    self.send(Action::DueRefillFailed(format!(
+                        "refilling the due deck failed: {e}"
+                    )));
+                }
+            },
+            Effect::LoadDue => match s.due_deck(user, now, DUE_BATCH).await {
+                Ok(deck) => self.send(Action::DueLoaded(deck)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "loading the due deck failed");
+                    self.send(Action::DueRefillFailed(format!(
+                        "loading the due deck failed: {e}"
+                    )));
+                }
             },
             Effect::LoadCram(filter) => match s.cram_deck(user, &filter, CRAM_BATCH).await {
                 Ok(deck) => self.send(Action::CramLoaded(deck)),
@@ -98,56 +144,51 @@ impl EffectRunner {
                 Err(e) => self.fail("loading materials", e),
             },
             Effect::LoadCounts => self.reload_counts().await,
-            Effect::Approve(id) => {
-                let r = s.approve_card(user, id, now).await;
-                self.after_change(r.map(|()| format!("approved card {id}")), "approving")
-                    .await;
+            Effect::Approve { card_id, shown } => {
+                let r = s.approve_card_as_shown(user, card_id, shown, now).await;
+                self.report(r.map(|()| Change::Approved { card_id }), "approving");
             }
-            Effect::ApproveQuestion(qid) => {
-                let r = s.approve_question(user, qid, now).await;
-                let r = r.map(|ids| format!("approved {} cards of question {qid}", ids.len()));
-                self.after_change(r, "approving the question").await;
+            Effect::ApproveQuestion(question_id) => {
+                let r = s.approve_question(user, question_id, now).await;
+                let r = r.map(|card_ids| Change::ApprovedQuestion {
+                    question_id,
+                    card_ids,
+                });
+                self.report(r, "approving the question");
             }
-            Effect::Delete(id) => {
-                let r = s.delete_card(user, id, now).await;
-                self.after_change(
-                    r.map(|()| format!("deleted card {id} (u to undo)")),
-                    "deleting",
-                )
-                .await;
+            Effect::Delete(card_id) => {
+                let r = s.delete_card(user, card_id, now).await;
+                self.report(r.map(|()| Change::Deleted { card_id }), "deleting");
             }
-            Effect::SendBack(id) => {
-                let r = s.flag_card(user, id, now).await;
-                self.after_change(
-                    r.map(|()| format!("sent card {id} back to review")),
-                    "sending back",
-                )
-                .await;
+            Effect::SendBack(card_id) => {
+                let r = s.flag_card(user, card_id, now).await;
+                self.report(r.map(|()| Change::SentBack { card_id }), "sending back");
             }
-            Effect::SaveEdit { card_id, edit } => {
-                match s.edit_card(user, card_id, &edit, now).await {
-                    Ok(_) => {
-                        self.send(Action::EditSaved);
-                        self.after_change(Ok(format!("saved card {card_id}")), "saving")
-                            .await;
-                    }
-                    Err(e) => self.send(Action::EditRefused(e.to_string())),
-                }
-            }
+            Effect::SaveEdit {
+                card_id,
+                shown,
+                edit,
+            } => match s.edit_card_as_shown(user, card_id, shown, &edit, now).await {
+                Ok(card) => self.send(Action::Changed(Change::Edited(Box::new(card)))),
+                Err(e @ StoreError::Changed(_)) => self.send(Action::EditRefused(format!(
+                    "{e} (esc, then open the card again)"
+                ))),
+                Err(e) => self.send(Action::EditRefused(e.to_string())),
+            },
             Effect::CreateCard(card) => match s.create_manual_card(user, &card, now).await {
-                Ok(c) => {
-                    self.send(Action::EditSaved);
-                    self.after_change(Ok(format!("added card {} to review", c.id)), "adding")
-                        .await;
-                }
+                Ok(card) => self.send(Action::Changed(Change::Added(Box::new(card)))),
                 Err(e) => self.send(Action::EditRefused(e.to_string())),
             },
             Effect::Rate { card, outcome } => {
-                match s.rate_card(user, card.card.id, outcome, now).await {
-                    Ok(result) => {
-                        self.send(Action::Rated(result));
-                        self.reload_counts().await;
-                    }
+                match s
+                    .rate_card_as_shown(user, card.card.id, card.ladder, outcome, now)
+                    .await
+                {
+                    Ok(result) => self.send(Action::Rated(result)),
+                    Err(e @ StoreError::Changed(_)) => self.send(Action::RateRefused {
+                        card_id: card.card.id,
+                        error: e.to_string(),
+                    }),
                     Err(e) => self.send(Action::RateFailed {
                         card,
                         error: format!("rating failed: {e}"),
@@ -155,33 +196,25 @@ impl EffectRunner {
                 }
             }
             Effect::RecordView(id) => {
-                if let Err(e) = s.record_view(user, id, now).await {
-                    self.fail("recording the view", e);
-                }
+                let r = s.record_view(user, id, now).await;
+                self.report(
+                    r.map(|()| Change::Viewed { card_id: id }),
+                    "recording the view",
+                );
             }
             Effect::Undo => match s.undo_last(user, now).await {
-                Ok(undone) => {
-                    self.send(Action::Undone(undone));
-                    self.reload_review().await;
-                    self.reload_counts().await;
-                    match s.due_deck(user, Utc::now(), DUE_BATCH).await {
-                        Ok(deck) => self.send(Action::DueLoaded(deck)),
-                        Err(e) => self.fail("reloading the due deck", e),
-                    }
-                }
-                Err(e) => self.fail("undo", e),
+                Ok(undone) => self.send(Action::Undone(undone)),
+                Err(e) => self.fail_write("undo", e),
             },
         }
     }
 
-    /// Reports a change and reloads what it may have changed.
-    async fn after_change(&self, result: Result<String, StoreError>, what: &str) {
+    /// Reports what a write changed, or why it failed; `update` decides what to reload.
+    fn report(&self, result: Result<Change, StoreError>, what: &str) {
         match result {
-            Ok(message) => self.send(Action::Done(message)),
-            Err(e) => self.fail(what, e),
+            Ok(change) => self.send(Action::Changed(change)),
+            Err(e) => self.fail_write(what, e),
         }
-        self.reload_review().await;
-        self.reload_counts().await;
     }
 
     async fn reload_review(&self) {
@@ -231,6 +264,11 @@ impl EffectRunner {
             Ok(c) => self.send(Action::CountsLoaded(c)),
             Err(e) => self.fail("loading counts", e),
         }
+    }
+
+    fn fail_write(&self, what: &str, e: StoreError) {
+        tracing::warn!(error = %e, "{what} failed");
+        self.send(Action::WriteFailed(format!("{what} failed: {e}")));
     }
 
     fn fail(&self, what: &str, e: StoreError) {

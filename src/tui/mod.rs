@@ -6,6 +6,7 @@ pub mod effect;
 pub mod keymap;
 mod review_loads;
 pub mod state;
+pub mod terminal;
 pub mod ui;
 pub mod update;
 mod update_review;

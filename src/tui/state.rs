@@ -2,6 +2,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use chrono::{DateTime, Utc};
 use ratatui_textarea::TextArea;
 
 use crate::domain::card::CardFormat;
@@ -57,6 +58,9 @@ pub struct ReviewPane {
     pub groups: Vec<ReviewGroup>,
     /// The selected card, kept by id across reloads.
     pub selected: Option<i64>,
+    /// The learner has moved the selection; until then it stays on the first card, so a
+    /// first run that fills the queue while it is on screen starts at the top.
+    pub moved: bool,
     /// The first load has arrived.
     pub loaded: bool,
     /// The queue's stamp when the listing was read: a refresh reloads only once it moves.
@@ -109,6 +113,8 @@ pub struct DuePane {
     pub rated_this_session: HashSet<i64>,
     /// Ratings done in this session.
     pub rated: u32,
+    /// A card to put in front when the next full deck arrives (its rating was undone).
+    pub front_next: Option<i64>,
 }
 
 /// The cram deck: least-viewed cards first.
@@ -120,6 +126,8 @@ pub struct CramPane {
     pub filter: CramFilter,
     pub materials: Vec<String>,
     pub loaded: bool,
+    /// The deck ran out: the next one is loaded once the view of this card is stored.
+    pub reload_after_view: Option<i64>,
 }
 
 impl CramPane {
@@ -134,6 +142,8 @@ pub enum EditTarget {
     Card {
         id: i64,
         format: CardFormat,
+        /// The card's `updated_at` when the editor opened: a save is checked against it.
+        shown: DateTime<Utc>,
     },
     /// A new manual card; its format follows from whether a cloze sentence is given.
     NewCard,
@@ -178,19 +188,37 @@ impl EditorState {
             .iter()
             .map(|(field, text)| {
                 let mut area = TextArea::new(text.lines().map(str::to_owned).collect());
+                // Long sentences wrap inside the field instead of scrolling sideways.
+                area.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
+                area.set_cursor_line_style(ratatui::style::Style::default());
                 area.move_cursor(ratatui_textarea::CursorMove::Bottom);
                 area.move_cursor(ratatui_textarea::CursorMove::End);
                 (*field, area)
             })
             .collect();
         let original = values.iter().map(|(_, t)| t.clone()).collect();
-        EditorState {
+        let mut editor = EditorState {
             target,
             fields,
             focus: 0,
             original,
             error: None,
             saving: false,
+        };
+        editor.focus_on(0);
+        editor
+    }
+
+    /// Moves the focus to field `index`: only the focused field shows a cursor.
+    pub fn focus_on(&mut self, index: usize) {
+        use ratatui::style::{Modifier, Style};
+        self.focus = index.min(self.fields.len().saturating_sub(1));
+        for (i, (_, area)) in self.fields.iter_mut().enumerate() {
+            area.set_cursor_style(if i == self.focus {
+                Style::new().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::new()
+            });
         }
     }
 
@@ -254,4 +282,9 @@ pub struct StatusState {
     pub message: Option<String>,
     /// The latest error, shown until the next successful action.
     pub error: Option<String>,
+    /// Changes asked of the database that have not finished yet.
+    pub pending_writes: usize,
+    /// Changes that failed after the learner asked to quit, to print once the terminal is
+    /// back (the status bar is gone by then).
+    pub failed_on_quit: Vec<String>,
 }

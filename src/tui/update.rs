@@ -1,12 +1,14 @@
 //! `update`: state + action → new state + effects. No I/O, no clock, no awaiting.
 
-use super::action::Action;
+use crossterm::event::{KeyCode, KeyModifiers};
+
+use super::action::{Action, Change};
 use super::effect::{DUE_REFILL_AT, Effect};
 use super::keymap::Command;
 use super::state::{AppState, Confirm, Confirmed, EditTarget, EditorState, Field, Pane};
 use crate::domain::card::CardFormat;
 use crate::domain::schedule::preview;
-use crate::store::{GroupKey, NewManualCard};
+use crate::store::{GroupKey, NewManualCard, UndoKind, Undone};
 
 /// The effects to run when the app starts.
 pub fn init() -> Vec<Effect> {
@@ -20,17 +22,44 @@ pub fn init() -> Vec<Effect> {
 }
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let effects = apply(state, action);
+    state.status.pending_writes += effects.iter().filter(|e| e.is_write()).count();
+    effects
+}
+
+/// A write failed: shown in the status bar, and kept for the exit report when quitting.
+fn write_failed(state: &mut AppState, error: String) {
+    if state.quit {
+        state.status.failed_on_quit.push(error.clone());
+    }
+    state.status.error = Some(error);
+}
+
+fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Command(command) => command_effects(state, command),
         Action::Key(key) => {
+            // Fields are one paragraph: Enter moves on instead of adding a hidden line break.
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            if key.code == KeyCode::Enter || (ctrl && matches!(key.code, KeyCode::Char('j' | 'm')))
+            {
+                return editor_command(state, Command::NextField);
+            }
             if let Some(area) = state.editor.as_mut().and_then(EditorState::focused_mut) {
                 area.input(key);
             }
             vec![]
         }
         Action::Paste(text) => {
-            if let Some(area) = state.editor.as_mut().and_then(EditorState::focused_mut) {
-                area.insert_str(text.replace(['\r', '\n'], " "));
+            match state.editor.as_mut().and_then(EditorState::focused_mut) {
+                Some(area) if state.confirm.is_none() => {
+                    area.insert_str(one_line(&text));
+                    state.status.message = None;
+                }
+                _ => {
+                    state.status.message =
+                        Some("paste ignored: pasted text goes into the card editor only".into());
+                }
             }
             vec![]
         }
@@ -39,7 +68,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 Effect::LoadCounts,
                 Effect::RefreshReview(state.review.stamp),
             ];
-            if state.due.deck.is_empty() && !state.due.refilling {
+            // Another device may have approved, rated or deleted cards: the held deck is
+            // merged with a fresh read (the card on screen stays).
+            if !state.due.refilling {
                 state.due.refilling = true;
                 effects.push(Effect::RefillDue);
             }
@@ -56,6 +87,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 vec![Effect::LoadCounts]
             }
         }
+        Action::ExtractionError(error) => {
+            state.status.error = Some(format!("background extraction: {error}"));
+            vec![Effect::LoadCounts]
+        }
         Action::ReviewLoaded { groups, stamp } => {
             state.review.stamp = Some(stamp);
             let old_index = state.review.selected_position().map(|pos| {
@@ -68,6 +103,14 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             });
             state.review.groups = groups;
             state.review.loaded = true;
+            if !state.review.moved {
+                state.review.selected = state
+                    .review
+                    .groups
+                    .first()
+                    .and_then(|g| g.cards.first())
+                    .map(|c| c.id);
+            }
             if state.review.selected_position().is_none() {
                 let positions = state.review.positions();
                 let index = old_index
@@ -81,27 +124,29 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::DueLoaded(deck) => {
             state.due.deck = deck.into();
+            if let Some(id) = state.due.front_next.take()
+                && let Some(at) = state.due.deck.iter().position(|d| d.card.id == id)
+                && let Some(card) = state.due.deck.remove(at)
+            {
+                state.due.deck.push_front(card);
+            }
             state.due.loaded = true;
             state.due.refilling = false;
             state.due.revealed = false;
             state.due.rated_this_session.clear();
             vec![]
         }
+        Action::DueRefillFailed(error) => {
+            state.due.refilling = false;
+            state.status.error = Some(error);
+            vec![]
+        }
         Action::DueRefilled(deck) => {
-            let due = &mut state.due;
-            for card in deck {
-                let id = card.card.id;
-                if !due.rated_this_session.contains(&id)
-                    && !due.deck.iter().any(|d| d.card.id == id)
-                {
-                    due.deck.push_back(card);
-                }
-            }
-            due.loaded = true;
-            due.refilling = false;
+            merge_due(&mut state.due, deck);
             vec![]
         }
         Action::CramLoaded(deck) => {
+            state.cram.reload_after_view = None;
             state.cram.deck = deck;
             state.cram.index = 0;
             state.cram.revealed = false;
@@ -116,65 +161,188 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.status.counts = counts;
             vec![]
         }
-        Action::Done(message) => {
-            state.status.message = Some(message);
-            state.status.error = None;
-            // An approval can make cards due at once.
-            refill_if_low(state)
-        }
+        Action::Changed(change) => changed(state, change),
         Action::Failed(error) => {
             state.status.error = Some(error);
             vec![]
         }
-        Action::EditSaved => {
-            state.editor = None;
+        Action::WriteFailed(error) => {
+            write_failed(state, error);
+            // What the screen shows may no longer be what the database holds.
+            let mut effects = vec![Effect::LoadReview, Effect::LoadCounts];
+            if let Some(id) = state.cram.reload_after_view {
+                effects.extend(cram_reload_after(state, id));
+            }
+            effects
+        }
+        Action::WriteSettled => {
+            state.status.pending_writes = state.status.pending_writes.saturating_sub(1);
             vec![]
         }
         Action::EditRefused(error) => {
+            if state.quit {
+                state.status.failed_on_quit.push(error.clone());
+            }
             if let Some(editor) = state.editor.as_mut() {
                 editor.error = Some(error);
                 editor.saving = false;
             }
-            vec![]
+            vec![Effect::LoadReview]
         }
         Action::Rated(result) => {
             let label = preview(result.before, result.outcome).label();
-            state.status.message = Some(format!(
-                "card {}: {} → {label}",
-                result.card_id,
-                result.outcome.korean_label()
-            ));
+            state.status.message =
+                Some(format!("rated {} → {label}", result.outcome.korean_label()));
             state.status.error = None;
             state.due.rated += 1;
-            refill_if_low(state)
+            let mut effects = vec![Effect::LoadCounts];
+            effects.extend(refill_if_low(state));
+            effects
         }
         Action::RateFailed { card, error } => {
             state.due.rated_this_session.remove(&card.card.id);
             state.due.deck.push_front(*card);
             state.due.revealed = true;
-            state.status.error = Some(error);
+            write_failed(state, error);
             vec![]
         }
+        Action::RateRefused { card_id, error } => {
+            state.due.rated_this_session.remove(&card_id);
+            write_failed(state, format!("{error}; the due deck was reloaded"));
+            state.due.refilling = true;
+            vec![Effect::LoadDue, Effect::LoadCounts]
+        }
         Action::Undone(undone) => {
+            let undone_changes_cards = undone.as_ref().is_some_and(|u| u.kind != UndoKind::Rate);
             state.status.error = None;
-            state.status.message = Some(match undone {
-                Some(u) => format!(
-                    "undid {} of card {}",
-                    u.kind.as_str().replace('_', " "),
-                    join_ids(&u.card_ids)
-                ),
+            state.status.message = Some(match &undone {
+                Some(u) => format!("undid {}", undone_words(u)),
                 None => "nothing to undo".to_owned(),
             });
-            vec![]
+            // The card whose rating was undone comes back in front of the reloaded deck.
+            state.due.front_next = match undone {
+                Some(Undone {
+                    kind: UndoKind::Rate,
+                    card_ids,
+                }) => card_ids.first().copied(),
+                _ => None,
+            };
+            state.due.refilling = true;
+            let mut effects = vec![Effect::LoadReview, Effect::LoadCounts, Effect::LoadDue];
+            // Every undo but a rating's changes which cards are approved: the cram deck.
+            if undone_changes_cards {
+                effects.push(Effect::LoadCram(state.cram.filter.clone()));
+            }
+            effects
         }
     }
 }
 
-fn join_ids(ids: &[i64]) -> String {
-    ids.iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Pasted text as a one-line field takes it: line breaks and tabs become spaces (a run of
+/// them one space), other control characters are dropped.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\r' | '\n' | '\t' | '\u{2028}' | '\u{2029}') {
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else if !c.is_control() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// "the rating", "approving 4 cards": what an undo reverted, in the learner's words.
+fn undone_words(undone: &Undone) -> String {
+    let n = undone.card_ids.len();
+    match undone.kind {
+        UndoKind::Approve => "the approval".to_owned(),
+        UndoKind::ApproveQuestion => format!("approving {}", cards(n)),
+        UndoKind::Edit => "the edit".to_owned(),
+        UndoKind::Delete => "the delete".to_owned(),
+        UndoKind::Flag => "sending the card back".to_owned(),
+        UndoKind::Rate => "the rating".to_owned(),
+        UndoKind::Add => "adding the card".to_owned(),
+    }
+}
+
+/// "1 card", "4 cards".
+pub fn cards(n: usize) -> String {
+    if n == 1 {
+        "1 card".to_owned()
+    } else {
+        format!("{n} cards")
+    }
+}
+
+/// The cram deck that ran out is read again once the view of its last card has settled.
+fn cram_reload_after(state: &mut AppState, card_id: i64) -> Vec<Effect> {
+    if state.cram.reload_after_view == Some(card_id) {
+        state.cram.reload_after_view = None;
+        vec![Effect::LoadCram(state.cram.filter.clone())]
+    } else {
+        vec![]
+    }
+}
+
+/// A change went through: say so, and reload what it may have changed.
+fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
+    if let Change::Viewed { card_id } = change {
+        return cram_reload_after(state, card_id);
+    }
+    state.status.error = None;
+    let mut effects = vec![Effect::LoadReview, Effect::LoadCounts];
+    state.status.message = Some(match change {
+        Change::Approved { .. } => "approved 1 card".to_owned(),
+        Change::ApprovedQuestion { card_ids, .. } => {
+            format!("approved {} of the question", cards(card_ids.len()))
+        }
+        Change::Deleted { .. } => "deleted 1 card (undo brings it back)".to_owned(),
+        Change::SentBack { .. } => "sent 1 card back to review".to_owned(),
+        Change::Edited(_) => {
+            state.editor = None;
+            "saved the card".to_owned()
+        }
+        Change::Added(_) => {
+            state.editor = None;
+            "added 1 card to review".to_owned()
+        }
+        Change::Viewed { .. } => return vec![],
+    });
+    // An approval can make cards due at once.
+    effects.extend(refill_if_low(state));
+    effects
+}
+
+/// Merges a fresh read of the due deck into the held one. The front card (on screen) stays;
+/// cards rated in this session whose rating may still be in flight are not brought back.
+/// A complete read (shorter than a batch) also drops held cards that are no longer due and
+/// takes the fresh order; a partial one only adds the cards not held yet.
+fn merge_due(due: &mut crate::tui::state::DuePane, fresh: Vec<crate::store::DueCard>) {
+    let complete = fresh.len() < super::effect::DUE_BATCH as usize;
+    let front_id = due.deck.front().map(|d| d.card.id);
+    let wanted = |id: i64, due: &crate::tui::state::DuePane| {
+        Some(id) != front_id && !due.rated_this_session.contains(&id)
+    };
+    if complete {
+        let front = due.deck.pop_front();
+        let rest: Vec<_> = fresh
+            .into_iter()
+            .filter(|d| wanted(d.card.id, due))
+            .collect();
+        due.deck = front.into_iter().chain(rest).collect();
+    } else {
+        for card in fresh {
+            let id = card.card.id;
+            if wanted(id, due) && !due.deck.iter().any(|d| d.card.id == id) {
+                due.deck.push_back(card);
+            }
+        }
+    }
+    due.loaded = true;
+    due.refilling = false;
 }
 
 fn refill_if_low(state: &mut AppState) -> Vec<Effect> {
@@ -187,11 +355,21 @@ fn refill_if_low(state: &mut AppState) -> Vec<Effect> {
 }
 
 fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
+    // Overlays are modal: the topmost one takes every command.
     if state.confirm.is_some() {
         return confirm_command(state, command);
     }
     if state.editor.is_some() {
         return editor_command(state, command);
+    }
+    if state.help {
+        if matches!(
+            command,
+            Command::ToggleHelp | Command::Quit | Command::Cancel | Command::ConfirmNo
+        ) {
+            state.help = false;
+        }
+        return vec![];
     }
     match command {
         Command::Quit => {
@@ -251,12 +429,12 @@ fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     };
     match command {
         Command::NextField => {
-            editor.focus = (editor.focus + 1) % editor.fields.len().max(1);
+            editor.focus_on((editor.focus + 1) % editor.fields.len().max(1));
             vec![]
         }
         Command::PrevField => {
-            editor.focus =
-                (editor.focus + editor.fields.len().max(1) - 1) % editor.fields.len().max(1);
+            let n = editor.fields.len().max(1);
+            editor.focus_on((editor.focus + n - 1) % n);
             vec![]
         }
         Command::Cancel => {
@@ -274,8 +452,9 @@ fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             editor.saving = true;
             editor.error = None;
             match editor.target.clone() {
-                EditTarget::Card { id, .. } => vec![Effect::SaveEdit {
+                EditTarget::Card { id, shown, .. } => vec![Effect::SaveEdit {
                     card_id: id,
+                    shown,
                     edit: editor.edit(),
                 }],
                 EditTarget::NewCard => {
@@ -302,19 +481,37 @@ fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
 fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     match command {
         Command::ConfirmYes => match state.confirm.take().map(|c| c.on_yes) {
-            Some(Confirmed::ApproveQuestion(qid)) => vec![Effect::ApproveQuestion(qid)],
+            Some(Confirmed::ApproveQuestion(qid)) => {
+                select_after_group(state, qid);
+                vec![Effect::ApproveQuestion(qid)]
+            }
             Some(Confirmed::DiscardEdit) => {
                 state.editor = None;
                 vec![]
             }
             None => vec![],
         },
-        Command::ConfirmNo => {
+        // q and Ctrl-C (quit) and Esc (cancel) answer no: nothing is done unasked.
+        Command::ConfirmNo | Command::Quit | Command::Cancel => {
             state.confirm = None;
             vec![]
         }
         _ => vec![],
     }
+}
+
+/// Selects the first card of the group after question `qid` (or before it, when it is the
+/// last), so that the selection lands there when the approved group leaves the listing.
+fn select_after_group(state: &mut AppState, qid: i64) {
+    let groups = &state.review.groups;
+    let Some(at) = groups.iter().position(|g| g.key == GroupKey::Question(qid)) else {
+        return;
+    };
+    let next = groups
+        .get(at + 1)
+        .or_else(|| at.checked_sub(1).and_then(|i| groups.get(i)));
+    state.review.selected = next.and_then(|g| g.cards.first()).map(|c| c.id);
+    state.review.moved = true;
 }
 
 /// Opens the editor on an existing card.
@@ -329,6 +526,7 @@ pub fn open_editor(state: &mut AppState, card: &crate::store::Card) {
     state.editor = Some(EditorState::open(
         EditTarget::Card {
             id: card.id,
+            shown: card.updated_at,
             format: card.format,
         },
         &values,

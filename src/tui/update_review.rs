@@ -7,13 +7,22 @@ use super::update::{open_editor, selected_material};
 use crate::store::GroupKey;
 
 pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
+    if matches!(
+        command,
+        Command::SelectNext | Command::SelectPrev | Command::NextGroup | Command::PrevGroup
+    ) {
+        state.review.moved = true;
+    }
     match command {
         Command::SelectNext => move_selection(state, 1),
         Command::SelectPrev => move_selection(state, -1),
         Command::NextGroup => move_group(state, 1),
         Command::PrevGroup => move_group(state, -1),
-        Command::Approve => match state.review.selected {
-            Some(id) => vec![Effect::Approve(id)],
+        Command::Approve => match state.review.selected_card() {
+            Some(card) => vec![Effect::Approve {
+                card_id: card.id,
+                shown: card.updated_at,
+            }],
             None => nothing_selected(state),
         },
         Command::ApproveQuestion => {
@@ -61,7 +70,7 @@ pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
                     (Field::Cloze, String::new()),
                 ],
             );
-            editor.focus = usize::from(!material.is_empty());
+            editor.focus_on(usize::from(!material.is_empty()));
             state.editor = Some(editor);
             vec![]
         }

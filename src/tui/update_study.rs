@@ -51,16 +51,24 @@ pub fn cram_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             vec![]
         }
         Command::NextCard => {
-            let Some(card) = cram.current() else {
+            if cram.reload_after_view.is_some() {
+                return vec![];
+            }
+            let index = cram.index;
+            let Some(card) = cram.deck.get_mut(index) else {
                 return vec![Effect::LoadCram(cram.filter.clone())];
             };
-            let mut effects = vec![Effect::RecordView(card.id)];
+            card.view_count += 1;
+            let id = card.id;
             cram.index += 1;
             cram.revealed = false;
             if cram.index >= cram.deck.len() {
-                effects.push(Effect::LoadCram(cram.filter.clone()));
+                // The next round is read once this view is stored, so that the card just
+                // seen is not first again with its old count.
+                cram.reload_after_view = Some(id);
+                cram.loaded = false;
             }
-            effects
+            vec![Effect::RecordView(id)]
         }
         Command::SendBack => {
             if cram.index >= cram.deck.len() {

@@ -3,7 +3,7 @@
 
 use amgi::domain::card::{CardFormat, SourceKind};
 use amgi::domain::schedule::LadderState;
-use amgi::store::{Card, Counts, DueCard, Evidence, GroupKey, ReviewGroup};
+use amgi::store::{Card, Counts, DueCard, Evidence, GroupKey, ReviewGroup, SourceQuestion};
 use amgi::tui::state::AppState;
 use chrono::{DateTime, Utc};
 
@@ -22,6 +22,7 @@ pub fn qa(id: i64, question: i64, cue: &str, fact: &str) -> Card {
         material: None,
         view_count: 0,
         last_viewed_at: None,
+        updated_at: chrono::DateTime::UNIX_EPOCH,
         evidence: vec![Evidence {
             source_type: "question".into(),
             source_id: Some(question),
@@ -81,10 +82,15 @@ pub fn due_cards() -> Vec<DueCard> {
                 stage: Some(1),
                 due_at: Some(DateTime::<Utc>::UNIX_EPOCH),
             }),
+            source: None,
         },
         DueCard {
             card: b,
             ladder: None,
+            source: Some(SourceQuestion {
+                text: "세포에서 에너지를 만드는 소기관은?".into(),
+                correct_answer: Some("미토콘드리아".into()),
+            }),
         },
     ]
 }

@@ -3,7 +3,7 @@
 use amgi::domain::card::{CardFormat, Outcome};
 use amgi::domain::schedule::LadderState;
 use amgi::store::{CramFilter, RatingResult};
-use amgi::tui::action::Action;
+use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
 use amgi::tui::update::update;
@@ -40,8 +40,8 @@ fn due_reveal_rate_and_refill() {
     };
     assert_eq!(
         update(&mut s, Action::Rated(result)),
-        vec![Effect::RefillDue],
-        "a low deck refills after the rating"
+        vec![Effect::LoadCounts, Effect::RefillDue],
+        "counts move; a low deck refills after the rating"
     );
     assert!(
         s.status
@@ -100,7 +100,14 @@ fn cram_views_filters_and_send_back() {
     let filter = s.cram.filter.clone();
     assert_eq!(
         cmd(&mut s, Command::NextCard),
-        vec![Effect::RecordView(202), Effect::LoadCram(filter)]
+        vec![Effect::RecordView(202)],
+        "the next round waits for this view"
+    );
+    assert!(cmd(&mut s, Command::NextCard).is_empty(), "loading");
+    assert!(s.cram.current().is_none() && !s.cram.loaded);
+    assert_eq!(
+        update(&mut s, Action::Changed(Change::Viewed { card_id: 202 })),
+        vec![Effect::LoadCram(filter)]
     );
     let fmt = |f| CramFilter {
         material: None,
@@ -127,4 +134,92 @@ fn cram_views_filters_and_send_back() {
     update(&mut s, Action::CramLoaded(vec![qa(7, 1, "c", "f")]));
     assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(7)]);
     assert!(s.cram.deck.is_empty());
+}
+
+#[test]
+fn another_devices_changes_merge_into_the_held_deck_behind_the_card_on_screen() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoDue);
+    cmd(&mut s, Command::Reveal);
+    assert!(update(&mut s, Action::ExternalChange).contains(&Effect::RefillDue));
+    assert!(
+        update(&mut s, Action::Tick)
+            .iter()
+            .all(|e| *e != Effect::RefillDue),
+        "one refill at a time"
+    );
+    // Elsewhere: card 202 was rated (no longer due), card 301 was approved (new).
+    let mut approved = qa(301, 15, "새 카드", "답");
+    approved.needs_review = false;
+    let fresh = vec![
+        due_cards().remove(0),
+        amgi::store::DueCard {
+            card: approved,
+            ladder: None,
+            source: None,
+        },
+    ];
+    update(&mut s, Action::DueRefilled(fresh));
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    assert_eq!(
+        ids,
+        vec![201, 301],
+        "front kept, stale card gone, new card merged"
+    );
+    assert!(s.due.revealed, "the card on screen is undisturbed");
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+}
+
+#[test]
+fn the_card_whose_rating_was_undone_comes_back_in_front() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoDue);
+    let undone = amgi::store::Undone {
+        kind: amgi::store::UndoKind::Rate,
+        card_ids: vec![202],
+    };
+    let effects = update(&mut s, Action::Undone(Some(undone)));
+    assert!(effects.contains(&Effect::LoadDue));
+    update(&mut s, Action::DueLoaded(due_cards()));
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    assert_eq!(ids, vec![202, 201]);
+    // Only once: the next full load keeps the deck's order.
+    update(&mut s, Action::DueLoaded(due_cards()));
+    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(201));
+}
+
+#[test]
+fn cram_counts_a_view_on_screen_at_once() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::GoCram);
+    let seen = s.cram.deck[0].view_count;
+    cmd(&mut s, Command::NextCard);
+    assert_eq!(s.cram.deck[0].view_count, seen + 1);
+}
+
+#[test]
+fn undoing_a_send_back_reloads_the_cram_deck_but_undoing_a_rating_does_not() {
+    let mut s = loaded_state();
+    let undone = |kind| {
+        Action::Undone(Some(amgi::store::Undone {
+            kind,
+            card_ids: vec![201],
+        }))
+    };
+    let effects = update(&mut s, undone(amgi::store::UndoKind::Flag));
+    assert!(effects.contains(&Effect::LoadCram(CramFilter::default())));
+    let effects = update(&mut s, undone(amgi::store::UndoKind::Rate));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCram(_))));
+}
+
+#[test]
+fn a_failed_refill_is_tried_again_on_the_next_refresh() {
+    let mut s = loaded_state();
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+    update(
+        &mut s,
+        Action::DueRefillFailed("refilling the due deck failed: database is locked".into()),
+    );
+    assert!(s.status.error.is_some());
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
 }

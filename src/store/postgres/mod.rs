@@ -8,7 +8,7 @@ mod rehash;
 mod review;
 mod rows;
 
-pub use rows::CHANGES_CHANNEL;
+pub use rows::{CHANGES_CHANNEL, change_origin};
 mod study;
 mod undo;
 

@@ -44,6 +44,7 @@ pub(super) fn card_from_row(row: &PgRow) -> StoreResult<CardRecord> {
         material: row.try_get("material")?,
         view_count: row.try_get("view_count")?,
         last_viewed_at: row.try_get("last_viewed_at")?,
+        updated_at: row.try_get("updated_at")?,
         evidence: Vec::new(),
     };
     let state = CardState {
@@ -217,7 +218,7 @@ pub(super) async fn push_undo(
     .bind(sqlx::types::Json(data))
     .bind(now)
     .bind(CHANGES_CHANNEL)
-    .bind(user.0.to_string())
+    .bind(change_payload(user))
     .fetch_one(&mut *conn)
     .await?;
     if id % UNDO_DEPTH == 0 {
@@ -234,11 +235,30 @@ pub(super) async fn push_undo(
 /// The channel on which other processes (another device's app) hear of a user's changes.
 pub const CHANGES_CHANNEL: &str = "amgi_changes";
 
-/// Tells listeners, at commit, that this user's cards changed (payload: the user id).
+/// This process among those writing to the database: a change notification carries it, so
+/// that an app can ignore notifications of its own changes.
+pub fn change_origin() -> &'static str {
+    static ORIGIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ORIGIN.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        format!("{}-{nanos}", std::process::id())
+    })
+}
+
+/// A change notification's payload: the user id, a space, the origin.
+fn change_payload(user: UserId) -> String {
+    format!("{} {}", user.0, change_origin())
+}
+
+/// Tells listeners, at commit, that this user's cards changed (payload: the user id and
+/// [`change_origin`]).
 pub(super) async fn notify_change(conn: &mut PgConnection, user: UserId) -> StoreResult<()> {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANGES_CHANNEL)
-        .bind(user.0.to_string())
+        .bind(change_payload(user))
         .execute(&mut *conn)
         .await?;
     Ok(())

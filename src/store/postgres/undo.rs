@@ -37,6 +37,21 @@ pub(super) async fn undo_last(
             }
             cards.iter().map(|c| c.id).collect()
         }
+        UndoData::Added { card_id } => {
+            let deleted = sqlx::query(
+                "UPDATE study_memo_cards SET deleted_at = $3, updated_at = $3 \
+                 WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL",
+            )
+            .bind(card_id)
+            .bind(user.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if deleted.rows_affected() > 0 {
+                publish_card(&mut tx, store.publish, user, card_id, now).await?;
+            }
+            vec![card_id]
+        }
         UndoData::Rate {
             card_id,
             progress_id,

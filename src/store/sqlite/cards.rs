@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{SqliteStore, review, study, undo};
 use crate::domain::card::Outcome;
+use crate::domain::schedule::LadderState;
 use crate::store::{
     Card, CardEdit, CardStore, CramFilter, DueCard, NewManualCard, RatingResult, ReviewGroup,
     ReviewStamp, StoreResult, Undone, UserId,
@@ -30,7 +31,17 @@ impl CardStore for SqliteStore {
         card_id: i64,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        review::approve(self, user, card_id, now).await
+        review::approve(self, user, card_id, None, now).await
+    }
+
+    async fn approve_card_as_shown(
+        &self,
+        user: UserId,
+        card_id: i64,
+        shown: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        review::approve(self, user, card_id, Some(shown), now).await
     }
 
     async fn approve_question(
@@ -49,7 +60,18 @@ impl CardStore for SqliteStore {
         edit: &CardEdit,
         now: DateTime<Utc>,
     ) -> StoreResult<Card> {
-        review::edit(self, user, card_id, edit, now).await
+        review::edit(self, user, card_id, None, edit, now).await
+    }
+
+    async fn edit_card_as_shown(
+        &self,
+        user: UserId,
+        card_id: i64,
+        shown: DateTime<Utc>,
+        edit: &CardEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Card> {
+        review::edit(self, user, card_id, Some(shown), edit, now).await
     }
 
     async fn delete_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
@@ -85,7 +107,18 @@ impl CardStore for SqliteStore {
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<RatingResult> {
-        study::rate(self, user, card_id, outcome, now).await
+        study::rate(self, user, card_id, None, outcome, now).await
+    }
+
+    async fn rate_card_as_shown(
+        &self,
+        user: UserId,
+        card_id: i64,
+        shown: Option<LadderState>,
+        outcome: Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<RatingResult> {
+        study::rate(self, user, card_id, Some(shown), outcome, now).await
     }
 
     async fn cram_deck(

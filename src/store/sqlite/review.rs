@@ -12,7 +12,9 @@ use super::rows::{
 use super::{SqliteStore, from_opt_ms, to_ms};
 use crate::domain::normalize::{DedupScope, dedup_hash};
 use crate::domain::text::clean_line;
-use crate::store::snapshot::{UndoData, correct_answer, group_review_queue, prepare_edit};
+use crate::store::snapshot::{
+    UndoData, check_shown, correct_answer, group_review_queue, prepare_edit,
+};
 use crate::store::{
     Card, CardEdit, NewManualCard, ReviewGroup, ReviewStamp, StoreError, StoreResult, UndoKind,
     UserId, is_dedup_violation,
@@ -86,10 +88,12 @@ pub(super) async fn approve(
     store: &SqliteStore,
     user: UserId,
     card_id: i64,
+    shown: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
+    check_shown(&before.state, shown)?;
     if !before.state.needs_review {
         return Err(StoreError::Refused("the card is already approved".into()));
     }
@@ -169,11 +173,13 @@ pub(super) async fn edit(
     store: &SqliteStore,
     user: UserId,
     card_id: i64,
+    shown: Option<DateTime<Utc>>,
     edit: &CardEdit,
     now: DateTime<Utc>,
 ) -> StoreResult<Card> {
     let mut tx = store.begin_write().await?;
     let before = load_card(&mut tx, user, card_id, false).await?;
+    check_shown(&before.state, shown)?;
     let edit = prepare_edit(before.card.format, edit)?;
     let scope = DedupScope::of(
         before.card.source_question_id,
@@ -300,6 +306,8 @@ pub(super) async fn create_manual(
         other => other?,
     };
     let card = load_card(&mut tx, user, id, false).await?.card;
+    let undo = UndoData::Added { card_id: id };
+    push_undo(&mut tx, user, UndoKind::Add, &undo, now).await?;
     tx.commit().await?;
     Ok(card)
 }

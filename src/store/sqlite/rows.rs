@@ -45,6 +45,7 @@ pub(super) fn card_from_row(row: &SqliteRow) -> StoreResult<CardRecord> {
         material: row.try_get("material")?,
         view_count: row.try_get("view_count")?,
         last_viewed_at: from_opt_ms(row.try_get("last_viewed_at")?)?,
+        updated_at: from_ms(row.try_get("updated_at")?)?,
         evidence: Vec::new(),
     };
     let state = CardState {

@@ -1,5 +1,7 @@
 //! SQLite: the due deck and rating, the cram deck and view recording.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
@@ -9,9 +11,12 @@ use super::rows::{
 use super::{SqliteStore, from_opt_ms, to_ms};
 use crate::domain::card::Outcome;
 use crate::domain::schedule::{self, LadderState};
-use crate::store::snapshot::{ProgressState, UndoData, progress_outbox};
+use crate::store::snapshot::{
+    ProgressState, UndoData, check_ladder_shown, correct_answer, progress_outbox,
+};
 use crate::store::{
-    Card, CramFilter, DueCard, RatingResult, StoreError, StoreResult, UndoKind, UserId,
+    Card, CramFilter, DueCard, RatingResult, SourceQuestion, StoreError, StoreResult, UndoKind,
+    UserId,
 };
 
 pub(super) async fn due_deck(
@@ -56,12 +61,45 @@ pub(super) async fn due_deck(
                 })
             })
             .transpose()?;
-        deck.push(DueCard { card, ladder });
+        deck.push(DueCard {
+            card,
+            ladder,
+            source: None,
+        });
     }
     let mut cards: Vec<Card> = deck.iter().map(|d| d.card.clone()).collect();
     attach_evidence(&mut conn, &mut cards).await?;
     for (due, card) in deck.iter_mut().zip(cards) {
         due.card = card;
+    }
+    let mut ids: Vec<i64> = deck
+        .iter()
+        .filter_map(|d| d.card.source_question_id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let question_rows = sqlx::query(
+        "SELECT q.id, q.question_text, q.choices, q.correct_choice FROM study_questions q \
+         WHERE q.user_id = $1 AND q.id IN (SELECT value FROM json_each($2))",
+    )
+    .bind(user.0)
+    .bind(serde_json::to_string(&ids)?)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut questions = HashMap::new();
+    for row in question_rows {
+        let choices: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("choices")?)?;
+        let source = SourceQuestion {
+            text: row.try_get("question_text")?,
+            correct_answer: correct_answer(&choices, row.try_get("correct_choice")?),
+        };
+        questions.insert(row.try_get::<i64, _>("id")?, source);
+    }
+    for due in &mut deck {
+        due.source = due
+            .card
+            .source_question_id
+            .and_then(|id| questions.get(&id).cloned());
     }
     Ok(deck)
 }
@@ -70,6 +108,7 @@ pub(super) async fn rate(
     store: &SqliteStore,
     user: UserId,
     card_id: i64,
+    shown: Option<Option<LadderState>>,
     outcome: Outcome,
     now: DateTime<Utc>,
 ) -> StoreResult<RatingResult> {
@@ -81,6 +120,7 @@ pub(super) async fn rate(
         ));
     }
     let before = load_progress(&mut tx, user, card_id).await?;
+    check_ladder_shown(before.as_ref(), shown)?;
     let after = schedule::rate(before.as_ref().map(ProgressState::ladder), outcome, now);
     let progress_id: i64 = match &before {
         Some(p) => {

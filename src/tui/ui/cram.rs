@@ -7,9 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{clean, show_cloze};
+use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::state::AppState;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
+    let key = |command| keymap.label(Context::Cram, command);
     let cram = &state.cram;
     let format = cram.filter.format.map_or("all", |f| f.as_str());
     let material = cram
@@ -18,7 +20,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         .as_deref()
         .map_or_else(|| "all".to_owned(), clean);
     let filters = Line::from(Span::styled(
-        format!("format: {format} (f) · material: {material} (m)"),
+        format!(
+            "format: {format} ({}) · material: {material} ({})",
+            key(Command::CycleFormat),
+            key(Command::CycleMaterial)
+        ),
         Style::new().fg(Color::Gray),
     ));
     let block = Block::default().borders(Borders::ALL);
@@ -31,7 +37,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                     "No approved cards match.",
                     Style::new().add_modifier(Modifier::BOLD),
                 )),
-                Line::from("Approve cards in Review (R), or change the filters."),
+                Line::from(format!(
+                    "Approve cards in Review ({}), or change the filters.",
+                    keymap.label(Context::Global, Command::GoReview)
+                )),
             ]
         } else {
             vec![Line::from("Loading the cram deck…")]
@@ -73,7 +82,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         ]));
     } else {
         lines.push(Line::from(Span::styled(
-            "(space: show the answer · n: next)",
+            format!(
+                "({}: show the answer · {}: next)",
+                key(Command::Reveal),
+                key(Command::NextCard)
+            ),
             Style::new().fg(Color::Gray),
         )));
     }

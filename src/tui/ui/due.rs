@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{ACCENT, clean, show_cloze};
-use crate::domain::card::Outcome;
+use crate::domain::card::{CLOZE_BLANK, Outcome};
 use crate::domain::schedule::preview;
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::state::AppState;
@@ -25,9 +25,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
                 )),
                 Line::from(""),
                 Line::from(format!("Rated in this session: {}.", due.rated)),
-                Line::from(
-                    "Approve cards in Review (R) to add them here, or browse them in Cram (C).",
-                ),
+                Line::from(format!(
+                    "Approve cards in Review ({}) to add them here, or browse them in Cram ({}).",
+                    keymap.label(Context::Global, Command::GoReview),
+                    keymap.label(Context::Global, Command::GoCram)
+                )),
             ]
         } else {
             vec![Line::from("Loading the due deck…")]
@@ -58,7 +60,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
     ))];
     if let Some(text) = &card.cloze_text {
         lines.push(Line::from(""));
-        lines.push(Line::from(show_cloze(text)));
+        if due.revealed {
+            lines.push(filled_cloze(text, &card.fact));
+        } else {
+            lines.push(Line::from(show_cloze(text)));
+        }
     }
     lines.push(Line::from(""));
     if due.revealed {
@@ -69,6 +75,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
                 Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
             ),
         ]));
+        if let Some(source) = &front.source {
+            let mut question = vec![
+                Span::styled("question", Style::new().fg(Color::Gray)),
+                Span::raw(format!(" {}", clean(&source.text))),
+            ];
+            if let Some(answer) = &source.correct_answer {
+                question.push(Span::styled(
+                    format!(" ✓ {}", clean(answer)),
+                    Style::new().fg(Color::Green),
+                ));
+            }
+            lines.push(Line::from(question));
+        }
+        for evidence in &card.evidence {
+            if let Some(snippet) = &evidence.snippet {
+                lines.push(Line::from(vec![
+                    Span::styled("why     ", Style::new().fg(Color::Gray)),
+                    Span::styled(
+                        format!("“{}”", clean(snippet)),
+                        Style::new().add_modifier(Modifier::ITALIC),
+                    ),
+                ]));
+            }
+        }
     } else {
         let reveal = keymap.label(Context::Due, Command::Reveal);
         lines.push(Line::from(Span::styled(
@@ -82,6 +112,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
             .wrap(Wrap { trim: true }),
         card_area,
     );
+    // Narrow screens drop the English names so that all three keys stay visible.
+    let named = keys_area.width >= 80;
     let mut keys = Vec::new();
     for (command, outcome, name) in [
         (Command::RateKnow, Outcome::Correct, "know"),
@@ -94,8 +126,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
             format!(" {key} "),
             Style::new().fg(Color::Black).bg(ACCENT),
         ));
+        let name = if named {
+            format!("{name} ")
+        } else {
+            String::new()
+        };
         keys.push(Span::raw(format!(
-            " {name} {} → {next}   ",
+            " {name}{} → {next}  ",
             outcome.korean_label()
         )));
     }
@@ -104,4 +141,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
         Paragraph::new(Line::from(keys)).block(keys_block),
         keys_area,
     );
+}
+
+/// A cloze sentence with its blank filled by the answer, highlighted.
+fn filled_cloze(text: &str, fact: &str) -> Line<'static> {
+    let text = clean(text);
+    let mut spans = Vec::new();
+    let mut parts = text.split(CLOZE_BLANK).peekable();
+    while let Some(part) = parts.next() {
+        spans.push(Span::raw(part.to_owned()));
+        if parts.peek().is_some() {
+            spans.push(Span::styled(
+                clean(fact),
+                Style::new()
+                    .fg(Color::Yellow)
+                    .add_modifier(Modifier::UNDERLINED),
+            ));
+        }
+    }
+    Line::from(spans)
 }

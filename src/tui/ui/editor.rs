@@ -5,17 +5,31 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{ACCENT, centered, clean};
-use crate::tui::state::{EditTarget, EditorState};
+use super::{ACCENT, centered, clean, clear_popup};
+use crate::tui::keymap::{Command, Context, Keymap};
+use crate::tui::state::{EditTarget, EditorState, Field};
 
-pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
-    let height = (editor.fields.len() as u16) * 3 + 4;
+pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState, keymap: &Keymap) {
+    // Cue and cloze get extra rows to wrap into when the screen has room.
+    let rows = |field: Field| match field {
+        Field::Cue => 2,
+        Field::Cloze => 3,
+        _ => 1,
+    };
+    let roomy: u16 = editor.fields.iter().map(|(f, _)| rows(*f) + 2).sum::<u16>() + 3;
+    let fits = roomy <= area.height;
+    let field_height = |field: Field| if fits { rows(field) + 2 } else { 3 };
+    let height = if fits {
+        roomy
+    } else {
+        (editor.fields.len() as u16) * 3 + 3
+    };
     let popup = centered(area, area.width.saturating_sub(4).min(100), height);
-    frame.render_widget(Clear, popup);
+    clear_popup(frame, popup);
     let title = match editor.target {
-        EditTarget::Card { id, format } => format!(" edit card {id} ({format}) "),
+        EditTarget::Card { id, format, .. } => format!(" edit card {id} ({format}) "),
         EditTarget::NewCard => " new card (leave cloze empty for question/answer) ".to_owned(),
     };
     let outer = Block::default()
@@ -27,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
     let mut constraints: Vec<Constraint> = editor
         .fields
         .iter()
-        .map(|_| Constraint::Length(3))
+        .map(|(field, _)| Constraint::Length(field_height(*field)))
         .collect();
     constraints.push(Constraint::Length(1));
     let rows = Layout::vertical(constraints).split(inner);
@@ -60,7 +74,12 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState) {
         ),
         (None, true) => Line::styled("saving…", Style::new().fg(Color::Gray)),
         (None, false) => Line::styled(
-            "ctrl-s save · esc cancel · tab next field",
+            format!(
+                "{} save · {} cancel · {} next field",
+                keymap.label(Context::Editor, Command::Save),
+                keymap.label(Context::Editor, Command::Cancel),
+                keymap.label(Context::Editor, Command::NextField)
+            ),
             Style::new().fg(Color::Gray),
         ),
     };

@@ -4,14 +4,14 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{ACCENT, centered};
+use super::{ACCENT, centered, clear_popup};
 use crate::tui::keymap::{Context, Keymap};
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     let popup = centered(area, 76, area.height.saturating_sub(2));
-    frame.render_widget(Clear, popup);
+    clear_popup(frame, popup);
     let mut lines = Vec::new();
     for (context, title) in [
         (Context::Global, "everywhere"),
@@ -36,7 +36,10 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
         lines.push(Line::from(entries));
     }
     lines.push(Line::from(Span::styled(
-        "? or esc closes this help",
+        format!(
+            "{}, q or esc closes this help",
+            keymap.label(Context::Global, crate::tui::keymap::Command::ToggleHelp)
+        ),
         Style::new().fg(Color::Gray),
     )));
     let block = Block::default().borders(Borders::ALL).title(" keys ");

@@ -40,9 +40,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
     .areas(frame.area());
     draw_tabs(frame, tabs, state);
     match state.pane {
-        Pane::Review => review::draw(frame, body, state),
+        Pane::Review => review::draw(frame, body, state, keymap),
         Pane::Due => due::draw(frame, body, state, keymap),
-        Pane::Cram => cram::draw(frame, body, state),
+        Pane::Cram => cram::draw(frame, body, state, keymap),
     }
     status::draw(frame, status_area, state);
     status::draw_footer(frame, footer, state, keymap);
@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
         help::draw(frame, frame.area(), keymap);
     }
     if let Some(editor) = &state.editor {
-        editor::draw(frame, frame.area(), editor);
+        editor::draw(frame, frame.area(), editor, keymap);
     }
     if let Some(confirm) = &state.confirm {
         draw_confirm(frame, frame.area(), &confirm.message, keymap);
@@ -105,9 +105,26 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
+/// Clears the area a popup covers. A wide character (Hangul) just left of it would cover
+/// the popup's left border on the terminal, which only receives changed cells: it is
+/// replaced by a space.
+pub fn clear_popup(frame: &mut Frame, area: Rect) {
+    frame.render_widget(Clear, area);
+    if area.x == 0 {
+        return;
+    }
+    let buffer = frame.buffer_mut();
+    for y in area.top()..area.bottom() {
+        let cell = &mut buffer[(area.x - 1, y)];
+        if unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1 {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 fn draw_confirm(frame: &mut Frame, area: Rect, message: &str, keymap: &Keymap) {
     let popup = centered(area, 50, 5);
-    frame.render_widget(Clear, popup);
+    clear_popup(frame, popup);
     let yes = keymap.label(Context::Confirm, super::keymap::Command::ConfirmYes);
     let no = keymap.label(Context::Confirm, super::keymap::Command::ConfirmNo);
     let text = vec![

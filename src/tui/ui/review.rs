@@ -9,11 +9,15 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wra
 use super::{ACCENT, clean, show_cloze};
 use crate::domain::card::CardFormat;
 use crate::store::{Card, GroupKey, ReviewGroup};
+use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::state::AppState;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
     let review = &state.review;
     if review.groups.is_empty() {
+        let new_card = keymap.label(Context::Review, Command::NewCard);
+        let due = keymap.label(Context::Global, Command::GoDue);
+        let help = keymap.label(Context::Global, Command::ToggleHelp);
         let text = if review.loaded {
             vec![
                 Line::from(Span::styled(
@@ -22,8 +26,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
                 )),
                 Line::from(""),
                 Line::from("Background extraction turns each ready explanation into cards;"),
-                Line::from("they appear here as they arrive. Press n to add a card by hand,"),
-                Line::from("D to study due cards, ? for all keys."),
+                Line::from(format!(
+                    "they appear here as they arrive. Press {new_card} to add a card by hand,"
+                )),
+                Line::from(format!("{due} to study due cards, {help} for all keys.")),
             ]
         } else {
             vec![Line::from("Loading the review queue…")]
@@ -52,7 +58,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState) {
         .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
     let mut list_state = ListState::default().with_selected(selected_index);
     frame.render_stateful_widget(list, list_area, &mut list_state);
-    draw_detail(frame, detail_area, review.selected_card());
+    let select = format!(
+        "Select a card with {}/{}.",
+        keymap.label(Context::Review, Command::SelectNext),
+        keymap.label(Context::Review, Command::SelectPrev)
+    );
+    draw_detail(frame, detail_area, review.selected_card(), &select);
 }
 
 /// The list rows that can be on screen, and the selection among them. Only these are
@@ -145,11 +156,11 @@ fn card_line(card: &Card) -> Line<'static> {
     ])
 }
 
-fn draw_detail(frame: &mut Frame, area: Rect, card: Option<&Card>) {
+fn draw_detail(frame: &mut Frame, area: Rect, card: Option<&Card>, select: &str) {
     let block = Block::default().borders(Borders::ALL);
     let Some(card) = card else {
         frame.render_widget(
-            Paragraph::new("Select a card with j/k.").block(block.title(" card ")),
+            Paragraph::new(select.to_owned()).block(block.title(" card ")),
             area,
         );
         return;

@@ -1,0 +1,124 @@
+//! Store conformance for changes checked against what was shown: a rating, edit or approval
+//! made from a screen that another instance has since made stale is refused, and nothing is
+//! written. Two independent stores on one database play the two devices.
+
+use amgi::domain::card::Outcome;
+use amgi::store::{CardEdit, StoreError};
+use chrono::Duration;
+
+use crate::cases::t0;
+use crate::common::fixtures::{approved_card, card, card_row, count, progress_row, question};
+use crate::common::{TestDb, user};
+
+pub async fn a_rating_of_a_card_rated_elsewhere_is_refused(db: &TestDb) {
+    let a = db.store();
+    let b = db.reopen().await;
+    let me = user(a, "me").await;
+    let q = question(db, me, "t", "q").await;
+    let id = approved_card(db, me, q, "c", "f").await;
+    let t = t0();
+    let shown_on_a = a
+        .due_deck(me, t, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(shown_on_a.len(), 1);
+    assert_eq!(shown_on_a[0].ladder, None, "new on A");
+    assert_eq!(
+        shown_on_a[0].source.as_ref().map(|s| s.text.as_str()),
+        Some("q"),
+        "the source question comes with the card"
+    );
+    // B rates it "don't know" first.
+    let on_b = b
+        .due_deck(me, t, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.rate_card_as_shown(me, id, on_b[0].ladder, Outcome::Wrong, t)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let progress = progress_row(db, id).await;
+    // A's rating, for the card as A showed it, is refused and writes nothing.
+    let refused = a
+        .rate_card_as_shown(me, id, shown_on_a[0].ladder, Outcome::Correct, t)
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Changed(m)) if m.contains("rated elsewhere")),
+        "{refused:?}"
+    );
+    assert_eq!(progress_row(db, id).await, progress, "the ladder is B's");
+    assert_eq!(count(db, "study_card_reviews").await, 1, "one review row");
+    // Once due again, the card as now shown can be rated.
+    let later = t + Duration::days(1);
+    let deck = a
+        .due_deck(me, later, 10)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(deck[0].ladder.and_then(|l| l.stage), Some(0));
+    let r = a
+        .rate_card_as_shown(me, id, deck[0].ladder, Outcome::Correct, later)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.after.stage, Some(1));
+    // A second rating from the same (now stale) screen is refused too.
+    let again = a
+        .rate_card_as_shown(me, id, deck[0].ladder, Outcome::Correct, later)
+        .await;
+    assert!(matches!(again, Err(StoreError::Changed(_))), "{again:?}");
+    assert_eq!(count(db, "study_card_reviews").await, 2);
+}
+
+pub async fn an_edit_or_approval_of_a_card_changed_elsewhere_is_refused(db: &TestDb) {
+    let a = db.store();
+    let b = db.reopen().await;
+    let me = user(a, "me").await;
+    let q = question(db, me, "t", "q").await;
+    let id = card(db, me, q, "수도", "서울").await;
+    let shown = a.get_card(me, id).await.unwrap_or_else(|e| panic!("{e}"));
+    let edit = |fact: &str| CardEdit {
+        cue: "수도".into(),
+        fact: fact.into(),
+        cloze_text: None,
+    };
+    // B edits the card (which also approves it).
+    b.edit_card_as_shown(me, id, shown.updated_at, &edit("서울특별시"), t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let row = card_row(db, id).await;
+    let refused = a
+        .approve_card_as_shown(me, id, shown.updated_at, t0())
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Changed(m)) if m.contains("changed elsewhere")),
+        "{refused:?}"
+    );
+    let refused = a
+        .edit_card_as_shown(me, id, shown.updated_at, &edit("한양"), t0())
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Changed(_))),
+        "{refused:?}"
+    );
+    assert_eq!(card_row(db, id).await, row, "B's edit stands");
+    // From a fresh read the edit goes through.
+    let fresh = a.get_card(me, id).await.unwrap_or_else(|e| panic!("{e}"));
+    let saved = a
+        .edit_card_as_shown(
+            me,
+            id,
+            fresh.updated_at,
+            &edit("한양"),
+            t0() + Duration::hours(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(saved.fact, "한양");
+    // An approval from a fresh read of an in-review card goes through.
+    let other = card(db, me, q, "강", "한강").await;
+    let shown = a
+        .get_card(me, other)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    a.approve_card_as_shown(me, other, shown.updated_at, t0())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
