@@ -404,6 +404,18 @@ fn a_multi_line_paste_becomes_one_line_in_the_field() {
 }
 
 #[test]
+fn a_paste_loses_whole_escape_sequences_and_invisible_characters() {
+    let mut s = loaded_state();
+    cmd(&mut s, Command::NewCard);
+    update(
+        &mut s,
+        Action::Paste("붙여\u{1b}[31m넣기\u{1b}]52;c;SGk=\u{7}\u{200B}끝\r둘째".into()),
+    );
+    let editor = s.editor.as_ref().expect("editor open");
+    assert_eq!(editor.text(Field::Material), "붙여넣기끝 둘째");
+}
+
+#[test]
 fn a_rating_refused_as_stale_reloads_the_deck_and_says_why() {
     let mut s = loaded_state();
     let effects = update(

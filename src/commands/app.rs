@@ -122,7 +122,10 @@ async fn forward_engine_events(
             } if *u == user => {
                 let message = match outcome {
                     JobOutcome::Completed => {
-                        format!("question {question_id} → {} cards", card_ids.len())
+                        format!(
+                            "question {question_id} → {}",
+                            crate::tui::update::cards(card_ids.len())
+                        )
                     }
                     JobOutcome::AllDropped => {
                         format!("question {question_id} → every card dropped by the guards")

@@ -239,15 +239,13 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
 }
 
 /// Pasted text as a one-line field takes it: line breaks and tabs become spaces (a run of
-/// them one space), other control characters are dropped.
+/// them one space); terminal escape sequences, control and invisible characters are dropped
+/// whole, as the store would drop them.
 fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\r' | '\n' | '\t' | '\u{2028}' | '\u{2029}') {
-            if !out.ends_with(' ') {
-                out.push(' ');
-            }
-        } else if !c.is_control() {
+    let stripped = crate::domain::text::strip_controls(&text.replace('\r', "\n"), false);
+    let mut out = String::with_capacity(stripped.len());
+    for c in stripped.chars() {
+        if c != ' ' || !out.ends_with(' ') {
             out.push(c);
         }
     }
