@@ -15,7 +15,7 @@ use crate::domain::matching::shows;
 use crate::domain::normalize::fold;
 use crate::domain::text::clean_line;
 use question::{asks_negative, is_meta, standalone_form, statement_of};
-use sentences::plain_sentences;
+use sentences::sentences_with_origin;
 use targets::{TargetContext, TargetKind, bold_terms, targets};
 
 /// At most this many cards are made per question.
@@ -24,7 +24,9 @@ pub const MAX_CARDS: usize = 3;
 pub const MAX_CLOZE_CARDS: usize = 2;
 /// Sentences shorter or longer than these (in characters) make poor cloze cards.
 const MIN_SENTENCE_CHARS: usize = 15;
-const MAX_SENTENCE_CHARS: usize = 220;
+const MAX_SENTENCE_CHARS: usize = 160;
+/// The last-resort pass takes longer sentences.
+const MAX_RELAXED_SENTENCE_CHARS: usize = 220;
 /// A qa card's answer longer than this (in characters) is a statement, not a fact to recall.
 const MAX_QA_ANSWER_CHARS: usize = 60;
 /// A cloze sentence must keep at least this many characters besides the blank.
@@ -61,11 +63,15 @@ fn extract_with(
     strict: bool,
 ) -> Vec<CardDraft> {
     let passes = |card: &CardDraft| guards.check(card).is_ok();
-    let sentences: Vec<String> = plain_sentences(&ctx.explanation)
-        .iter()
+    let sentences: Vec<String> = sentences_with_origin(&ctx.explanation)
+        .into_iter()
+        // An English list item ("About 95% fall within ±2σ.") leans on the line that
+        // introduced the list unless it names its own subject.
+        .filter(|s| !(strict && s.from_list && !names_its_subject(&s.text)))
+        .map(|s| s.text)
         .filter(|s| !is_meta(s) || statement_of(s) != s.as_str())
         .map(|s| {
-            let statement = statement_of(s);
+            let statement = statement_of(&s);
             // An English statement cut from after a label starts with a capital again.
             if statement.len() < s.len() && !statement.chars().any(is_hangul) {
                 capitalised(statement)
@@ -73,7 +79,10 @@ fn extract_with(
                 statement.to_owned()
             }
         })
-        .filter(|s| is_statement(s) && !(strict && leans_on_context(s)))
+        .filter(|s| {
+            is_statement(s)
+                && !(strict && (leans_on_context(s) || s.chars().count() > MAX_SENTENCE_CHARS))
+        })
         .collect();
     let mut cards: Vec<CardDraft> = Vec::new();
 
@@ -101,6 +110,7 @@ fn extract_with(
         answer: answer.map(str::to_owned),
         answer_is_fact: !asks_negative(&ctx.question_text),
         key_terms: bold_terms(&ctx.explanation),
+        relaxed: !strict,
     };
     let has_qa = !cards.is_empty();
     let mut candidates: Vec<(TargetKind, usize, CardDraft)> = Vec::new();
@@ -167,7 +177,43 @@ fn extract_with(
 /// Whether two facts are the same fact written alike or one inside the other ("BGP" and
 /// "Border Gateway Protocol (BGP)", "1446년" and "1446").
 fn same_fact(a: &str, b: &str) -> bool {
-    shows(a, b) || shows(b, a)
+    shows(a, b) || shows(b, a) || abbreviates(a, b) || abbreviates(b, a) || shares_a_name(a, b)
+}
+
+/// Whether `short` is an abbreviation of `long` ("NAC" of "N-acetylcysteine", "ATP" of
+/// "adenosine triphosphate"): its letters appear in order in it, starting with its first.
+fn abbreviates(short: &str, long: &str) -> bool {
+    let short: Vec<char> = short.chars().filter(|c| c.is_alphanumeric()).collect();
+    if !(2..=6).contains(&short.len())
+        || !short
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return false;
+    }
+    let long: Vec<char> = fold(long).chars().filter(|c| c.is_alphanumeric()).collect();
+    if long.len() <= short.len()
+        || long.first() != short.first().map(|c| c.to_ascii_lowercase()).as_ref()
+    {
+        return false;
+    }
+    let mut rest = long.iter();
+    short
+        .iter()
+        .all(|s| rest.any(|l| *l == s.to_ascii_lowercase()))
+}
+
+/// Whether two facts share a name of four letters or more ("Meselson–Stahl experiment" and
+/// "Matthew Meselson and Franklin Stahl").
+fn shares_a_name(a: &str, b: &str) -> bool {
+    let names = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 4 && w.starts_with(|c: char| c.is_uppercase()))
+            .map(|w| w.to_lowercase())
+            .collect()
+    };
+    let b_names = names(b);
+    names(a).iter().any(|n| b_names.contains(n))
 }
 
 /// A sentence a cloze card can be made from: a complete statement of sane length about the
@@ -175,7 +221,7 @@ fn same_fact(a: &str, b: &str) -> bool {
 /// introduction to a list, not about the choices.
 fn is_statement(sentence: &str) -> bool {
     let chars = sentence.chars().count();
-    if !(MIN_SENTENCE_CHARS..=MAX_SENTENCE_CHARS).contains(&chars) || is_meta(sentence) {
+    if !(MIN_SENTENCE_CHARS..=MAX_RELAXED_SENTENCE_CHARS).contains(&chars) || is_meta(sentence) {
         return false;
     }
     if sentence.contains(": ") || sentence.contains(['：', '=', '≈', '>', '<']) {
@@ -199,6 +245,31 @@ fn is_statement(sentence: &str) -> bool {
         .next()
         .unwrap_or(' ');
     (first.is_uppercase() || first.is_ascii_digit()) && matches!(last, '.' | '!' | '。')
+}
+
+/// Whether a list item starts with its own subject: Korean items are checked like any
+/// sentence (a subject or topic is required there); English ones start with a name.
+fn names_its_subject(item: &str) -> bool {
+    if item.chars().any(is_hangul) {
+        return true;
+    }
+    let first = item.split_whitespace().next().unwrap_or_default();
+    first.starts_with(|c: char| c.is_ascii_uppercase())
+        && !matches!(
+            first,
+            "About"
+                | "Approximately"
+                | "Around"
+                | "Roughly"
+                | "Only"
+                | "Most"
+                | "Some"
+                | "All"
+                | "Over"
+                | "Under"
+                | "Nearly"
+                | "Almost"
+        )
 }
 
 /// Whether a sentence leans on the one before it, so that as a card it would not say what
@@ -292,6 +363,39 @@ fn leans_on_context(sentence: &str) -> bool {
         return !has_subject;
     }
     if ENGLISH_OPENERS.iter().any(|o| sentence.starts_with(o)) {
+        return true;
+    }
+    // "the drug", "the idea": a common noun standing for something named before.
+    const REFERRING: &[&str] = &[
+        " the drug",
+        " the idea",
+        " the copy",
+        " the engrossed",
+        " the site",
+        " the war",
+        " the class",
+        " the agent",
+        " the medication",
+        " the compound",
+        " the work",
+        " the book",
+        " the term",
+        " the concept",
+        " the theory",
+        " the process",
+        " the reaction",
+        " the result",
+        " the study",
+        " the experiment",
+        " the protocol",
+        " the device",
+        " the method",
+    ];
+    let lower = format!(" {}", sentence.to_ascii_lowercase());
+    if REFERRING
+        .iter()
+        .any(|r| lower.contains(r) && !lower.contains(&format!("{r} of ")))
+    {
         return true;
     }
     // "The client sends…", "The wall had…": a definite article before a common noun refers

@@ -185,9 +185,16 @@ pub fn standalone_form(question: &str, answer: &str) -> Option<String> {
     if q.lines().count() > 1 || asks_negative(q) || answer.chars().count() > 40 {
         return None;
     }
-    let rewritten = if let Some(rest) = q.strip_prefix("Which of the following ") {
+    // Only "which of the following is …" asks for one thing by what it is; "which of the
+    // following novels …" or "…나열한 것은?" still asks to pick among the choices.
+    let rewritten = if let Some(rest) = q.strip_prefix("Which of the following ")
+        && (rest.starts_with("is ") || rest.starts_with("was "))
+    {
         format!("Which {rest}")
-    } else if let Some(rest) = q.strip_prefix("다음 중 ") {
+    } else if let Some(rest) = q.strip_prefix("다음 중 ")
+        && !rest.contains("것은")
+        && !rest.contains("것을")
+    {
         rest.to_owned()
     } else {
         return None;

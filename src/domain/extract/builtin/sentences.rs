@@ -68,12 +68,30 @@ const SENTENCE_STARTS: &[&str] = &[
 /// The explanation's sentences, plain (markdown removed), trimmed, each keeping its
 /// terminator. A line break always ends a sentence (list items, headers); header lines are
 /// left out.
-pub fn plain_sentences(text: &str) -> Vec<String> {
+#[cfg(test)]
+fn plain_sentences(text: &str) -> Vec<String> {
+    sentences_with_origin(text)
+        .into_iter()
+        .map(|s| s.text)
+        .collect()
+}
+
+/// A plain sentence and whether it came from a list item (which leans on the line that
+/// introduced the list).
+pub struct PlainSentence {
+    pub text: String,
+    pub from_list: bool,
+}
+
+/// [`plain_sentences`], each with where it came from.
+pub fn sentences_with_origin(text: &str) -> Vec<PlainSentence> {
     let mut sentences = Vec::new();
-    for line in text.lines() {
-        let Some(line) = plain_line(line) else {
+    for raw in text.lines() {
+        let Some(line) = plain_line(raw) else {
             continue;
         };
+        let trimmed = raw.trim().trim_start_matches('>').trim_start();
+        let from_list = strip_bullet(trimmed).len() != trimmed.len();
         let mut parts: Vec<String> = Vec::new();
         for part in line.unicode_sentences().flat_map(split_after_korean_period) {
             let part = part.trim();
@@ -88,7 +106,11 @@ pub fn plain_sentences(text: &str) -> Vec<String> {
                 _ => parts.push(part.to_owned()),
             }
         }
-        sentences.extend(parts);
+        sentences.extend(
+            parts
+                .into_iter()
+                .map(|text| PlainSentence { text, from_list }),
+        );
     }
     sentences
 }

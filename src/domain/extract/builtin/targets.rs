@@ -42,6 +42,9 @@ pub struct TargetContext {
     pub answer_is_fact: bool,
     /// Terms the explanation sets in bold.
     pub key_terms: Vec<String>,
+    /// The last resort for a question with no card: a term its acronym spells out may be
+    /// blanked (it then tests what the acronym stands for).
+    pub relaxed: bool,
 }
 
 /// The terms an explanation sets in bold (`**…**` or `__…__`) that can be a blank: short,
@@ -53,11 +56,13 @@ pub fn bold_terms(markdown: &str) -> Vec<String> {
         parts.next();
         while let (Some(inside), Some(_)) = (parts.next(), parts.next()) {
             let term = inside.trim();
+            // A verb or adjective form ("크게", "핵막이 없어"), not a term to recall.
             let predicate = term.chars().any(is_hangul)
-                && KOREAN_PREDICATE_ENDINGS
-                    .iter()
-                    .chain(&["게", "히", "이"])
-                    .any(|e| term.ends_with(e));
+                && (KOREAN_PREDICATE_ENDINGS.iter().any(|e| term.ends_with(e))
+                    || term.ends_with([
+                        '게', '히', '이', '어', '아', '여', '고', '며', '서', '지', '요', '니',
+                        '면',
+                    ]));
             let plain = !term.contains(['(', ')', '[', ']', '*', '\n', ':']) && !term.is_empty();
             let length = term.chars().count();
             if plain
@@ -336,7 +341,11 @@ pub fn targets(sentence: &str, ctx: &TargetContext) -> Vec<Target> {
         !negated(sentence, t)
             && !number_given_away(sentence, t)
             && !glossed(sentence, t)
-            && !(t.kind == TargetKind::Name && (spelled_out(sentence, t) || dashed(sentence, t)))
+            && !spelled_out(sentence, t, ctx.relaxed)
+            && !(t.kind == TargetKind::Name && dashed(sentence, t))
+            && !example_slot(sentence, t)
+            && !(t.kind == TargetKind::Number
+                && (followed_by_number(sentence, t) || after_month(sentence, t)))
     });
     for t in &mut found {
         if t.kind == TargetKind::Number {
@@ -377,9 +386,28 @@ fn glossed(sentence: &str, t: &Target) -> bool {
 
 /// Whether an acronym is spelled out in its sentence: the initials of consecutive words
 /// ("red, yellow and blue" for RYB), or "abbreviated", "stands for", "short for".
-fn spelled_out(sentence: &str, t: &Target) -> bool {
+fn spelled_out(sentence: &str, t: &Target, allow_phrases: bool) -> bool {
     let term = &sentence[t.start..t.end];
-    if term.chars().count() <= 2 {
+    if !term.is_ascii() {
+        return false;
+    }
+    // A phrase whose initials stand in the sentence as an acronym ("red, yellow and blue"
+    // beside "RYB").
+    let initials: String = term
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty() && !matches!(*w, "and" | "of" | "the" | "for"))
+        .filter_map(|w| w.chars().next())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if !allow_phrases
+        && initials.len() >= 2
+        && sentence
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == initials)
+    {
+        return true;
+    }
+    if term.chars().count() <= 2 && t.kind == TargetKind::Name {
         // "SI", "UN": labels too short to recall on their own.
         return true;
     }
@@ -402,6 +430,32 @@ fn spelled_out(sentence: &str, t: &Target) -> bool {
     initials
         .windows(wanted.len())
         .any(|w| w == wanted.as_slice())
+}
+
+/// Whether the target fills an example slot ("{{blank}}처럼", "{{blank}} 같은", "such as
+/// {{blank}}"): any example would do.
+fn example_slot(sentence: &str, t: &Target) -> bool {
+    let after = sentence[t.end..].trim_start();
+    let before = sentence[..t.start].trim_end().to_ascii_lowercase();
+    ["처럼", "같은", "등", "등의", "따위"]
+        .iter()
+        .any(|w| after.starts_with(w))
+        || ["such as", "like", "e.g.", "e.g.,", "including"]
+            .iter()
+            .any(|w| before.ends_with(w))
+}
+
+/// Whether another number follows the target at once ("{{blank}}에 8번", "{{blank}} 3회"): the
+/// number that matters is the one left visible.
+fn followed_by_number(sentence: &str, t: &Target) -> bool {
+    let after =
+        sentence[t.end..].trim_start_matches(|c: char| is_hangul(c) && "에의은는이가".contains(c));
+    after.trim_start().starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Whether a number is the day of a Korean date ("6월 {{blank}}"): the date is one fact.
+fn after_month(sentence: &str, t: &Target) -> bool {
+    sentence[..t.start].trim_end().ends_with('월')
 }
 
 /// Whether a name is half of a dashed pair ("Hershey–Chase", "Meselson-Stahl").
@@ -738,7 +792,9 @@ fn number_targets(sentence: &str) -> Vec<(usize, usize)> {
         .filter_map(|n| {
             let unit = unit_len(&sentence[n.end..]);
             let unit_text = &sentence[n.end..n.end + unit];
-            (unit_text != "번" && unit_text != "번째").then_some((n.start, n.end + unit))
+            // A choice number, or a month or day without the rest of its date.
+            let bare = matches!(unit_text, "번" | "번째" | "월" | "일");
+            (!bare).then_some((n.start, n.end + unit))
         })
         .collect()
 }
@@ -865,6 +921,7 @@ mod tests {
             answer: answer.map(str::to_owned),
             answer_is_fact: true,
             key_terms: Vec::new(),
+            relaxed: false,
         };
         targets(sentence, &ctx)
             .into_iter()
