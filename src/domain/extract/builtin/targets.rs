@@ -337,16 +337,7 @@ pub fn targets(sentence: &str, ctx: &TargetContext) -> Vec<Target> {
                 kind: TargetKind::Number,
             }),
     );
-    found.retain(|t| {
-        !negated(sentence, t)
-            && !number_given_away(sentence, t)
-            && !glossed(sentence, t)
-            && !spelled_out(sentence, t, ctx.relaxed)
-            && !(t.kind == TargetKind::Name && dashed(sentence, t))
-            && !example_slot(sentence, t)
-            && !(t.kind == TargetKind::Number
-                && (followed_by_number(sentence, t) || after_month(sentence, t)))
-    });
+    found.retain(|t| !given_away_by_its_sentence(sentence, t, ctx.relaxed));
     for t in &mut found {
         if t.kind == TargetKind::Number {
             t.start = with_month(sentence, t.start);
@@ -360,6 +351,22 @@ pub fn targets(sentence: &str, ctx: &TargetContext) -> Vec<Target> {
         }
     }
     chosen
+}
+
+/// Whether the rest of the sentence gives the target away or leaves it ambiguous: negated,
+/// worked out by arithmetic, beside its gloss or expansion, spelled out by an acronym, half
+/// of a dashed name, an example slot, or a number that only makes sense with its neighbour.
+fn given_away_by_its_sentence(sentence: &str, t: &Target, relaxed: bool) -> bool {
+    let number_part = t.kind == TargetKind::Number
+        && (followed_by_number(sentence, t) || after_month(sentence, t));
+    let half_name = t.kind == TargetKind::Name && dashed(sentence, t);
+    negated(sentence, t)
+        || number_given_away(sentence, t)
+        || glossed(sentence, t)
+        || spelled_out(sentence, t, relaxed)
+        || half_name
+        || example_slot(sentence, t)
+        || number_part
 }
 
 /// Whether the target stands beside its own gloss, expansion or abbreviation in brackets
