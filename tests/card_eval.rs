@@ -133,9 +133,11 @@ fn rubric_hits(card: &CardDraft, ctx: &SourceContext) -> Vec<&'static str> {
     if FUNCTION.contains(&fact.as_str()) || choice_number && fact.ends_with('번') {
         hits.push("blank-on-function-word");
     }
+    let emoji = |c: char| matches!(c, '\u{1F300}'..='\u{1FAFF}' | '\u{2600}'..='\u{27BF}');
     if ["**", "`", "# ", "- ", "__"]
         .iter()
         .any(|m| shown.contains(m) || card.fact.contains(m))
+        || shown.chars().any(emoji)
     {
         hits.push("markdown");
     }

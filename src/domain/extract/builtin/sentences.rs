@@ -94,7 +94,7 @@ pub fn sentences_with_origin(text: &str) -> Vec<PlainSentence> {
         let from_list = strip_bullet(trimmed).len() != trimmed.len();
         let mut parts: Vec<String> = Vec::new();
         for part in line.unicode_sentences().flat_map(split_after_korean_period) {
-            let part = part.trim();
+            let part = without_decoration(part.trim());
             if part.is_empty() {
                 continue;
             }
@@ -113,6 +113,31 @@ pub fn sentences_with_origin(text: &str) -> Vec<PlainSentence> {
         );
     }
     sentences
+}
+
+/// A sentence without the emoji or symbol that decorates its start ("💡 ", "✅ ", "⚠️ ").
+fn without_decoration(sentence: &str) -> &str {
+    sentence
+        .trim_start_matches(|c: char| {
+            !c.is_alphanumeric()
+                && !matches!(
+                    c,
+                    '(' | '"'
+                        | '“'
+                        | '\''
+                        | '‘'
+                        | '['
+                        | '<'
+                        | '-'
+                        | '+'
+                        | '$'
+                        | '€'
+                        | '£'
+                        | '¥'
+                        | '₩'
+                )
+        })
+        .trim_start()
 }
 
 /// Splits after a Korean sentence's period followed by a space ("…뜻해요. c는 …"), which
@@ -181,14 +206,6 @@ fn plain_line(line: &str) -> Option<String> {
             c => out.push(c),
         }
     }
-    // A leading emoji or symbol ("💡 ", "✅ ", "⚠️ ") decorates the line.
-    let out = out.trim_start_matches(|c: char| {
-        !c.is_alphanumeric()
-            && !matches!(
-                c,
-                '(' | '"' | '“' | '\'' | '‘' | '[' | '<' | '-' | '+' | '$' | '€' | '£' | '¥' | '₩'
-            )
-    });
     let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
     (!out.is_empty()).then_some(out)
 }
@@ -241,13 +258,15 @@ mod tests {
 
     #[test]
     fn markdown_is_removed_and_lines_end_sentences() {
-        let text = "### 핵심 정리\n- **엽록체**는 광합성이 일어나는 소기관이다\n1. `ATP`를 만든다.\n\n---\n> 참고: 미토콘드리아(mitochondria)는 호흡을 한다.\n💡 ⚠️ 효소는 단백질이다.\n- **💡 RNA**도 촉매이다.";
+        let text = "### 핵심 정리\n- **엽록체**는 광합성이 일어나는 소기관이다\n1. `ATP`를 만든다.\n\n---\n> 참고: 미토콘드리아(mitochondria)는 호흡을 한다.\n💡 ⚠️ 효소는 단백질이다.\n- **💡 RNA**도 촉매이다. 앞 문장이다. 💡 이부프로펜은 NSAID이다.";
         let expected = [
             "엽록체는 광합성이 일어나는 소기관이다",
             "ATP를 만든다.",
             "참고: 미토콘드리아(mitochondria)는 호흡을 한다.",
             "효소는 단백질이다.",
             "RNA도 촉매이다.",
+            "앞 문장이다.",
+            "이부프로펜은 NSAID이다.",
         ];
         assert_eq!(plain_sentences(text), expected);
     }
