@@ -57,6 +57,12 @@ fn limit_malloc_arenas() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::resolve(&cli.global)?;
+    run_command(cli, &settings)
+        .await
+        .map_err(|e| amgi::commands::with_server_named(e, &settings.location))
+}
+
+async fn run_command(cli: Cli, settings: &Settings) -> anyhow::Result<()> {
     let _log_guard = amgi::logging::init(&settings.paths.log_dir()).ok();
     tracing::info!(database = %settings.location.describe(), "amgi starting");
     let opens_app = matches!(cli.command, None | Some(Command::Demo { no_app: false }));

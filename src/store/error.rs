@@ -24,6 +24,11 @@ pub enum StoreError {
     Database(sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(sqlx::migrate::MigrateError),
+    /// The database cancelled a statement that ran past the statement timeout.
+    #[error(
+        "the database cancelled a statement that ran too long (database_statement_timeout_secs)"
+    )]
+    TimedOut,
     /// A stored value that this version cannot read.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -58,10 +63,7 @@ fn refused_value(e: &sqlx::Error) -> Option<StoreError> {
         )));
     }
     if code == "57014" {
-        return Some(StoreError::Refused(
-            "the database cancelled a statement that ran too long (database_statement_timeout_secs)"
-                .into(),
-        ));
+        return Some(StoreError::TimedOut);
     }
     // Class 22, data exceptions: too long, out of range, not representable.
     if code.starts_with("22") {
