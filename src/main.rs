@@ -71,21 +71,21 @@ async fn run_command(cli: Cli, settings: &Settings) -> anyhow::Result<()> {
     }
     match cli.command {
         Some(Command::Demo { no_app }) => {
-            let (store, user) = data::load_demo(&settings).await?;
+            let (store, user) = data::load_demo(settings).await?;
             if no_app {
                 amgi::say!("{}", data::describe_counts(&store.counts(user).await?));
                 return Ok(());
             }
-            app::run(&settings, store, user).await
+            app::run(settings, store, user).await
         }
-        Some(Command::Import { file }) => data::import_file(&settings, &file).await,
-        Some(Command::Migrate) => data::migrate(&settings).await,
-        Some(Command::Doctor) => doctor::run(&settings).await,
-        Some(Command::Feed { since, follow }) => publish::feed(&settings, since, follow).await,
-        Some(Command::Publish(PublishCommand::Backfill)) => publish::backfill(&settings).await,
-        Some(Command::Publish(PublishCommand::Run { once })) => publish::run(&settings, once).await,
-        Some(Command::Worker(args)) => worker::run(&settings, &args).await,
-        Some(Command::Jobs { command }) => jobs::run(&settings, &command).await,
+        Some(Command::Import { file }) => data::import_file(settings, &file).await,
+        Some(Command::Migrate) => data::migrate(settings).await,
+        Some(Command::Doctor) => doctor::run(settings).await,
+        Some(Command::Feed { since, follow }) => publish::feed(settings, since, follow).await,
+        Some(Command::Publish(PublishCommand::Backfill)) => publish::backfill(settings).await,
+        Some(Command::Publish(PublishCommand::Run { once })) => publish::run(settings, once).await,
+        Some(Command::Worker(args)) => worker::run(settings, &args).await,
+        Some(Command::Jobs { command }) => jobs::run(settings, &command).await,
         Some(Command::Bench(BenchCommand::Gen {
             cards,
             questions,
@@ -99,11 +99,11 @@ async fn run_command(cli: Cli, settings: &Settings) -> anyhow::Result<()> {
                 fresh_questions: fresh,
                 other_users,
             };
-            data::generate(&settings, &spec).await
+            data::generate(settings, &spec).await
         }
         None => {
             let (store, user) = settings.open().await?;
-            app::run(&settings, store, user).await
+            app::run(settings, store, user).await
         }
     }
 }
