@@ -113,7 +113,10 @@ mod cases {
         let q = question(db, me, "t", "q").await;
         let a = card(db, me, q, "반포 연도", "1446년").await;
         let b = card(db, me, q, "창제 연도", "1443년").await;
-        s.flag_card(me, a, t0()).await.err();
+        assert!(
+            s.flag_card(me, a, t0()).await.is_err(),
+            "a card in review cannot be sent back"
+        );
         let edited = s
             .edit_card(
                 me,

@@ -185,16 +185,13 @@ mod cases {
         let now = Utc::now();
         let first = s.create_manual_card(me, &manual("생물 노트"), now).await;
         let other_material = s.create_manual_card(me, &manual("화학 노트"), now).await;
-        let same_material = s
-            .create_manual_card(me, &manual("생물  노트"), now)
-            .await
-            .err();
+        let same_material = s.create_manual_card(me, &manual("생물  노트"), now).await;
         assert!(
             first.is_ok() && other_material.is_ok(),
             "{first:?} {other_material:?}"
         );
         assert!(
-            matches!(same_material, Some(StoreError::DuplicateAnswer)),
+            matches!(same_material, Err(StoreError::DuplicateAnswer)),
             "{same_material:?}"
         );
     }

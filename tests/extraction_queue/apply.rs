@@ -18,7 +18,10 @@ pub async fn all_dropped_completes_and_is_never_reenqueued(db: &TestDb) {
     let me = user(store, "me").await;
     let now = now_ms();
     let ids = add_questions(store, me, &[("q", now - secs(1))]).await;
-    store.enqueue_ready(20, 2, now).await.ok();
+    store
+        .enqueue_ready(20, 2, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let job = claim(store, "w", now).await;
     let guarded = ExtractionReport {
         extractor: "llm".into(),
@@ -58,7 +61,10 @@ pub async fn a_new_version_supersedes_review_cards_and_keeps_approved_ones(db: &
     let now = now_ms();
     let v1 = now - secs(100);
     let q = add_questions(store, me, &[("훈민정음", v1)]).await[0];
-    store.enqueue_ready(20, 2, now).await.ok();
+    store
+        .enqueue_ready(20, 2, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let first = claim(store, "w", now).await;
     let cards_v1 = [
         qa("반포한 해는?", "1446년", "1446년에 반포하였다"),
@@ -144,7 +150,10 @@ pub async fn a_changed_or_deleted_source_is_skipped(db: &TestDb) {
         &[("changed", now - secs(2)), ("deleted", now - secs(1))],
     )
     .await;
-    store.enqueue_ready(20, 2, now).await.ok();
+    store
+        .enqueue_ready(20, 2, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
 
     // Deleted after the claim: the finish stores nothing and skips the job.
     let deleted_job = claim(store, "w", now).await;
@@ -184,7 +193,10 @@ pub async fn jobs_are_private_to_their_user(db: &TestDb) {
     let bob = user(store, "bob").await;
     let now = now_ms();
     add_questions(store, alice, &[("alice's question", now - secs(1))]).await;
-    store.enqueue_ready(20, 1, now).await.ok();
+    store
+        .enqueue_ready(20, 1, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let job = claim(store, "w", now).await;
     let failure = AttemptFailure {
         code: JobErrorCode::ParseFail,

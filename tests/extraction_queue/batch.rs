@@ -26,7 +26,10 @@ pub async fn a_batch_of_finishes_ends_each_job_as_it_would_alone(db: &TestDb) {
     )
     .await;
     let yours = add_questions(store, you, &[("반포", now - secs(1))]).await;
-    store.enqueue_ready(20, 3, now).await.ok();
+    store
+        .enqueue_ready(20, 3, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let mut jobs = Vec::new();
     for _ in 0..4 {
         jobs.push(claim(store, "w", now).await);

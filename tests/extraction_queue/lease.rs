@@ -24,7 +24,10 @@ pub async fn claim_leases_and_fences_a_stale_attempt(db: &TestDb) {
     let me = user(store, "me").await;
     let now = now_ms();
     let ids = add_questions(store, me, &[("훈민정음을 반포한 해는?", now - secs(60))]).await;
-    store.enqueue_ready(20, 3, now).await.ok();
+    store
+        .enqueue_ready(20, 3, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
 
     let first = claim(store, "w1", now).await;
     assert_eq!((first.attempt, first.max_attempts, first.user), (1, 3, me));
@@ -104,7 +107,10 @@ pub async fn heartbeat_keeps_the_lease(db: &TestDb) {
     let me = user(store, "me").await;
     let now = now_ms();
     add_questions(store, me, &[("q", now - secs(1))]).await;
-    store.enqueue_ready(20, 2, now).await.ok();
+    store
+        .enqueue_ready(20, 2, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let job = claim(store, "w1", now).await;
     assert!(matches!(
         store.heartbeat(job.lease, LEASE, now + secs(20)).await,
@@ -121,7 +127,10 @@ pub async fn failed_attempts_back_off_then_fail_for_good(db: &TestDb) {
     let me = user(store, "me").await;
     let now = now_ms();
     add_questions(store, me, &[("q1", now - secs(2)), ("q2", now - secs(1))]).await;
-    store.enqueue_ready(20, 2, now).await.ok();
+    store
+        .enqueue_ready(20, 2, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
 
     let first = claim(store, "w", now).await;
     let retry_at = now + secs(10);
@@ -199,7 +208,10 @@ pub async fn a_lost_lease_on_the_last_attempt_fails_the_job(db: &TestDb) {
     let me = user(store, "me").await;
     let now = now_ms();
     add_questions(store, me, &[("q", now - secs(1))]).await;
-    store.enqueue_ready(20, 1, now).await.ok();
+    store
+        .enqueue_ready(20, 1, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let only = claim(store, "w", now).await;
     assert!(matches!(
         store.claim_job("w2", LEASE, now + secs(31)).await,
@@ -223,7 +235,10 @@ pub async fn a_graceful_stop_gives_the_job_back_without_spending_an_attempt(db: 
     let me = user(store, "me").await;
     let now = now_ms();
     add_questions(store, me, &[("q", now - secs(1))]).await;
-    store.enqueue_ready(20, 1, now).await.ok();
+    store
+        .enqueue_ready(20, 1, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let first = claim(store, "w1", now).await;
     assert_eq!(first.attempt, 1);
     let released = store.release_job(first.lease, now + secs(1)).await;
@@ -252,7 +267,10 @@ pub async fn retry_failed_brings_back_every_failed_job_of_the_user(db: &TestDb) 
     let now = now_ms();
     add_questions(store, me, &[("q1", now - secs(3)), ("q2", now - secs(2))]).await;
     add_questions(store, other, &[("q3", now - secs(1))]).await;
-    store.enqueue_ready(20, 1, now).await.ok();
+    store
+        .enqueue_ready(20, 1, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let claimed = store.claim_jobs("w", LEASE, now, 3).await;
     let claimed = claimed.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(claimed.len(), 3);
@@ -296,7 +314,10 @@ pub async fn retry_resets_attempts_and_fences_older_attempts(db: &TestDb) {
     let me = user(store, "me").await;
     let now = now_ms();
     let ids = add_questions(store, me, &[("q", now - secs(1))]).await;
-    store.enqueue_ready(20, 1, now).await.ok();
+    store
+        .enqueue_ready(20, 1, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let old = claim(store, "w", now).await;
     let failed = store
         .fail_attempt(
@@ -355,7 +376,10 @@ pub async fn a_batch_claim_takes_due_jobs_in_order_each_once(db: &TestDb) {
         ],
     )
     .await;
-    store.enqueue_ready(20, 3, now).await.ok();
+    store
+        .enqueue_ready(20, 3, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     delete_question(db, ids[0]).await;
 
     let first = store.claim_jobs("w1", LEASE, now, 3).await;
@@ -388,7 +412,10 @@ pub async fn a_finish_stores_every_card_with_its_evidence_in_order(db: &TestDb) 
     let me = user(store, "me").await;
     let now = now_ms();
     let ids = add_questions(store, me, &[("훈민정음", now - secs(1))]).await;
-    store.enqueue_ready(20, 3, now).await.ok();
+    store
+        .enqueue_ready(20, 3, now)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let job = claim(store, "w", now).await;
     let cards = [
         qa("창제한 해는?", "1443년", "1443년에 창제"),

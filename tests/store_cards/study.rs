@@ -139,15 +139,21 @@ pub async fn due_deck_order_and_exclusions(db: &TestDb) {
     let _in_review = card(db, me, q, "c6", "f6").await;
     let new_b = approved_card(db, me, q, "c7", "f7").await;
     let not_yet = approved_card(db, me, q, "c8", "f8").await;
-    s.rate_card(me, due_early, Outcome::Wrong, t).await.ok();
+    s.rate_card(me, due_early, Outcome::Wrong, t)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     s.rate_card(me, due_late, Outcome::Unsure, t + Duration::hours(2))
         .await
-        .ok();
-    s.rate_card(me, sentinel, Outcome::Correct, t).await.ok();
+        .unwrap_or_else(|e| panic!("setup: {e}"));
+    s.rate_card(me, sentinel, Outcome::Correct, t)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     s.rate_card(me, not_yet, Outcome::Wrong, t + Duration::days(3))
         .await
-        .ok();
-    s.delete_card(me, deleted, t).await.ok();
+        .unwrap_or_else(|e| panic!("setup: {e}"));
+    s.delete_card(me, deleted, t)
+        .await
+        .unwrap_or_else(|e| panic!("setup: {e}"));
     let now = t + Duration::days(2);
     let deck = s
         .due_deck(me, now, 50)
