@@ -3,9 +3,11 @@
 //! stands alone without its choices, and cloze cards from the explanation's key statements,
 //! blanking the answer, a key term or a number, no two cards testing the same fact.
 
+mod quantities;
 mod question;
 mod sentences;
 mod targets;
+mod words;
 
 use super::SourceContext;
 use crate::domain::card::{CLOZE_BLANK, CardDraft, CardFormat};
