@@ -9,9 +9,11 @@ pub mod postgres;
 mod publish;
 mod rehash;
 pub mod snapshot;
+mod sql;
 pub mod sqlite;
 pub mod synth;
 mod types;
+mod workflows;
 
 use std::sync::Arc;
 

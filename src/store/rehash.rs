@@ -1,14 +1,81 @@
 //! Recomputing stored dedup hashes when the normalisation behind them changes
-//! (`DEDUP_HASH_VERSION`). The plan is made here once; each backend reads the rows and writes
-//! the plan in one transaction.
+//! (`DEDUP_HASH_VERSION`), on open: one write transaction holding the version row (SQLite's
+//! write lock; the row lock on PostgreSQL), so a second process opening the same database
+//! waits and then finds the work done.
 
 use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
 
+use sqlx::types::Json;
+
 use crate::domain::card::CardFormat;
-use crate::domain::normalize::{DedupScope, dedup_hash};
+use crate::domain::normalize::{DEDUP_HASH_VERSION, DedupScope, dedup_hash};
 use crate::store::StoreResult;
+use crate::store::sql::{Connected, Db, Dialect, query_for_update};
+
+const VERSION: &str = "SELECT value FROM amgi_meta WHERE key = 'dedup_hash_version'";
+
+pub(crate) async fn rehash_if_older(db: &Db) -> StoreResult<()> {
+    // The common case, hashes already current, reads one row and takes no lock.
+    let mut conn = db.read().await?;
+    let current: i64 = conn.query(VERSION).scalar(&mut conn).await?;
+    drop(conn);
+    if current >= DEDUP_HASH_VERSION {
+        return Ok(());
+    }
+    let mut tx = db.write().await?;
+    if tx.dialect() == Dialect::Postgres {
+        // One pass over every card: on a large database longer than the statement timeout
+        // the commands set for ordinary work.
+        tx.query("SET LOCAL statement_timeout = 0")
+            .execute(&mut tx)
+            .await?;
+    }
+    let version: i64 = query_for_update!(
+        tx,
+        "SELECT value FROM amgi_meta WHERE key = 'dedup_hash_version'"
+    )
+    .scalar(&mut tx)
+    .await?;
+    if version >= DEDUP_HASH_VERSION {
+        return tx.rollback().await;
+    }
+    let rows: Vec<HashTuple> = query_for_update!(
+        tx,
+        "SELECT id, user_id, source_question_id, extra ->> 'material' AS material, format, fact, \
+         deleted_at IS NULL AS live, needs_review FROM study_memo_cards"
+    )
+    .fetch_all(&mut tx)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(HashRow::from_tuple)
+        .collect::<StoreResult<Vec<_>>>()?;
+    // Every row first gets a placeholder of its own (its id, 64 digits), so that no
+    // intermediate state puts two live cards on one hash.
+    tx.query_pick(
+        "UPDATE study_memo_cards SET dedup_hash = printf('%064d', id)",
+        "UPDATE study_memo_cards SET dedup_hash = lpad(id::text, 64, '0')",
+    )
+    .execute(&mut tx)
+    .await?;
+    // The plan in one statement, as a JSON array of [id, hash] pairs.
+    tx.query_pick(
+        "UPDATE study_memo_cards SET dedup_hash = n.value ->> 1 \
+         FROM json_each($1) AS n WHERE study_memo_cards.id = n.value ->> 0",
+        "UPDATE study_memo_cards c SET dedup_hash = n.value ->> 1 \
+         FROM jsonb_array_elements($1) AS n WHERE c.id = (n.value ->> 0)::BIGINT",
+    )
+    .bind(Json(plan(rows)))
+    .execute(&mut tx)
+    .await?;
+    tx.query("UPDATE amgi_meta SET value = $1 WHERE key = 'dedup_hash_version'")
+        .bind(DEDUP_HASH_VERSION)
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await
+}
 
 /// One stored card as the hash needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,37 +1,26 @@
 //! The PostgreSQL backend: for a shared server (several devices, users, workers).
 
-mod cards;
-mod content;
-mod jobs;
-mod publish;
-mod rehash;
-mod review;
-mod rows;
+pub(crate) mod jobs;
 
-pub use rows::{CHANGES_CHANNEL, change_origin};
-mod study;
-mod undo;
+pub use super::sql::{CHANGES_CHANNEL, change_origin};
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
-use sqlx::{Connection, Executor, PgConnection, Postgres, Transaction};
+use sqlx::{Connection, Executor, PgConnection};
 
-use super::{
-    Backend, ContentStore, Counts, Create, ImportReport, ImportSet, OpenOptions, Question,
-    StoreError, StoreResult, Topic, UserId,
-};
+use super::sql::{Db, Pool};
+use super::workflows::HasDb;
+use super::{Create, OpenOptions, StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A store on a PostgreSQL database.
 #[derive(Clone)]
 pub struct PgStore {
+    db: Db,
     pool: PgPool,
-    /// Write outbox rows with every content change (`publish.enabled`).
-    publish: bool,
 }
 
 impl PgStore {
@@ -87,22 +76,18 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        rehash::rehash_if_older(&pool).await?;
-        Ok(Self {
-            pool,
+        let db = Db {
+            pool: Pool::Postgres(pool.clone()),
             publish: false,
-        })
+        };
+        super::rehash::rehash_if_older(&db).await?;
+        Ok(Self { db, pool })
     }
 
     /// Turns outbox writes on or off for this handle.
     pub fn with_publishing(mut self, enabled: bool) -> Self {
-        self.publish = enabled;
+        self.db.publish = enabled;
         self
-    }
-
-    /// Begins a write transaction; rows it changes are locked with `FOR UPDATE` first.
-    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        Ok(self.pool.begin().await?)
     }
 
     /// The connection pool, for the worker, LISTEN and the publisher.
@@ -176,34 +161,9 @@ async fn create_database(options: &PgConnectOptions, limit: Duration) -> StoreRe
     }
 }
 
-#[async_trait]
-impl ContentStore for PgStore {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
-    async fn schema_version(&self) -> StoreResult<i64> {
-        content::schema_version(&self.pool).await
-    }
-
-    async fn ensure_user(&self, name: &str) -> StoreResult<UserId> {
-        content::ensure_user(&self.pool, name).await
-    }
-
-    async fn import(&self, user: UserId, set: &ImportSet) -> StoreResult<ImportReport> {
-        content::import(&self.pool, user, set).await
-    }
-
-    async fn list_topics(&self, user: UserId) -> StoreResult<Vec<Topic>> {
-        content::list_topics(&self.pool, user).await
-    }
-
-    async fn list_questions(&self, user: UserId, topic: Option<i64>) -> StoreResult<Vec<Question>> {
-        content::list_questions(&self.pool, user, topic).await
-    }
-
-    async fn counts(&self, user: UserId) -> StoreResult<Counts> {
-        content::counts(&self.pool, user).await
+impl HasDb for PgStore {
+    fn db(&self) -> &Db {
+        &self.db
     }
 }
 

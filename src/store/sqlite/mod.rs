@@ -1,43 +1,35 @@
 //! The SQLite backend: one bundled database file in WAL mode, writes in immediate
 //! transactions, timestamps as INTEGER unix milliseconds.
 
-mod cards;
-mod content;
 mod file;
-mod jobs;
-mod publish;
-mod rehash;
-mod review;
-mod rows;
-mod study;
-mod undo;
+pub(crate) mod jobs;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions as _, Connection as _, Sqlite, Transaction};
 
-use super::{
-    Backend, ContentStore, Counts, ImportReport, ImportSet, Question, StoreError, StoreResult,
-    Topic, UserId,
-};
+pub(crate) use file::DbFile;
+
+use super::sql::{Db, Pool};
+use super::workflows::HasDb;
+use super::{StoreError, StoreResult};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// A store on one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
+    db: Db,
     pool: SqlitePool,
-    /// Write outbox rows with every content change (`publish.enabled`).
-    publish: bool,
     /// The file opened, checked before every write.
-    file: std::sync::Arc<file::DbFile>,
+    file: Arc<DbFile>,
 }
 
 impl SqliteStore {
@@ -76,13 +68,17 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        rehash::rehash_if_older(&pool).await?;
-        file::remember(path);
-        Ok(Self {
-            pool,
+        let file = Arc::new(db_file);
+        let db = Db {
+            pool: Pool::Sqlite {
+                pool: pool.clone(),
+                file: file.clone(),
+            },
             publish: false,
-            file: std::sync::Arc::new(db_file),
-        })
+        };
+        super::rehash::rehash_if_older(&db).await?;
+        file::remember(path);
+        Ok(Self { db, pool, file })
     }
 
     /// Fails when the database file was deleted or replaced since it was opened.
@@ -92,7 +88,7 @@ impl SqliteStore {
 
     /// Turns outbox writes on or off for this handle.
     pub fn with_publishing(mut self, enabled: bool) -> Self {
-        self.publish = enabled;
+        self.db.publish = enabled;
         self
     }
 
@@ -106,13 +102,22 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
 
-    /// Begins a write transaction that takes the write lock up front, so two writers queue
-    /// on the busy timeout instead of failing on a lock upgrade.
-    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.file.check()?;
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+impl HasDb for SqliteStore {
+    fn db(&self) -> &Db {
+        &self.db
     }
+}
+
+/// Begins a write transaction that takes the write lock up front, so two writers queue on
+/// the busy timeout instead of failing on a lock upgrade.
+pub(crate) async fn begin_immediate(
+    pool: &SqlitePool,
+    file: &DbFile,
+) -> StoreResult<Transaction<'static, Sqlite>> {
+    file.check()?;
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
 /// Unix milliseconds, the stored form of every SQLite timestamp.
@@ -127,39 +132,4 @@ pub(crate) fn from_ms(ms: i64) -> StoreResult<DateTime<Utc>> {
 
 pub(crate) fn from_opt_ms(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
     ms.map(from_ms).transpose()
-}
-
-#[async_trait]
-impl ContentStore for SqliteStore {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-
-    fn check_alive(&self) -> StoreResult<()> {
-        self.file.check()
-    }
-
-    async fn schema_version(&self) -> StoreResult<i64> {
-        content::schema_version(&self.pool).await
-    }
-
-    async fn ensure_user(&self, name: &str) -> StoreResult<UserId> {
-        content::ensure_user(self, name).await
-    }
-
-    async fn import(&self, user: UserId, set: &ImportSet) -> StoreResult<ImportReport> {
-        content::import(self, user, set).await
-    }
-
-    async fn list_topics(&self, user: UserId) -> StoreResult<Vec<Topic>> {
-        content::list_topics(&self.pool, user).await
-    }
-
-    async fn list_questions(&self, user: UserId, topic: Option<i64>) -> StoreResult<Vec<Question>> {
-        content::list_questions(&self.pool, user, topic).await
-    }
-
-    async fn counts(&self, user: UserId) -> StoreResult<Counts> {
-        content::counts(&self.pool, user).await
-    }
 }

@@ -2,13 +2,13 @@
 //! with a realistic mix of in-review, new, due, scheduled and mastered cards, written in
 //! bulk by the database itself (one `INSERT … SELECT` over a generated series per table).
 
-mod postgres;
-mod sqlite;
+mod generate;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Location, StoreError, StoreResult, UserId};
+use super::workflows::HasDb;
+use super::{ContentStore, Location, StoreError, StoreResult, UserId};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,30 +106,21 @@ pub async fn generate(location: &Location, spec: &SynthSpec) -> StoreResult<Synt
             cards,
         ));
     }
+    let store: Box<dyn HasDb> = match location {
+        Location::SqliteFile(path) => Box::new(super::sqlite::SqliteStore::open(path).await?),
+        Location::Postgres(url) => Box::new(super::postgres::PgStore::connect(url).await?),
+    };
+    let db = store.db();
     let mut main_user = None;
-    match location {
-        Location::SqliteFile(path) => {
-            let store = super::sqlite::SqliteStore::open(path).await?;
-            for (name, questions, fresh, cards) in &users {
-                let user = sqlite::fresh_user(&store, name).await?;
-                let plan = UserPlan::new(user, *questions, *fresh, *cards, now);
-                sqlite::generate_user(&store, &plan).await?;
-                main_user.get_or_insert(user);
-            }
-            store.pool().close().await;
-        }
-        Location::Postgres(url) => {
-            let store = super::postgres::PgStore::connect(url).await?;
-            for (name, questions, fresh, cards) in &users {
-                let user = postgres::fresh_user(&store, name).await?;
-                let plan = UserPlan::new(user, *questions, *fresh, *cards, now);
-                postgres::generate_user(&store, &plan).await?;
-                main_user.get_or_insert(user);
-            }
-            postgres::vacuum_analyze(&store).await?;
-            store.pool().close().await;
-        }
+    for (name, questions, fresh, cards) in &users {
+        let user = store.ensure_user(name).await?;
+        generate::fresh_user(db, user, name).await?;
+        let plan = UserPlan::new(user, *questions, *fresh, *cards, now);
+        generate::generate_user(db, &plan).await?;
+        main_user.get_or_insert(user);
     }
+    generate::vacuum_analyze(db).await?;
+    db.close().await;
     let user = main_user.ok_or(StoreError::NotFound("benchmark user"))?;
     Ok(SynthReport {
         user,

@@ -39,7 +39,7 @@ enum Plan {
     },
 }
 
-pub(super) async fn finish_extractions(
+pub(crate) async fn finish_extractions(
     pool: &PgPool,
     finishes: &[ExtractionFinish],
     now: DateTime<Utc>,

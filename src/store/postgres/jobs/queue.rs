@@ -8,13 +8,13 @@ use sqlx::types::Json;
 use sqlx::{PgPool, Row};
 
 use crate::domain::extract::SourceContext;
-use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, clip_message, lease_delta};
+use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, lease_delta};
 use crate::store::{
-    AttemptFailure, CARD_EXTRACT, ClaimedJob, EnqueueReport, Fenced, JOBS_CHANNEL, JobInput,
-    JobStatus, Lease, StoreError, StoreResult, UserId,
+    CARD_EXTRACT, ClaimedJob, EnqueueReport, JOBS_CHANNEL, JobInput, Lease, StoreError,
+    StoreResult, UserId,
 };
 
-pub(super) async fn enqueue_ready(
+pub(crate) async fn enqueue_ready(
     pool: &PgPool,
     batch: u32,
     max_attempts: u16,
@@ -69,7 +69,7 @@ fn count(n: i64) -> u64 {
 }
 
 /// Wakes listening workers.
-pub(super) async fn notify_jobs(pool: &PgPool) -> StoreResult<()> {
+pub(crate) async fn notify_jobs(pool: &PgPool) -> StoreResult<()> {
     sqlx::query("SELECT pg_notify($1, '')")
         .bind(JOBS_CHANNEL)
         .execute(pool)
@@ -77,7 +77,7 @@ pub(super) async fn notify_jobs(pool: &PgPool) -> StoreResult<()> {
     Ok(())
 }
 
-pub(super) async fn claim_jobs(
+pub(crate) async fn claim_jobs(
     pool: &PgPool,
     worker_id: &str,
     lease: Duration,
@@ -168,112 +168,4 @@ fn claimed_job(row: &PgRow) -> StoreResult<ClaimedJob> {
         max_attempts: i32::from(row.try_get::<i16, _>("max_attempts")?),
         input,
     })
-}
-
-pub(super) async fn heartbeat(
-    pool: &PgPool,
-    lease: Lease,
-    duration: Duration,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let updated = sqlx::query(
-        "UPDATE study_memo_card_jobs SET lease_expires_at = $3 \
-         WHERE id = $1 AND claims = $2 AND status = 'processing'",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(now + lease_delta(duration)?)
-    .execute(pool)
-    .await?;
-    Ok(updated.rows_affected() == 1)
-}
-
-pub(super) async fn fail_attempt(
-    pool: &PgPool,
-    lease: Lease,
-    failure: &AttemptFailure,
-    now: DateTime<Utc>,
-) -> StoreResult<Fenced<JobStatus>> {
-    let message = failure.checked_message()?;
-    let status: Option<String> = sqlx::query_scalar(
-        "UPDATE study_memo_card_jobs SET \
-           status = CASE WHEN $3::TIMESTAMPTZ IS NOT NULL AND attempts < max_attempts \
-             THEN 'pending' ELSE 'failed' END, \
-           run_after = CASE WHEN $3::TIMESTAMPTZ IS NOT NULL AND attempts < max_attempts \
-             THEN $3::TIMESTAMPTZ ELSE run_after END, \
-           completed_at = CASE WHEN $3::TIMESTAMPTZ IS NOT NULL AND attempts < max_attempts \
-             THEN NULL ELSE $6 END, \
-           error_code = $4, error_message = $5, lease_expires_at = NULL \
-         WHERE id = $1 AND claims = $2 AND status = 'processing' \
-         RETURNING status",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(failure.retry_at)
-    .bind(failure.code.as_str())
-    .bind(message)
-    .bind(now)
-    .fetch_optional(pool)
-    .await?;
-    match status {
-        Some(status) => Ok(Fenced::Applied(status.parse()?)),
-        None => Ok(Fenced::Stale),
-    }
-}
-
-/// Gives a claimed job back untouched by this attempt: `pending` again, due now, with the
-/// attempt the claim counted returned. Fenced on the lease, so a job taken over meanwhile is
-/// left to its new holder.
-pub(super) async fn release_job(
-    pool: &PgPool,
-    lease: Lease,
-    now: DateTime<Utc>,
-) -> StoreResult<Fenced<()>> {
-    let updated = sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'pending', attempts = attempts - 1, \
-           run_after = $3, lease_expires_at = NULL, worker_id = NULL \
-         WHERE id = $1 AND claims = $2 AND status = 'processing' AND attempts > 0",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(if updated.rows_affected() == 1 {
-        Fenced::Applied(())
-    } else {
-        Fenced::Stale
-    })
-}
-
-pub(super) async fn skip_job(
-    pool: &PgPool,
-    lease: Lease,
-    message: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<Fenced<()>> {
-    let updated = sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'skipped', error_code = 'no_ready_explanation', \
-           error_message = $3, completed_at = $4, lease_expires_at = NULL \
-         WHERE id = $1 AND claims = $2 AND status = 'processing'",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(clip_message(message))
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(if updated.rows_affected() == 1 {
-        Fenced::Applied(())
-    } else {
-        Fenced::Stale
-    })
-}
-
-pub(super) async fn earliest_pending_at(pool: &PgPool) -> StoreResult<Option<DateTime<Utc>>> {
-    Ok(sqlx::query_scalar(
-        "SELECT MIN(run_after) FROM study_memo_card_jobs WHERE status = 'pending'",
-    )
-    .fetch_one(pool)
-    .await?)
 }

@@ -2,9 +2,9 @@
 //! one write transaction.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
-use super::super::{SqliteStore, to_ms};
+use super::super::{DbFile, begin_immediate, to_ms};
 use crate::store::jobs::prepare::PreparedCard;
 use crate::store::jobs::{SOURCE_CHANGED, clip_message};
 use crate::store::{
@@ -12,13 +12,14 @@ use crate::store::{
     UserId,
 };
 
-pub(super) async fn finish_extractions(
-    store: &SqliteStore,
+pub(crate) async fn finish_extractions(
+    pool: &SqlitePool,
+    file: &DbFile,
     finishes: &[ExtractionFinish],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Fenced<FinishedExtraction>>> {
     let now_ms = to_ms(now);
-    let mut tx = store.begin_write().await?;
+    let mut tx = begin_immediate(pool, file).await?;
     let mut results = Vec::with_capacity(finishes.len());
     for finish in finishes {
         results.push(finish_one(&mut tx, finish, now_ms).await?);

@@ -1,4 +1,4 @@
-//! SQLite: the poller's insert, claims with lease rescue, heartbeats and failed attempts.
+//! SQLite: the poller's insert and claims with lease rescue.
 
 use std::time::Duration;
 
@@ -6,16 +6,16 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
-use super::super::{SqliteStore, from_opt_ms, to_ms};
+use super::super::{DbFile, begin_immediate, from_opt_ms, to_ms};
 use crate::domain::extract::SourceContext;
-use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, clip_message, lease_delta};
+use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, lease_delta};
 use crate::store::{
-    AttemptFailure, CARD_EXTRACT, ClaimedJob, EnqueueReport, Fenced, JobInput, JobStatus, Lease,
-    StoreError, StoreResult, UserId,
+    CARD_EXTRACT, ClaimedJob, EnqueueReport, JobInput, Lease, StoreError, StoreResult, UserId,
 };
 
-pub(super) async fn enqueue_ready(
-    store: &SqliteStore,
+pub(crate) async fn enqueue_ready(
+    pool: &SqlitePool,
+    file: &DbFile,
     batch: u32,
     max_attempts: u16,
     now: DateTime<Utc>,
@@ -24,7 +24,7 @@ pub(super) async fn enqueue_ready(
     // The write lock is taken first: no other poller runs between the insert and the
     // marking, so both statements see the same candidates. The unique key and ON CONFLICT
     // still guard the insert (a job may exist for a version the marker does not record).
-    let mut tx = store.begin_write().await?;
+    let mut tx = begin_immediate(pool, file).await?;
     let enqueued = sqlx::query(
         "WITH candidates AS ( \
            SELECT q.id, q.user_id, q.ai_explanation_generated_at AS version \
@@ -66,8 +66,9 @@ pub(super) async fn enqueue_ready(
     })
 }
 
-pub(super) async fn claim_jobs(
-    store: &SqliteStore,
+pub(crate) async fn claim_jobs(
+    pool: &SqlitePool,
+    file: &DbFile,
     worker_id: &str,
     lease: Duration,
     now: DateTime<Utc>,
@@ -75,7 +76,7 @@ pub(super) async fn claim_jobs(
 ) -> StoreResult<Vec<ClaimedJob>> {
     let expires = to_ms(now + lease_delta(lease)?);
     let now = to_ms(now);
-    let mut tx = store.begin_write().await?;
+    let mut tx = begin_immediate(pool, file).await?;
     sqlx::query(
         "UPDATE study_memo_card_jobs SET status = 'failed', error_code = 'lease_lost', \
            error_message = $2, completed_at = $1, lease_expires_at = NULL \
@@ -158,111 +159,4 @@ fn claimed_job(row: &SqliteRow) -> StoreResult<ClaimedJob> {
         max_attempts: row.try_get("max_attempts")?,
         input,
     })
-}
-
-pub(super) async fn heartbeat(
-    pool: &SqlitePool,
-    lease: Lease,
-    duration: Duration,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let expires = to_ms(now + lease_delta(duration)?);
-    let updated = sqlx::query(
-        "UPDATE study_memo_card_jobs SET lease_expires_at = $3 \
-         WHERE id = $1 AND claims = $2 AND status = 'processing'",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(expires)
-    .execute(pool)
-    .await?;
-    Ok(updated.rows_affected() == 1)
-}
-
-pub(super) async fn fail_attempt(
-    pool: &SqlitePool,
-    lease: Lease,
-    failure: &AttemptFailure,
-    now: DateTime<Utc>,
-) -> StoreResult<Fenced<JobStatus>> {
-    let message = failure.checked_message()?;
-    let status: Option<String> = sqlx::query_scalar(
-        "UPDATE study_memo_card_jobs SET \
-           status = CASE WHEN $3 IS NOT NULL AND attempts < max_attempts THEN 'pending' ELSE 'failed' END, \
-           run_after = CASE WHEN $3 IS NOT NULL AND attempts < max_attempts THEN $3 ELSE run_after END, \
-           completed_at = CASE WHEN $3 IS NOT NULL AND attempts < max_attempts THEN NULL ELSE $6 END, \
-           error_code = $4, error_message = $5, lease_expires_at = NULL \
-         WHERE id = $1 AND claims = $2 AND status = 'processing' \
-         RETURNING status",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(failure.retry_at.map(to_ms))
-    .bind(failure.code.as_str())
-    .bind(message)
-    .bind(to_ms(now))
-    .fetch_optional(pool)
-    .await?;
-    match status {
-        Some(status) => Ok(Fenced::Applied(status.parse()?)),
-        None => Ok(Fenced::Stale),
-    }
-}
-
-/// Gives a claimed job back untouched by this attempt: `pending` again, due now, with the
-/// attempt the claim counted returned. Fenced on the lease, so a job taken over meanwhile is
-/// left to its new holder.
-pub(super) async fn release_job(
-    pool: &SqlitePool,
-    lease: Lease,
-    now: DateTime<Utc>,
-) -> StoreResult<Fenced<()>> {
-    let updated = sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'pending', attempts = attempts - 1, \
-           run_after = $3, lease_expires_at = NULL, worker_id = NULL \
-         WHERE id = $1 AND claims = $2 AND status = 'processing' AND attempts > 0",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(to_ms(now))
-    .execute(pool)
-    .await?;
-    Ok(if updated.rows_affected() == 1 {
-        Fenced::Applied(())
-    } else {
-        Fenced::Stale
-    })
-}
-
-pub(super) async fn skip_job(
-    pool: &SqlitePool,
-    lease: Lease,
-    message: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<Fenced<()>> {
-    let updated = sqlx::query(
-        "UPDATE study_memo_card_jobs SET status = 'skipped', error_code = 'no_ready_explanation', \
-           error_message = $3, completed_at = $4, lease_expires_at = NULL \
-         WHERE id = $1 AND claims = $2 AND status = 'processing'",
-    )
-    .bind(lease.job_id)
-    .bind(lease.token)
-    .bind(clip_message(message))
-    .bind(to_ms(now))
-    .execute(pool)
-    .await?;
-    Ok(if updated.rows_affected() == 1 {
-        Fenced::Applied(())
-    } else {
-        Fenced::Stale
-    })
-}
-
-pub(super) async fn earliest_pending_at(pool: &SqlitePool) -> StoreResult<Option<DateTime<Utc>>> {
-    let earliest: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(run_after) FROM study_memo_card_jobs WHERE status = 'pending'",
-    )
-    .fetch_one(pool)
-    .await?;
-    from_opt_ms(earliest)
 }
