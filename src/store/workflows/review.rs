@@ -12,7 +12,7 @@ use super::rows::{
 use crate::domain::normalize::{DedupScope, dedup_hash};
 use crate::domain::text::clean_line;
 use crate::store::snapshot::{
-    UndoData, check_shown, correct_answer, group_review_queue, prepare_edit,
+    CardState, UndoData, check_shown, correct_answer, group_review_queue, prepare_edit,
 };
 use crate::store::sql::{Connected, Db, IdList, Stamp, Tx, query_for_update};
 use crate::store::{
@@ -123,11 +123,37 @@ async fn journal_and_commit(
     mut tx: Tx,
     user: UserId,
     kind: UndoKind,
-    before: Vec<crate::store::snapshot::CardState>,
+    before: Vec<CardState>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     push_undo(&mut tx, user, kind, &UndoData::Cards { cards: before }, now).await?;
     tx.commit().await
+}
+
+/// One live card changed by one statement of (`$1` card, `$2` user, `$3` now): loaded and
+/// locked, checked, changed, published, journalled for undo, in one transaction.
+async fn change_one(
+    db: &Db,
+    user: UserId,
+    card_id: i64,
+    kind: UndoKind,
+    check: impl FnOnce(&CardState) -> StoreResult<()>,
+    change: &'static str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = db.write().await?;
+    let before = load_card(&mut tx, user, card_id, false).await?;
+    if let Err(e) = check(&before.state) {
+        return tx.abandon(e).await;
+    }
+    tx.query(change)
+        .bind(card_id)
+        .bind(user.0)
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
+    publish_card(&mut tx, db.publish, user, card_id, now).await?;
+    journal_and_commit(tx, user, kind, vec![before.state], now).await
 }
 
 pub(super) async fn approve(
@@ -137,27 +163,24 @@ pub(super) async fn approve(
     shown: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut tx = db.write().await?;
-    let before = load_card(&mut tx, user, card_id, false).await?;
-    if let Err(e) = check_shown(&before.state, shown) {
-        return tx.abandon(e).await;
-    }
-    if !before.state.needs_review {
-        return tx
-            .abandon(StoreError::Refused("the card is already approved".into()))
-            .await;
-    }
-    tx.query(
+    let check = |card: &CardState| {
+        check_shown(card, shown)?;
+        if !card.needs_review {
+            return Err(StoreError::Refused("the card is already approved".into()));
+        }
+        Ok(())
+    };
+    change_one(
+        db,
+        user,
+        card_id,
+        UndoKind::Approve,
+        check,
         "UPDATE study_memo_cards SET needs_review = FALSE, flagged_by = NULL, flagged_at = NULL, updated_at = $3 \
          WHERE id = $1 AND user_id = $2",
+        now,
     )
-    .bind(card_id)
-    .bind(user.0)
-    .bind(now)
-    .execute(&mut tx)
-    .await?;
-    publish_card(&mut tx, db.publish, user, card_id, now).await?;
-    journal_and_commit(tx, user, UndoKind::Approve, vec![before.state], now).await
+    .await
 }
 
 pub(super) async fn approve_question(
@@ -275,44 +298,36 @@ pub(super) async fn delete(
     card_id: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut tx = db.write().await?;
-    let before = load_card(&mut tx, user, card_id, false).await?;
-    tx.query(
+    change_one(
+        db,
+        user,
+        card_id,
+        UndoKind::Delete,
+        |_| Ok(()),
         "UPDATE study_memo_cards SET deleted_at = $3, updated_at = $3 WHERE id = $1 AND user_id = $2",
+        now,
     )
-    .bind(card_id)
-    .bind(user.0)
-    .bind(now)
-    .execute(&mut tx)
-    .await?;
-    publish_card(&mut tx, db.publish, user, card_id, now).await?;
-    journal_and_commit(tx, user, UndoKind::Delete, vec![before.state], now).await
+    .await
 }
 
-pub(super) async fn flag(
-    db: &Db,
-    user: UserId,
-    card_id: i64,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    let mut tx = db.write().await?;
-    let before = load_card(&mut tx, user, card_id, false).await?;
-    if before.state.needs_review {
-        return tx
-            .abandon(StoreError::Refused("the card is already in review".into()))
-            .await;
-    }
-    tx.query(
+pub(super) async fn flag(db: &Db, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    let check = |card: &CardState| {
+        if card.needs_review {
+            return Err(StoreError::Refused("the card is already in review".into()));
+        }
+        Ok(())
+    };
+    change_one(
+        db,
+        user,
+        card_id,
+        UndoKind::Flag,
+        check,
         "UPDATE study_memo_cards SET needs_review = TRUE, flagged_by = 'user', flagged_at = $3, updated_at = $3 \
          WHERE id = $1 AND user_id = $2",
+        now,
     )
-    .bind(card_id)
-    .bind(user.0)
-    .bind(now)
-    .execute(&mut tx)
-    .await?;
-    publish_card(&mut tx, db.publish, user, card_id, now).await?;
-    journal_and_commit(tx, user, UndoKind::Flag, vec![before.state], now).await
+    .await
 }
 
 pub(super) async fn create_manual(
