@@ -1,19 +1,31 @@
-//! PostgreSQL: a change made through one connection pool is heard by a listener elsewhere.
+//! Change notifications through the store: a write tells other processes (PostgreSQL
+//! NOTIFY with the user and this process's origin), and a store's change listener reports
+//! only another process's changes of its own user. SQLite has no listener.
 
 mod common;
 
-use std::time::Duration;
-
-use amgi::work::changes;
+use amgi::store::postgres::{CHANGES_CHANNEL, change_origin};
 use chrono::Utc;
 use sqlx::Connection;
-use tokio_util::sync::CancellationToken;
+use sqlx::postgres::PgListener;
 
 use common::fixtures::{card, question};
 use common::{Kind, TestDb, user};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_process_hears_an_approval() {
+#[tokio::test]
+async fn sqlite_has_no_change_listener() {
+    let db = TestDb::sqlite().await;
+    let me = user(db.store(), "me").await;
+    let listener = db
+        .store()
+        .change_listener(me)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(listener.is_none());
+}
+
+#[tokio::test]
+async fn a_write_notifies_and_the_listener_hears_only_other_processes() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
@@ -21,106 +33,53 @@ async fn another_process_hears_an_approval() {
     let other = user(db.store(), "other").await;
     let q = question(&db, me, "t", "q").await;
     let id = card(&db, me, q, "cue", "fact").await;
-    let Kind::Postgres { admin, schema, .. } = &db.kind else {
+    let Kind::Postgres { admin, pg, .. } = &db.kind else {
         unreachable!()
     };
-    let url = format!(
-        "postgres://{}@{}:{}/{}?options=-c%20search_path%3D{schema}",
-        admin.get_username(),
-        admin.get_host(),
-        admin.get_port(),
-        admin.get_database().unwrap_or("postgres")
-    );
-    let (tx, mut heard) = tokio::sync::mpsc::unbounded_channel();
-    let cancel = CancellationToken::new();
-    let (tx_other, mut heard_other) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(changes::listen(
-        url.clone(),
-        me,
-        None,
-        move || {
-            let _ = tx.send(());
-        },
-        cancel.clone(),
-    ));
-    tokio::spawn(changes::listen(
-        url.clone(),
-        other,
-        None,
-        move || {
-            let _ = tx_other.send(());
-        },
-        cancel.clone(),
-    ));
-    // The listener connects asynchronously: approve until it has heard one (bounded).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let mut approved = false;
-    loop {
-        if !approved {
-            db.store()
-                .approve_card(me, id, Utc::now())
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            approved = true;
-        } else {
-            db.store()
-                .undo_last(me, Utc::now())
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            approved = false;
-        }
-        match tokio::time::timeout(Duration::from_millis(500), heard.recv()).await {
-            Ok(Some(())) => break,
-            _ if tokio::time::Instant::now() > deadline => panic!("no notification heard"),
-            _ => {}
-        }
-    }
-    assert!(
-        heard_other.try_recv().is_err(),
-        "another user's listener hears nothing"
-    );
 
-    // A listener that ignores this process's changes hears only another origin's.
-    let (tx_own, mut heard_own) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(changes::listen(
-        url.clone(),
-        me,
-        Some(amgi::store::postgres::change_origin()),
-        move || {
-            let _ = tx_own.send(());
-        },
-        cancel.clone(),
-    ));
-    let Kind::Postgres { admin, .. } = &db.kind else {
-        unreachable!()
-    };
+    // Every process on the database hears a write, with the writer's user and origin.
+    let mut raw = PgListener::connect_with(pg.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    raw.listen(CHANGES_CHANNEL)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    db.store()
+        .approve_card(me, id, Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let heard = raw.recv().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(heard.payload(), format!("{} {}", me.0, change_origin()));
+
+    // The store's listener passes over this process's change and another user's, and
+    // reports the foreign one queued after them (notifications arrive in order).
+    let mut listener = db
+        .store()
+        .change_listener(me)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("PostgreSQL has a change listener"));
+    db.store()
+        .undo_last(me, Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut foreign = sqlx::PgConnection::connect_with(admin)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    // Until it is listening, nothing reaches it; then this process's change and a foreign
-    // one are queued in that order, and hearing the foreign one means the first was passed.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    for n in 0.. {
-        let own = card(&db, me, q, &format!("cue {n}"), &format!("fact {n}")).await;
-        db.store()
-            .approve_card(me, own, Utc::now())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        sqlx::query("SELECT pg_notify('amgi_changes', $1)")
-            .bind(format!("{} another-device", me.0))
+    for payload in [
+        format!("{} another-device", other.0),
+        format!("{} another-device", me.0),
+    ] {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANGES_CHANNEL)
+            .bind(payload)
             .execute(&mut foreign)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        match tokio::time::timeout(Duration::from_millis(500), heard_own.recv()).await {
-            Ok(Some(())) => break,
-            _ if tokio::time::Instant::now() > deadline => panic!("no foreign change heard"),
-            _ => {}
-        }
     }
-    assert!(
-        heard_own.try_recv().is_err(),
-        "the process's own changes are not reported"
-    );
-    cancel.cancel();
+    let origin = listener.recv().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(origin, "another-device");
+    drop(listener);
+    drop(raw);
     db.finish().await;
 }

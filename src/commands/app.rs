@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 
 use crate::setup::Settings;
-use crate::store::{Location, SharedStore, UserId};
+use crate::store::{SharedStore, UserId};
 use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::{Command, Keymap};
@@ -36,20 +36,11 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
             cancel.clone(),
         ));
     }
-    if let Location::Postgres(url) = &settings.location {
-        let tx = app.action_tx();
-        let on_change = move || {
-            let _ = tx.send(Action::ExternalChange);
-        };
-        // The app's own changes are followed up by `update`; only others' are news.
-        tokio::spawn(changes::listen(
-            url.clone(),
-            user,
-            Some(crate::store::postgres::change_origin()),
-            on_change,
-            cancel.clone(),
-        ));
-    }
+    let tx = app.action_tx();
+    let on_change = move || {
+        let _ = tx.send(Action::ExternalChange);
+    };
+    tokio::spawn(changes::listen(store.clone(), user, on_change, cancel.clone()));
     let mut engine_task = None;
     if settings.config.extract.in_app {
         let mut engine =
@@ -59,7 +50,7 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
         engine.shutdown_grace = Duration::ZERO;
         let (handle, events) = Engine::spawn(store.clone(), engine, cancel.clone());
         engine_task = Some(handle);
-        app.state.status.extraction_running = true;
+        app.apply(Action::ExtractionStarted);
         tokio::spawn(forward_engine_events(events, user, app.action_tx()));
     }
     spawn_signal_quit(app.action_tx(), cancel.clone());

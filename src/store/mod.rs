@@ -5,6 +5,7 @@ mod cards;
 mod clean;
 mod error;
 mod jobs;
+mod listen;
 pub mod postgres;
 mod publish;
 mod rehash;
@@ -22,6 +23,7 @@ use async_trait::async_trait;
 pub use cards::*;
 pub use error::{StoreError, StoreResult, is_dedup_violation};
 pub use jobs::*;
+pub use listen::ChangeListener;
 pub use publish::*;
 pub use types::*;
 
@@ -67,6 +69,10 @@ pub trait ContentStore: Send + Sync + 'static {
 
     /// Row counts for status displays.
     async fn counts(&self, user: UserId) -> StoreResult<Counts>;
+
+    /// A listener for `user`'s changes made by other processes (PostgreSQL); `None` where
+    /// there is no such channel (SQLite: the app polls).
+    async fn change_listener(&self, user: UserId) -> StoreResult<Option<ChangeListener>>;
 }
 
 /// A shareable handle to whichever backend was opened.

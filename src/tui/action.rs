@@ -50,6 +50,9 @@ pub enum Action {
         cards_added: bool,
     },
 
+    /// The background extraction started in this process.
+    ExtractionStarted,
+
     /// The background extraction could not read or write the database.
     ExtractionError(String),
 

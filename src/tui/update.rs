@@ -87,6 +87,10 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 vec![Effect::LoadCounts]
             }
         }
+        Action::ExtractionStarted => {
+            state.status.extraction_running = true;
+            Vec::new()
+        }
         Action::ExtractionError(error) => {
             state.status.error = Some(format!("background extraction: {error}"));
             vec![Effect::LoadCounts]

@@ -1,32 +1,25 @@
-//! Hears, through PostgreSQL LISTEN/NOTIFY, that another process changed a user's cards.
-//! The app keeps polling as well: a lost connection only delays what it shows.
+//! Hears, through the store, that another process changed a user's cards (PostgreSQL's
+//! LISTEN/NOTIFY). The app keeps polling as well: a lost connection only delays what it
+//! shows, and a store without notifications (SQLite) relies on polling alone.
 
 use std::time::Duration;
 
-use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::UserId;
-use crate::store::postgres::CHANGES_CHANNEL;
+use crate::store::{SharedStore, UserId};
 
-/// Calls `on_change` whenever `user`'s data changes, until cancelled; reconnects after errors.
-/// Changes made by the process whose origin is `ignore` (the caller's own, see
-/// [`crate::store::postgres::change_origin`]) are not reported.
+/// Calls `on_change` whenever another process changes `user`'s data, until cancelled;
+/// reconnects after errors. Returns at once on a store without notifications.
 pub async fn listen(
-    url: String,
+    store: SharedStore,
     user: UserId,
-    ignore: Option<&'static str>,
     on_change: impl Fn() + Send + 'static,
     cancel: CancellationToken,
 ) {
-    let wanted = user.0.to_string();
-    let heard = |payload: &str| {
-        let mut parts = payload.split(' ');
-        parts.next() == Some(wanted.as_str()) && (ignore.is_none() || parts.next() != ignore)
-    };
     loop {
-        let mut listener = match connect(&url).await {
-            Ok(l) => l,
+        let mut listener = match store.change_listener(user).await {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return,
             Err(e) => {
                 tracing::warn!(error = %e, "change listener cannot connect; relying on polling");
                 tokio::select! {
@@ -39,8 +32,7 @@ pub async fn listen(
             tokio::select! {
                 () = cancel.cancelled() => return,
                 received = listener.recv() => match received {
-                    Ok(n) if heard(n.payload()) => on_change(),
-                    Ok(_) => {}
+                    Ok(_origin) => on_change(),
                     Err(e) => {
                         tracing::warn!(error = %e, "change listener lost its connection");
                         break;
@@ -49,10 +41,4 @@ pub async fn listen(
             }
         }
     }
-}
-
-async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
-    let mut listener = PgListener::connect(url).await?;
-    listener.listen(CHANGES_CHANNEL).await?;
-    Ok(listener)
 }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 
 use super::sql::{Db, Pool};
 use super::{
-    AttemptFailure, Backend, Card, CardEdit, CardStore, ClaimedJob, ContentStore, Counts,
+    AttemptFailure, Backend, Card, ChangeListener, CardEdit, CardStore, ClaimedJob, ContentStore, Counts,
     CramFilter, DueCard, EnqueueReport, ExtractionFinish, FeedEntry, Fenced, FinishedExtraction,
     ImportReport, ImportSet, JOBS_CHANNEL, Job, JobCounts, JobListener, JobStatus, JobStore, Lease,
     NewManualCard, PublishReport, PublishStore, Question, RatingResult, ReviewGroup, ReviewStamp,
@@ -65,6 +65,13 @@ impl<T: HasDb + ?Sized> ContentStore for T {
 
     async fn counts(&self, user: UserId) -> StoreResult<Counts> {
         content::counts(self.db(), user).await
+    }
+
+    async fn change_listener(&self, user: UserId) -> StoreResult<Option<ChangeListener>> {
+        match &self.db().pool {
+            Pool::Sqlite { .. } => Ok(None),
+            Pool::Postgres(pool) => Ok(Some(ChangeListener::connect(pool, user).await?)),
+        }
     }
 }
 
