@@ -75,7 +75,7 @@ fn state_at_100k(pane: Pane) -> AppState {
             let question = chunk[0].id / 4;
             groups.push(ReviewGroup {
                 key: GroupKey::Question(question),
-                title: format!("합성 문항 {question}: 개념 {question}이 처음 정리된 해는?"),
+                question: Some(format!("합성 문항 {question}: 개념 {question}이 처음 정리된 해는?")),
                 correct_answer: Some(chunk[0].fact.clone()),
                 cards: chunk.to_vec(),
             });

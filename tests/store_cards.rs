@@ -58,9 +58,10 @@ mod cases {
                 (GroupKey::Material("교과서 3장".into()), vec![m.id]),
             ]
         );
-        assert_eq!(groups[0].title, "훈민정음이 반포된 해는?");
+        assert_eq!(groups[0].question.as_deref(), Some("훈민정음이 반포된 해는?"));
         assert_eq!(groups[0].correct_answer.as_deref(), Some("1446년"));
-        assert_eq!(groups[2].title, "[자료] 교과서 3장");
+        assert_eq!(groups[2].key, GroupKey::Material("교과서 3장".into()));
+        assert_eq!(groups[2].question, None);
         assert_eq!(groups[0].cards[0].evidence.len(), 1);
         assert_eq!(s.review_stamp(me).await.map(|r| r.cards).unwrap_or(0), 4);
         // The same answer for the same material is refused.

@@ -21,7 +21,7 @@ const LONG: &str = "고려를 세운 왕건은 호족 세력을 통합하기 위
 fn korean_state() -> AppState {
     let mut state = loaded_state();
     let group = &mut state.review.groups[0];
-    group.title = format!("{LONG}?");
+    group.question = Some(format!("{LONG}?"));
     group.correct_answer = Some("왕건".into());
     group.cards[0] = qa(101, 12, LONG, "왕건");
     group.cards[0].evidence[0].snippet = Some(format!("{LONG}. {LONG}."));

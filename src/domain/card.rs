@@ -194,11 +194,79 @@ pub enum DomainError {
     UnknownSourceKind(String),
     #[error("unknown status {0:?}")]
     UnknownStatus(String),
+    /// A card's new text that does not fit its format.
+    #[error("{0}")]
+    InvalidCard(String),
+}
+
+/// New text for a card: an edit is the learner's confirmed version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardEdit {
+    pub cue: String,
+    pub fact: String,
+    pub cloze_text: Option<String>,
+}
+
+impl CardEdit {
+    /// The edit cleaned (one line each, NFC, no control characters) and checked against
+    /// the card's format: cue and fact are required; a cloze card needs its sentence with
+    /// exactly one blank; a QA card has none.
+    pub fn prepared(&self, format: CardFormat) -> Result<CardEdit, DomainError> {
+        use crate::domain::text::clean_line;
+        let cue = clean_line(&self.cue);
+        let fact = clean_line(&self.fact);
+        let cloze_text = self
+            .cloze_text
+            .as_deref()
+            .map(clean_line)
+            .filter(|c| !c.is_empty());
+        let invalid = |why: String| Err(DomainError::InvalidCard(why));
+        if cue.is_empty() {
+            return invalid("the cue is empty".into());
+        }
+        if fact.is_empty() {
+            return invalid("the answer is empty".into());
+        }
+        match (format, &cloze_text) {
+            (CardFormat::Cloze, None) => {
+                return invalid(format!("a cloze card needs its sentence with {CLOZE_BLANK}"));
+            }
+            (CardFormat::Cloze, Some(text)) if text.matches(CLOZE_BLANK).count() != 1 => {
+                return invalid(format!("the cloze sentence needs exactly one {CLOZE_BLANK}"));
+            }
+            (CardFormat::Qa, Some(_)) => {
+                return invalid("a question/answer card has no cloze sentence".into());
+            }
+            _ => {}
+        }
+        Ok(CardEdit {
+            cue,
+            fact,
+            cloze_text,
+        })
+    }
+}
+
+/// The correct choice's text from a question's choices and its 1-based correct index.
+pub fn correct_answer(choices: &[String], correct_choice: i16) -> Option<String> {
+    usize::try_from(correct_choice)
+        .ok()
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| choices.get(i))
+        .cloned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn correct_answer_is_one_based() {
+        let choices = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(correct_answer(&choices, 2).as_deref(), Some("b"));
+        assert_eq!(correct_answer(&choices, 0), None);
+        assert_eq!(correct_answer(&choices, 3), None);
+    }
 
     #[test]
     fn ratings_accept_korean_and_english_labels() {

@@ -20,20 +20,14 @@ pub enum GroupKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReviewGroup {
     pub key: GroupKey,
-    /// The question text, or `[자료] material` for manual cards.
-    pub title: String,
+    /// The question's text, for question groups (the UI titles material groups itself).
+    pub question: Option<String>,
     /// The correct choice's text, for question groups.
     pub correct_answer: Option<String>,
     pub cards: Vec<Card>,
 }
 
-/// New text for a card: an edit is the learner's confirmed version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CardEdit {
-    pub cue: String,
-    pub fact: String,
-    pub cloze_text: Option<String>,
-}
+pub use crate::domain::card::CardEdit;
 
 /// A card typed in by the learner.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -92,7 +92,11 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 
 impl From<crate::domain::card::DomainError> for StoreError {
     fn from(e: crate::domain::card::DomainError) -> Self {
-        StoreError::Corrupt(e.to_string())
+        match e {
+            crate::domain::card::DomainError::InvalidCard(why) => StoreError::Invalid(why),
+            // The other domain errors come from reading stored vocabulary.
+            other => StoreError::Corrupt(other.to_string()),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Backend-neutral pieces of the card workflows: full card rows, the exact prior state that
-//! undo restores, publish payloads, and review-queue grouping. Backends only do the I/O.
+//! undo restores, publish payloads, review-queue grouping, and the checks of a change made
+//! from what was shown.
 
 use std::collections::HashMap;
 
@@ -7,10 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Card, CardEdit, GroupKey, ReviewGroup, StoreError, StoreResult};
-use crate::domain::card::{CLOZE_BLANK, CardFormat};
+use super::{Card, GroupKey, ReviewGroup, StoreError, StoreResult};
 use crate::domain::schedule::LadderState;
-use crate::domain::text::clean_line;
 
 /// The read-model kind of a card.
 pub const KIND_CARD: &str = "study_card";
@@ -187,23 +186,19 @@ pub fn group_review_queue(
     for card in cards {
         let key = match card.source_question_id {
             Some(id) => GroupKey::Question(id),
-            None => GroupKey::Material(
-                card.material
-                    .clone()
-                    .unwrap_or_else(|| "직접 추가".to_owned()),
-            ),
+            None => GroupKey::Material(card.material.clone().unwrap_or_default()),
         };
         let slot = *index.entry(key.clone()).or_insert_with(|| {
-            let (title, correct_answer) = match &key {
+            let (question, correct_answer) = match &key {
                 GroupKey::Question(id) => questions
                     .get(id)
                     .cloned()
-                    .unwrap_or_else(|| (format!("question {id}"), None)),
-                GroupKey::Material(m) => (format!("[자료] {m}"), None),
+                    .map_or((None, None), |(text, answer)| (Some(text), answer)),
+                GroupKey::Material(_) => (None, None),
             };
             groups.push(ReviewGroup {
                 key: key.clone(),
-                title,
+                question,
                 correct_answer,
                 cards: Vec::new(),
             });
@@ -212,56 +207,6 @@ pub fn group_review_queue(
         groups[slot].cards.push(card);
     }
     groups
-}
-
-/// Trims and NFC-normalizes an edit and checks it fits the card's format: cue and fact are
-/// required; a cloze card needs its sentence with exactly one blank; a QA card has none.
-pub fn prepare_edit(format: CardFormat, edit: &CardEdit) -> StoreResult<CardEdit> {
-    let cue = clean_line(&edit.cue);
-    let fact = clean_line(&edit.fact);
-    let cloze_text = edit
-        .cloze_text
-        .as_deref()
-        .map(clean_line)
-        .filter(|c| !c.is_empty());
-    if cue.is_empty() {
-        return Err(StoreError::Invalid("the cue is empty".into()));
-    }
-    if fact.is_empty() {
-        return Err(StoreError::Invalid("the answer is empty".into()));
-    }
-    match (format, &cloze_text) {
-        (CardFormat::Cloze, None) => {
-            return Err(StoreError::Invalid(format!(
-                "a cloze card needs its sentence with {CLOZE_BLANK}"
-            )));
-        }
-        (CardFormat::Cloze, Some(text)) if text.matches(CLOZE_BLANK).count() != 1 => {
-            return Err(StoreError::Invalid(format!(
-                "the cloze sentence needs exactly one {CLOZE_BLANK}"
-            )));
-        }
-        (CardFormat::Qa, Some(_)) => {
-            return Err(StoreError::Invalid(
-                "a question/answer card has no cloze sentence".into(),
-            ));
-        }
-        _ => {}
-    }
-    Ok(CardEdit {
-        cue,
-        fact,
-        cloze_text,
-    })
-}
-
-/// The correct choice's text from a stored choices list and 1-based index.
-pub fn correct_answer(choices: &[String], correct_choice: i16) -> Option<String> {
-    usize::try_from(correct_choice)
-        .ok()
-        .and_then(|i| i.checked_sub(1))
-        .and_then(|i| choices.get(i))
-        .cloned()
 }
 
 /// Refuses a change to a card that moved since it was shown (`shown`: its `updated_at` then;
@@ -321,13 +266,5 @@ mod tests {
         let t = tombstone(KIND_CARD, 9);
         assert!(t.deleted);
         assert_ne!(t.payload_hash, a.payload_hash);
-    }
-
-    #[test]
-    fn correct_answer_is_one_based() {
-        let choices = vec!["a".to_owned(), "b".to_owned()];
-        assert_eq!(correct_answer(&choices, 2).as_deref(), Some("b"));
-        assert_eq!(correct_answer(&choices, 0), None);
-        assert_eq!(correct_answer(&choices, 3), None);
     }
 }

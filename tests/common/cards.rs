@@ -44,7 +44,7 @@ pub fn groups() -> Vec<ReviewGroup> {
     vec![
         ReviewGroup {
             key: GroupKey::Question(12),
-            title: "훈민정음이 반포된 해는?".into(),
+            question: Some("훈민정음이 반포된 해는?".into()),
             correct_answer: Some("1446년".into()),
             cards: vec![
                 qa(101, 12, "훈민정음이 반포된 해는?", "1446년"),
@@ -58,7 +58,7 @@ pub fn groups() -> Vec<ReviewGroup> {
         },
         ReviewGroup {
             key: GroupKey::Question(14),
-            title: "Which port does HTTPS use by default?".into(),
+            question: Some("Which port does HTTPS use by default?".into()),
             correct_answer: Some("443".into()),
             cards: vec![qa(103, 14, "Default port of HTTPS", "443")],
         },

@@ -9,10 +9,11 @@ use sqlx::types::Json;
 use super::rows::{
     CardRow, attach_evidence, card_columns, cards, load_card, publish_card, push_undo,
 };
+use crate::domain::card::correct_answer;
 use crate::domain::normalize::{DedupScope, dedup_hash};
 use crate::domain::text::clean_line;
 use crate::store::snapshot::{
-    CardState, UndoData, check_shown, correct_answer, group_review_queue, prepare_edit,
+    CardState, UndoData, check_shown, group_review_queue,
 };
 use crate::store::sql::{Connected, Db, IdList, Stamp, Tx, query_for_update};
 use crate::store::{
@@ -249,7 +250,7 @@ pub(super) async fn edit(
     if let Err(e) = check_shown(&before.state, shown) {
         return tx.abandon(e).await;
     }
-    let edit = prepare_edit(before.card.format, edit)?;
+    let edit = edit.prepared(before.card.format)?;
     let scope = DedupScope::of(
         before.card.source_question_id,
         before.card.material.as_deref(),
@@ -340,14 +341,12 @@ pub(super) async fn create_manual(
     if material.is_empty() {
         return Err(StoreError::Invalid("the material is empty".into()));
     }
-    let edit = prepare_edit(
-        new.format,
-        &CardEdit {
-            cue: new.cue.clone(),
-            fact: new.fact.clone(),
-            cloze_text: new.cloze_text.clone(),
-        },
-    )?;
+    let edit = CardEdit {
+        cue: new.cue.clone(),
+        fact: new.fact.clone(),
+        cloze_text: new.cloze_text.clone(),
+    }
+    .prepared(new.format)?;
     let hash = dedup_hash(DedupScope::Material(&material), new.format, &edit.fact);
     let extra = serde_json::json!({ "material": material });
     let mut tx = db.write().await?;

@@ -113,16 +113,20 @@ fn selected_row(state: &AppState) -> Option<usize> {
 }
 
 fn group_header(group: &ReviewGroup) -> Line<'static> {
-    let label = match &group.key {
-        GroupKey::Question(id) => format!("Q{id} "),
-        GroupKey::Material(_) => String::new(),
+    let (label, title) = match &group.key {
+        GroupKey::Question(id) => (
+            format!("Q{id} "),
+            group
+                .question
+                .clone()
+                .unwrap_or_else(|| format!("question {id}")),
+        ),
+        GroupKey::Material(m) if m.is_empty() => (String::new(), "[자료] 직접 추가".to_owned()),
+        GroupKey::Material(m) => (String::new(), format!("[자료] {m}")),
     };
     let mut header = vec![
         Span::styled(label, Style::new().fg(ACCENT)),
-        Span::styled(
-            clean(&group.title),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(clean(&title), Style::new().add_modifier(Modifier::BOLD)),
     ];
     if let Some(answer) = &group.correct_answer {
         header.push(Span::styled(
