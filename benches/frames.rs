@@ -8,7 +8,9 @@ use std::collections::VecDeque;
 
 use amgi::domain::card::{CardFormat, SourceKind};
 use amgi::domain::schedule::LadderState;
-use amgi::store::{Card, Counts, DueCard, Evidence, GroupKey, ReviewGroup};
+use amgi::store::{
+    Card, CardId, Counts, DueCard, Evidence, GroupKey, QuestionId, ReviewGroup, TopicId,
+};
 use amgi::tui::action::Action;
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::{Command, Keymap};
@@ -28,10 +30,10 @@ fn card(id: i64, needs_review: bool) -> Card {
     let question = id / 4;
     let cloze = id % 2 == 1;
     Card {
-        id,
+        id: CardId(id),
         source_kind: SourceKind::Question,
-        source_question_id: Some(question),
-        topic_id: Some(question % 20),
+        source_question_id: Some(QuestionId(question)),
+        topic_id: Some(TopicId(question % 20)),
         format: if cloze {
             CardFormat::Cloze
         } else {
@@ -72,10 +74,12 @@ fn state_at_100k(pane: Pane) -> AppState {
             .map(|i| card(i, true))
             .collect();
         for chunk in in_group.chunks(4) {
-            let question = chunk[0].id / 4;
+            let question = chunk[0].id.0 / 4;
             groups.push(ReviewGroup {
-                key: GroupKey::Question(question),
-                question: Some(format!("합성 문항 {question}: 개념 {question}이 처음 정리된 해는?")),
+                key: GroupKey::Question(QuestionId(question)),
+                question: Some(format!(
+                    "합성 문항 {question}: 개념 {question}이 처음 정리된 해는?"
+                )),
                 correct_answer: Some(chunk[0].fact.clone()),
                 cards: chunk.to_vec(),
             });

@@ -169,7 +169,7 @@ fn the_feed_prints_json_lines() {
         (line["seq"].as_i64(), line["kind"].as_str()),
         (Some(1), Some("study_card"))
     );
-    assert_eq!(line["source_id"].as_i64(), Some(card_id));
+    assert_eq!(line["source_id"].as_i64(), Some(card_id.0));
     let out = amgi(dir.path(), &["feed", "--since", "1"]);
     assert!(out.stdout.is_empty());
 }

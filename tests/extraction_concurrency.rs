@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use amgi::store::{ImportSet, NewQuestion, SharedStore, UserId};
+use amgi::store::{ImportSet, JobId, NewQuestion, SharedStore, UserId};
 use amgi::work::{BuiltinExtractor, EngineEvent};
 use chrono::Utc;
 use tokio::sync::Barrier;
@@ -70,7 +70,7 @@ async fn race_pollers(db: &TestDb, n: usize) -> Vec<u64> {
 
 /// `n` engines in drain mode, each on its own pool, until all have stopped. Returns, per
 /// job id, how many times a worker started it, and the number of cards the workers stored.
-async fn race_workers(db: &TestDb, n: usize) -> (HashMap<i64, u32>, usize, Vec<usize>) {
+async fn race_workers(db: &TestDb, n: usize) -> (HashMap<JobId, u32>, usize, Vec<usize>) {
     let mut workers = Vec::new();
     for _ in 0..n {
         let store = db.reopen().await;
@@ -81,7 +81,7 @@ async fn race_workers(db: &TestDb, n: usize) -> (HashMap<i64, u32>, usize, Vec<u
             Duration::from_secs(120),
         )));
     }
-    let mut starts: HashMap<i64, u32> = HashMap::new();
+    let mut starts: HashMap<JobId, u32> = HashMap::new();
     let mut cards = 0;
     let mut per_worker = Vec::new();
     for worker in workers {

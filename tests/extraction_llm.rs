@@ -10,7 +10,7 @@ mod cases {
     use std::time::Duration;
 
     use amgi::domain::guard::DropReason;
-    use amgi::store::{Job, JobErrorCode, JobStatus, SharedStore, UserId};
+    use amgi::store::{Job, JobErrorCode, JobStatus, QuestionId, SharedStore, UserId};
     use amgi::work::{ApiKey, EngineEvent, Extractor, JobOutcome, LlmExtractor, LlmSettings};
     use serde_json::json;
     use wiremock::matchers::{body_partial_json, header, method, path};
@@ -65,7 +65,7 @@ mod cases {
     }
 
     /// One ready question for `me`; returns its id.
-    async fn one_question(store: &SharedStore, me: UserId) -> i64 {
+    async fn one_question(store: &SharedStore, me: UserId) -> QuestionId {
         add_questions(store, me, &[(QUESTION, now_ms() - secs(60))]).await[0]
     }
 

@@ -5,7 +5,7 @@ mod common;
 
 use amgi::store::prelude::*;
 use amgi::store::sqlite::SqliteStore;
-use amgi::store::{ImportSet, NewQuestion, StoreError};
+use amgi::store::{CardId, ImportSet, NewQuestion, StoreError};
 use chrono::Utc;
 
 fn one_question(text: &str) -> ImportSet {
@@ -48,7 +48,7 @@ async fn writes_to_a_deleted_database_are_refused_and_nothing_recreates_it() {
         }
         other => panic!("a write to a deleted database went through: {other:?}"),
     }
-    assert!(store.record_view(me, 1, Utc::now()).await.is_err());
+    assert!(store.record_view(me, CardId(1), Utc::now()).await.is_err());
     assert!(store.check_alive().is_err());
     assert!(!path.exists(), "nothing recreated the file");
 

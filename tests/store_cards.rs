@@ -14,7 +14,7 @@ mod cases {
     pub use super::stamp::*;
     pub use super::study::*;
     use amgi::domain::card::{CardFormat, Outcome};
-    use amgi::store::{CardEdit, CramFilter, GroupKey, NewManualCard, StoreError};
+    use amgi::store::{CardEdit, CardId, CramFilter, GroupKey, NewManualCard, StoreError};
     use chrono::{DateTime, Utc};
 
     use crate::common::fixtures::{approved_card, card, card_row, question};
@@ -46,7 +46,7 @@ mod cases {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let groups = s.review_queue(me).await.unwrap_or_else(|e| panic!("{e}"));
-        let shape: Vec<(GroupKey, Vec<i64>)> = groups
+        let shape: Vec<(GroupKey, Vec<CardId>)> = groups
             .iter()
             .map(|g| (g.key.clone(), g.cards.iter().map(|c| c.id).collect()))
             .collect();
@@ -58,7 +58,10 @@ mod cases {
                 (GroupKey::Material("교과서 3장".into()), vec![m.id]),
             ]
         );
-        assert_eq!(groups[0].question.as_deref(), Some("훈민정음이 반포된 해는?"));
+        assert_eq!(
+            groups[0].question.as_deref(),
+            Some("훈민정음이 반포된 해는?")
+        );
         assert_eq!(groups[0].correct_answer.as_deref(), Some("1446년"));
         assert_eq!(groups[2].key, GroupKey::Material("교과서 3장".into()));
         assert_eq!(groups[2].question, None);

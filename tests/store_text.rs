@@ -239,7 +239,7 @@ mod cases {
         .await;
 
         let reopened = db.reopen().await;
-        let real = dedup_hash(DedupScope::Question(q), CardFormat::Qa, "TCP");
+        let real = dedup_hash(DedupScope::Question(q.0), CardFormat::Qa, "TCP");
         // Both cards are still there; the approved one holds the real hash, so a new card
         // with that answer is now a duplicate.
         let a = reopened.get_card(me, approved).await.map(|c| c.fact);

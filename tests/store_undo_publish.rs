@@ -313,10 +313,10 @@ mod cases {
             .collect();
         assert_eq!(
             shape[0],
-            ("study_card".to_owned(), a, true),
+            ("study_card".to_owned(), a.0, true),
             "send-back is a tombstone"
         );
-        assert_eq!(shape[1], ("study_card".to_owned(), b, false));
+        assert_eq!(shape[1], ("study_card".to_owned(), b.0, false));
         assert_eq!(shape[2].0, "study_card_progress");
         assert!(!shape[2].2);
         assert_eq!(
@@ -326,7 +326,7 @@ mod cases {
         );
         assert_eq!(
             shape[3],
-            ("study_card".to_owned(), b, true),
+            ("study_card".to_owned(), b.0, true),
             "delete is a tombstone"
         );
         assert_eq!(

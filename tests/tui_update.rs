@@ -3,7 +3,9 @@
 mod common;
 
 use amgi::domain::card::CardFormat;
-use amgi::store::{CardEdit, Counts, CramFilter, ReviewGroup, ReviewStamp, UndoKind, Undone};
+use amgi::store::{
+    CardEdit, CardId, Counts, CramFilter, QuestionId, ReviewGroup, ReviewStamp, UndoKind, Undone,
+};
 use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
@@ -82,16 +84,20 @@ fn panes_switch_and_quit() {
 fn review_selection_moves_by_card_and_by_group() {
     let mut s = loaded_state();
     cmd(&mut s, Command::SelectNext);
-    assert_eq!(s.review.selected, Some(102));
+    assert_eq!(s.review.selected, Some(CardId(102)));
     cmd(&mut s, Command::SelectNext);
     cmd(&mut s, Command::SelectNext);
-    assert_eq!(s.review.selected, Some(103), "stops at the last card");
+    assert_eq!(
+        s.review.selected,
+        Some(CardId(103)),
+        "stops at the last card"
+    );
     cmd(&mut s, Command::SelectPrev);
-    assert_eq!(s.review.selected, Some(102));
+    assert_eq!(s.review.selected, Some(CardId(102)));
     cmd(&mut s, Command::NextGroup);
-    assert_eq!(s.review.selected, Some(103));
+    assert_eq!(s.review.selected, Some(CardId(103)));
     cmd(&mut s, Command::PrevGroup);
-    assert_eq!(s.review.selected, Some(101));
+    assert_eq!(s.review.selected, Some(CardId(101)));
 }
 
 #[test]
@@ -100,16 +106,19 @@ fn review_actions_become_effects() {
     assert_eq!(
         cmd(&mut s, Command::Approve),
         vec![Effect::Approve {
-            card_id: 101,
+            card_id: CardId(101),
             shown: chrono::DateTime::UNIX_EPOCH
         }]
     );
-    assert_eq!(cmd(&mut s, Command::Delete), vec![Effect::Delete(101)]);
+    assert_eq!(
+        cmd(&mut s, Command::Delete),
+        vec![Effect::Delete(CardId(101))]
+    );
     // Approve-all asks first, then approves that question only.
     assert!(cmd(&mut s, Command::ApproveQuestion).is_empty());
     assert_eq!(
         s.confirm.as_ref().map(|c| c.on_yes.clone()),
-        Some(Confirmed::ApproveQuestion(12))
+        Some(Confirmed::ApproveQuestion(QuestionId(12)))
     );
     assert!(
         cmd(&mut s, Command::Approve).is_empty(),
@@ -117,7 +126,7 @@ fn review_actions_become_effects() {
     );
     assert_eq!(
         cmd(&mut s, Command::ConfirmYes),
-        vec![Effect::ApproveQuestion(12)]
+        vec![Effect::ApproveQuestion(QuestionId(12))]
     );
     assert!(s.confirm.is_none());
     cmd(&mut s, Command::ApproveQuestion);
@@ -136,13 +145,17 @@ fn an_empty_queue_explains_instead_of_acting() {
 fn reload_keeps_the_selection_or_its_place() {
     let mut s = loaded_state();
     cmd(&mut s, Command::SelectNext);
-    assert_eq!(s.review.selected, Some(102));
+    assert_eq!(s.review.selected, Some(CardId(102)));
     update(&mut s, loaded(groups()));
-    assert_eq!(s.review.selected, Some(102), "same card kept");
+    assert_eq!(s.review.selected, Some(CardId(102)), "same card kept");
     let mut fewer = groups();
     fewer[0].cards.remove(1);
     update(&mut s, loaded(fewer));
-    assert_eq!(s.review.selected, Some(103), "the card in its place");
+    assert_eq!(
+        s.review.selected,
+        Some(CardId(103)),
+        "the card in its place"
+    );
     update(&mut s, loaded(vec![]));
     assert_eq!(s.review.selected, None);
 }
@@ -155,7 +168,7 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
     assert_eq!(
         editor,
         Some(EditTarget::Card {
-            id: 101,
+            id: CardId(101),
             shown: chrono::DateTime::UNIX_EPOCH,
             format: CardFormat::Qa
         })
@@ -175,7 +188,7 @@ fn the_editor_saves_keeps_text_on_refusal_and_asks_before_discarding() {
     assert_eq!(
         effects,
         vec![Effect::SaveEdit {
-            card_id: 101,
+            card_id: CardId(101),
             shown: chrono::DateTime::UNIX_EPOCH,
             edit: expected
         }]
@@ -260,7 +273,10 @@ fn events_update_the_status_bar() {
     update(&mut s, Action::Failed("loading failed".into()));
     assert_eq!(s.status.error.as_deref(), Some("loading failed"));
     assert_eq!(
-        update(&mut s, Action::Changed(Change::Approved { card_id: 3 })),
+        update(
+            &mut s,
+            Action::Changed(Change::Approved { card_id: CardId(3) })
+        ),
         vec![Effect::LoadReview, Effect::LoadCounts, Effect::RefillDue],
         "the queue and counts moved; approvals may be due"
     );
@@ -271,8 +287,8 @@ fn events_update_the_status_bar() {
     update(
         &mut s,
         Action::Changed(Change::ApprovedQuestion {
-            question_id: 12,
-            card_ids: vec![1, 2, 3],
+            question_id: QuestionId(12),
+            card_ids: vec![CardId(1), CardId(2), CardId(3)],
         }),
     );
     assert_eq!(
@@ -293,7 +309,7 @@ fn events_update_the_status_bar() {
     );
     let undone = Undone {
         kind: UndoKind::Rate,
-        card_ids: vec![5],
+        card_ids: vec![CardId(5)],
     };
     let effects = update(&mut s, Action::Undone(Some(undone)));
     assert_eq!(s.status.message.as_deref(), Some("undid the rating"));
@@ -421,7 +437,7 @@ fn a_rating_refused_as_stale_reloads_the_deck_and_says_why() {
     let effects = update(
         &mut s,
         Action::RateRefused {
-            card_id: 201,
+            card_id: CardId(201),
             error: "this card was rated elsewhere after it was shown; your rating was not saved"
                 .into(),
         },
@@ -466,13 +482,21 @@ fn approve_all_selects_the_next_questions_first_card() {
         .push(common::cards::qa(104, 14, "Port of HTTP", "80"));
     update(&mut s, loaded(listing.clone()));
     cmd(&mut s, Command::SelectNext);
-    assert_eq!(s.review.selected, Some(102), "second card of question 12");
+    assert_eq!(
+        s.review.selected,
+        Some(CardId(102)),
+        "second card of question 12"
+    );
     cmd(&mut s, Command::ApproveQuestion);
     cmd(&mut s, Command::ConfirmYes);
-    assert_eq!(s.review.selected, Some(103));
+    assert_eq!(s.review.selected, Some(CardId(103)));
     listing.remove(0);
     update(&mut s, loaded(listing));
-    assert_eq!(s.review.selected, Some(103), "kept after the reload");
+    assert_eq!(
+        s.review.selected,
+        Some(CardId(103)),
+        "kept after the reload"
+    );
 }
 
 #[test]
@@ -494,16 +518,20 @@ fn a_first_run_stays_on_the_first_question_while_the_queue_fills() {
     let mut s = AppState::default();
     let all = groups();
     update(&mut s, loaded(vec![all[1].clone()]));
-    assert_eq!(s.review.selected, Some(103));
+    assert_eq!(s.review.selected, Some(CardId(103)));
     update(&mut s, loaded(all.clone()));
     assert_eq!(
         s.review.selected,
-        Some(101),
+        Some(CardId(101)),
         "the top, not the first card to arrive"
     );
     cmd(&mut s, Command::SelectNext);
     update(&mut s, loaded(all));
-    assert_eq!(s.review.selected, Some(102), "a moved selection is kept");
+    assert_eq!(
+        s.review.selected,
+        Some(CardId(102)),
+        "a moved selection is kept"
+    );
 }
 
 #[test]

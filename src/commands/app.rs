@@ -40,7 +40,12 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
     let on_change = move || {
         let _ = tx.send(Action::ExternalChange);
     };
-    tokio::spawn(changes::listen(store.clone(), user, on_change, cancel.clone()));
+    tokio::spawn(changes::listen(
+        store.clone(),
+        user,
+        on_change,
+        cancel.clone(),
+    ));
     let mut engine_task = None;
     if settings.config.extract.in_app {
         let mut engine =

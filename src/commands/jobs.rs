@@ -1,5 +1,6 @@
 //! `amgi jobs list | show | retry`: the user's extraction jobs.
 
+use crate::store::JobId;
 use std::fmt::Write as _;
 
 use anyhow::Context as _;
@@ -28,7 +29,7 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> anyhow::Result<(
         }
         JobsCommand::Show { id } => {
             let job = store
-                .get_job(user, *id)
+                .get_job(user, JobId(*id))
                 .await
                 .with_context(|| format!("cannot show job {id}"))?;
             crate::terminal_text::print_stdout(&job_details(&job));
@@ -44,7 +45,7 @@ pub async fn run(settings: &Settings, command: &JobsCommand) -> anyhow::Result<(
         }
         JobsCommand::Retry { id: Some(id), .. } => {
             let job = store
-                .retry_job(user, *id, Utc::now())
+                .retry_job(user, JobId(*id), Utc::now())
                 .await
                 .with_context(|| format!("cannot retry job {id}"))?;
             crate::say!("{}", retried(&job));
@@ -165,12 +166,12 @@ fn local(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{JobErrorCode, JobStatus, UserId};
+    use crate::store::{JobErrorCode, JobId, JobStatus, UserId};
 
     fn job() -> Job {
         let t = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         Job {
-            id: 7,
+            id: JobId(7),
             user: UserId(1),
             source_kind: "question".into(),
             source_id: 42,
@@ -194,7 +195,7 @@ mod tests {
     #[test]
     fn the_table_shows_kept_cards_or_the_error() {
         let mut failed = job();
-        failed.id = 8;
+        failed.id = JobId(8);
         failed.status = JobStatus::Failed;
         failed.error_code = Some(JobErrorCode::LlmTimeout);
         let table = job_table(&[job(), failed]);

@@ -277,16 +277,16 @@ async fn wait_for(signal: &mut Option<tokio::signal::unix::Signal>) {
 mod tests {
     use super::*;
     use crate::domain::guard::DropReason;
-    use crate::store::{JobErrorCode, UserId};
+    use crate::store::{CardId, JobErrorCode, JobId, QuestionId, UserId};
 
     #[test]
     fn progress_lines_say_what_happened() {
         let finished = EngineEvent::JobFinished {
-            job_id: 3,
+            job_id: JobId(3),
             user: UserId(1),
-            question_id: 9,
+            question_id: QuestionId(9),
             outcome: JobOutcome::Completed,
-            card_ids: vec![1, 2],
+            card_ids: vec![CardId(1), CardId(2)],
             dropped: [(DropReason::Leak, 1)].into(),
             latency_ms: 40,
         };
@@ -295,9 +295,9 @@ mod tests {
             "job 3: 2 card(s) ready for review, dropped leak 1 (40 ms)"
         );
         let failed = EngineEvent::JobFailed {
-            job_id: 3,
+            job_id: JobId(3),
             user: UserId(1),
-            question_id: 9,
+            question_id: QuestionId(9),
             attempt: 2,
             code: JobErrorCode::ParseFail,
             message: "bad\u{1b}[2J json".into(),
@@ -308,9 +308,9 @@ mod tests {
             "job 3: attempt 2 failed (parse_fail): bad json; failed for good (amgi jobs retry 3)"
         );
         let waiting = EngineEvent::JobFailed {
-            job_id: 4,
+            job_id: JobId(4),
             user: UserId(1),
-            question_id: 9,
+            question_id: QuestionId(9),
             attempt: 1,
             code: JobErrorCode::Unknown,
             message: "HTTP 429 from the LLM endpoint (the server asked to wait 30 s)".into(),

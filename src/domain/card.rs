@@ -229,10 +229,14 @@ impl CardEdit {
         }
         match (format, &cloze_text) {
             (CardFormat::Cloze, None) => {
-                return invalid(format!("a cloze card needs its sentence with {CLOZE_BLANK}"));
+                return invalid(format!(
+                    "a cloze card needs its sentence with {CLOZE_BLANK}"
+                ));
             }
             (CardFormat::Cloze, Some(text)) if text.matches(CLOZE_BLANK).count() != 1 => {
-                return invalid(format!("the cloze sentence needs exactly one {CLOZE_BLANK}"));
+                return invalid(format!(
+                    "the cloze sentence needs exactly one {CLOZE_BLANK}"
+                ));
             }
             (CardFormat::Qa, Some(_)) => {
                 return invalid("a question/answer card has no cloze sentence".into());

@@ -5,14 +5,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Card, ReviewStamp, StoreResult, UserId};
+use super::{Card, CardId, QuestionId, ReviewStamp, StoreResult, UserId};
 use crate::domain::card::{CardFormat, Outcome};
 use crate::domain::schedule::LadderState;
 
 /// What a review group is keyed by: its source question, or a manual card's material.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum GroupKey {
-    Question(i64),
+    Question(QuestionId),
     Material(String),
 }
 
@@ -58,7 +58,7 @@ pub struct SourceQuestion {
 /// What a rating did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RatingResult {
-    pub card_id: i64,
+    pub card_id: CardId,
     pub outcome: Outcome,
     pub before: Option<LadderState>,
     pub after: LadderState,
@@ -103,7 +103,7 @@ impl UndoKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undone {
     pub kind: UndoKind,
-    pub card_ids: Vec<i64>,
+    pub card_ids: Vec<CardId>,
 }
 
 /// Review, due, cram and undo. Card ids of another user, or of deleted cards, are "not found".
@@ -119,18 +119,22 @@ pub trait CardStore: Send + Sync + 'static {
     async fn review_stamp(&self, user: UserId) -> StoreResult<ReviewStamp>;
 
     /// One live card.
-    async fn get_card(&self, user: UserId, card_id: i64) -> StoreResult<Card>;
+    async fn get_card(&self, user: UserId, card_id: CardId) -> StoreResult<Card>;
 
     /// Approves one in-review card.
-    async fn approve_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>)
-    -> StoreResult<()>;
+    async fn approve_card(
+        &self,
+        user: UserId,
+        card_id: CardId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     /// [`CardStore::approve_card`] of the card as it was shown: refused with
     /// [`super::StoreError::Changed`] when its `updated_at` is no longer `shown`.
     async fn approve_card_as_shown(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         shown: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
@@ -139,9 +143,9 @@ pub trait CardStore: Send + Sync + 'static {
     async fn approve_question(
         &self,
         user: UserId,
-        question_id: i64,
+        question_id: QuestionId,
         now: DateTime<Utc>,
-    ) -> StoreResult<Vec<i64>>;
+    ) -> StoreResult<Vec<CardId>>;
 
     /// Replaces cue/fact/cloze, recomputes the dedup hash, marks the card reviewed and clears
     /// its flag. A collision with another live card's answer is [`super::StoreError::DuplicateAnswer`]
@@ -149,7 +153,7 @@ pub trait CardStore: Send + Sync + 'static {
     async fn edit_card(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         edit: &CardEdit,
         now: DateTime<Utc>,
     ) -> StoreResult<Card>;
@@ -159,17 +163,23 @@ pub trait CardStore: Send + Sync + 'static {
     async fn edit_card_as_shown(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         shown: DateTime<Utc>,
         edit: &CardEdit,
         now: DateTime<Utc>,
     ) -> StoreResult<Card>;
 
     /// Soft-deletes a card.
-    async fn delete_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete_card(
+        &self,
+        user: UserId,
+        card_id: CardId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     /// Sends an approved card back to review (`flagged_by = user`).
-    async fn flag_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn flag_card(&self, user: UserId, card_id: CardId, now: DateTime<Utc>)
+    -> StoreResult<()>;
 
     /// Adds a manual card (in review, like every new card), with the same dedup rule.
     async fn create_manual_card(
@@ -191,7 +201,7 @@ pub trait CardStore: Send + Sync + 'static {
     async fn rate_card(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<RatingResult>;
@@ -202,7 +212,7 @@ pub trait CardStore: Send + Sync + 'static {
     async fn rate_card_as_shown(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         shown: Option<LadderState>,
         outcome: Outcome,
         now: DateTime<Utc>,
@@ -217,7 +227,12 @@ pub trait CardStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Card>>;
 
     /// Records that a card was shown in the cram deck.
-    async fn record_view(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()>;
+    async fn record_view(
+        &self,
+        user: UserId,
+        card_id: CardId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
 
     /// The materials of the user's approved manual cards, for the cram filter.
     async fn materials(&self, user: UserId) -> StoreResult<Vec<String>>;

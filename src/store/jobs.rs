@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 
 pub use model::*;
 
-use super::{StoreError, StoreResult, UserId};
+use super::{JobId, StoreError, StoreResult, UserId};
 use crate::domain::card::CardDraft;
 
 /// The PostgreSQL channel a poll notifies when it enqueued jobs.
@@ -138,11 +138,11 @@ pub trait JobStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Job>>;
 
     /// One of the user's jobs.
-    async fn get_job(&self, user: UserId, job_id: i64) -> StoreResult<Job>;
+    async fn get_job(&self, user: UserId, job_id: JobId) -> StoreResult<Job>;
 
     /// Puts one of the user's failed jobs back to `pending` with its attempts reset
     /// (`max_attempts` kept). Any other status is refused.
-    async fn retry_job(&self, user: UserId, job_id: i64, now: DateTime<Utc>) -> StoreResult<Job>;
+    async fn retry_job(&self, user: UserId, job_id: JobId, now: DateTime<Utc>) -> StoreResult<Job>;
 
     /// Puts every failed job of the user back to `pending` with its attempts reset, whatever
     /// its final failure (`lease_lost` after a worker died, `auth_fail` after a key was

@@ -65,7 +65,11 @@ pub trait ContentStore: Send + Sync + 'static {
     async fn list_topics(&self, user: UserId) -> StoreResult<Vec<Topic>>;
 
     /// The user's live questions (of one topic, or all), by id.
-    async fn list_questions(&self, user: UserId, topic: Option<i64>) -> StoreResult<Vec<Question>>;
+    async fn list_questions(
+        &self,
+        user: UserId,
+        topic: Option<TopicId>,
+    ) -> StoreResult<Vec<Question>>;
 
     /// Row counts for status displays.
     async fn counts(&self, user: UserId) -> StoreResult<Counts>;

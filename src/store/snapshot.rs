@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Card, GroupKey, ReviewGroup, StoreError, StoreResult};
+use super::{Card, CardId, GroupKey, QuestionId, ReviewGroup, StoreError, StoreResult, TopicId};
 use crate::domain::schedule::LadderState;
 
 /// The read-model kind of a card.
@@ -26,7 +26,7 @@ pub struct CardRecord {
 /// Every column of a card that a workflow action changes: undo restores exactly these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CardState {
-    pub id: i64,
+    pub id: CardId,
     pub needs_review: bool,
     pub flagged_by: Option<String>,
     pub flagged_at: Option<DateTime<Utc>>,
@@ -42,7 +42,7 @@ pub struct CardState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProgressState {
     pub id: i64,
-    pub card_id: i64,
+    pub card_id: CardId,
     pub last_outcome: Option<String>,
     pub last_reviewed_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
@@ -66,10 +66,10 @@ pub enum UndoData {
     /// Card rows as they were before an approve, edit, delete or flag.
     Cards { cards: Vec<CardState> },
     /// A manual card added: undone by deleting it.
-    Added { card_id: i64 },
+    Added { card_id: CardId },
     /// A rating: the progress row before (`None`: it did not exist) and the log row added.
     Rate {
-        card_id: i64,
+        card_id: CardId,
         progress_id: i64,
         before: Option<ProgressState>,
         review_id: i64,
@@ -88,9 +88,9 @@ pub struct OutboxEntry {
 
 #[derive(Serialize)]
 struct CardPayload<'a> {
-    id: i64,
-    topic_id: Option<i64>,
-    source_question_id: Option<i64>,
+    id: CardId,
+    topic_id: Option<TopicId>,
+    source_question_id: Option<QuestionId>,
     format: &'a str,
     cue: &'a str,
     fact: &'a str,
@@ -100,8 +100,8 @@ struct CardPayload<'a> {
 
 #[derive(Serialize)]
 struct ProgressPayload<'a> {
-    card_id: i64,
-    topic_id: Option<i64>,
+    card_id: CardId,
+    topic_id: Option<TopicId>,
     last_outcome: Option<&'a str>,
     last_reviewed_at: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
@@ -112,7 +112,7 @@ struct ProgressPayload<'a> {
 pub fn card_outbox(record: &CardRecord) -> OutboxEntry {
     let card = &record.card;
     if record.state.needs_review || record.state.deleted_at.is_some() {
-        return tombstone(KIND_CARD, card.id);
+        return tombstone(KIND_CARD, card.id.0);
     }
     let payload = CardPayload {
         id: card.id,
@@ -126,14 +126,14 @@ pub fn card_outbox(record: &CardRecord) -> OutboxEntry {
     };
     entry(
         KIND_CARD,
-        card.id,
+        card.id.0,
         serde_json::to_value(payload).unwrap_or_default(),
         false,
     )
 }
 
 /// Every progress row is published, `due_at = NULL` sentinels included.
-pub fn progress_outbox(progress: &ProgressState, topic_id: Option<i64>) -> OutboxEntry {
+pub fn progress_outbox(progress: &ProgressState, topic_id: Option<TopicId>) -> OutboxEntry {
     let payload = ProgressPayload {
         card_id: progress.card_id,
         topic_id,
@@ -177,7 +177,7 @@ fn entry(
 /// material. `questions` maps question id → (text, correct answer).
 pub fn group_review_queue(
     mut cards: Vec<Card>,
-    questions: &HashMap<i64, (String, Option<String>)>,
+    questions: &HashMap<QuestionId, (String, Option<String>)>,
 ) -> Vec<ReviewGroup> {
     // Question groups first, manual cards after (a stable sort keeps the query's order).
     cards.sort_by_key(|c| c.source_question_id.is_none());
@@ -242,20 +242,20 @@ mod tests {
     fn equal_payloads_hash_alike_and_tombstones_are_marked() {
         let p = ProgressState {
             id: 3,
-            card_id: 9,
+            card_id: CardId(9),
             last_outcome: Some("correct".into()),
             last_reviewed_at: None,
             due_at: None,
             review_stage: None,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,
         };
-        let a = progress_outbox(&p, Some(1));
+        let a = progress_outbox(&p, Some(TopicId(1)));
         let b = progress_outbox(
             &ProgressState {
                 updated_at: Utc::now(),
                 ..p.clone()
             },
-            Some(1),
+            Some(TopicId(1)),
         );
         assert_eq!(
             a.payload_hash, b.payload_hash,

@@ -5,9 +5,45 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::card::{CardFormat, ExplanationStatus, SourceKind};
 
-/// The user every operation is scoped to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct UserId(pub i64);
+/// Typed row ids: a card id and a question id are both numbers, and passing one where the
+/// other belongs must not compile. Stored and serialized as the plain number.
+macro_rules! row_id {
+    ($(#[$doc:meta] $name:ident),+ $(,)?) => {$(
+        #[$doc]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+            sqlx::Type,
+        )]
+        #[serde(transparent)]
+        #[sqlx(transparent)]
+        pub struct $name(pub i64);
+
+        impl From<$name> for i64 {
+            fn from(id: $name) -> i64 {
+                id.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+
+row_id!(
+    /// The user every operation is scoped to.
+    UserId,
+    /// A memo card.
+    CardId,
+    /// A study question.
+    QuestionId,
+    /// A topic of questions.
+    TopicId,
+    /// An extraction job.
+    JobId,
+);
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +63,7 @@ impl Backend {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Topic {
-    pub id: i64,
+    pub id: TopicId,
     pub name: String,
     pub focused_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -35,8 +71,8 @@ pub struct Topic {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Question {
-    pub id: i64,
-    pub topic_id: i64,
+    pub id: QuestionId,
+    pub topic_id: TopicId,
     pub question_text: String,
     pub choices: Vec<String>,
     /// 1-based.
@@ -74,10 +110,10 @@ pub struct ImportReport {
 /// A memo card as the panes show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Card {
-    pub id: i64,
+    pub id: CardId,
     pub source_kind: SourceKind,
-    pub source_question_id: Option<i64>,
-    pub topic_id: Option<i64>,
+    pub source_question_id: Option<QuestionId>,
+    pub topic_id: Option<TopicId>,
     pub format: CardFormat,
     pub cue: String,
     pub fact: String,

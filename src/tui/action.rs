@@ -1,6 +1,7 @@
 //! What `update` consumes: the learner's commands and keys, and events from effects and the
 //! background engine, each carrying its data.
 
+use crate::store::{CardId, QuestionId};
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
@@ -10,17 +11,17 @@ use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, ReviewStamp
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     Approved {
-        card_id: i64,
+        card_id: CardId,
     },
     ApprovedQuestion {
-        question_id: i64,
-        card_ids: Vec<i64>,
+        question_id: QuestionId,
+        card_ids: Vec<CardId>,
     },
     Deleted {
-        card_id: i64,
+        card_id: CardId,
     },
     SentBack {
-        card_id: i64,
+        card_id: CardId,
     },
     /// The editor's save of an existing card.
     Edited(Box<Card>),
@@ -28,7 +29,7 @@ pub enum Change {
     Added(Box<Card>),
     /// A cram view was recorded.
     Viewed {
-        card_id: i64,
+        card_id: CardId,
     },
 }
 
@@ -90,7 +91,7 @@ pub enum Action {
     /// A rating was refused because the card changed since it was shown (another device
     /// rated it): the card is not put back; the deck is reloaded.
     RateRefused {
-        card_id: i64,
+        card_id: CardId,
         error: String,
     },
     Undone(Option<Undone>),

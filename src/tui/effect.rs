@@ -1,6 +1,7 @@
 //! Effects: the I/O that `update` asks for, run on tokio tasks; each reports back with an
 //! [`Action`] carrying its data. The UI task never awaits the database.
 
+use crate::store::{CardId, QuestionId};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -31,14 +32,14 @@ pub enum Effect {
     LoadCounts,
     /// Approves a card as shown (its `updated_at` then).
     Approve {
-        card_id: i64,
+        card_id: CardId,
         shown: DateTime<Utc>,
     },
-    ApproveQuestion(i64),
-    Delete(i64),
-    SendBack(i64),
+    ApproveQuestion(QuestionId),
+    Delete(CardId),
+    SendBack(CardId),
     SaveEdit {
-        card_id: i64,
+        card_id: CardId,
         /// The card's `updated_at` when the editor opened.
         shown: DateTime<Utc>,
         edit: CardEdit,
@@ -48,7 +49,7 @@ pub enum Effect {
         card: Box<DueCard>,
         outcome: Outcome,
     },
-    RecordView(i64),
+    RecordView(CardId),
     Undo,
 }
 

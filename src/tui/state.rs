@@ -1,5 +1,6 @@
 //! Everything the app shows, owned by the UI task alone; changed only by `update`.
 
+use crate::store::{CardId, QuestionId};
 use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
@@ -57,7 +58,7 @@ pub struct AppState {
 pub struct ReviewPane {
     pub groups: Vec<ReviewGroup>,
     /// The selected card, kept by id across reloads.
-    pub selected: Option<i64>,
+    pub selected: Option<CardId>,
     /// The learner has moved the selection; until then it stays on the first card, so a
     /// first run that fills the queue while it is on screen starts at the top.
     pub moved: bool,
@@ -110,11 +111,11 @@ pub struct DuePane {
     /// A refill is under way.
     pub refilling: bool,
     /// Cards rated in this session: a refill that raced a rating must not bring them back.
-    pub rated_this_session: HashSet<i64>,
+    pub rated_this_session: HashSet<CardId>,
     /// Ratings done in this session.
     pub rated: u32,
     /// A card to put in front when the next full deck arrives (its rating was undone).
-    pub front_next: Option<i64>,
+    pub front_next: Option<CardId>,
 }
 
 /// The cram deck: least-viewed cards first.
@@ -127,7 +128,7 @@ pub struct CramPane {
     pub materials: Vec<String>,
     pub loaded: bool,
     /// The deck ran out: the next one is loaded once the view of this card is stored.
-    pub reload_after_view: Option<i64>,
+    pub reload_after_view: Option<CardId>,
 }
 
 impl CramPane {
@@ -140,7 +141,7 @@ impl CramPane {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditTarget {
     Card {
-        id: i64,
+        id: CardId,
         format: CardFormat,
         /// The card's `updated_at` when the editor opened: a save is checked against it.
         shown: DateTime<Utc>,
@@ -263,7 +264,7 @@ pub struct Confirm {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmed {
-    ApproveQuestion(i64),
+    ApproveQuestion(QuestionId),
     DiscardEdit,
 }
 

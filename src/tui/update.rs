@@ -1,5 +1,6 @@
 //! `update`: state + action → new state + effects. No I/O, no clock, no awaiting.
 
+use crate::store::{CardId, QuestionId};
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::action::{Action, Change};
@@ -280,7 +281,7 @@ pub fn cards(n: usize) -> String {
 }
 
 /// The cram deck that ran out is read again once the view of its last card has settled.
-fn cram_reload_after(state: &mut AppState, card_id: i64) -> Vec<Effect> {
+fn cram_reload_after(state: &mut AppState, card_id: CardId) -> Vec<Effect> {
     if state.cram.reload_after_view == Some(card_id) {
         state.cram.reload_after_view = None;
         vec![Effect::LoadCram(state.cram.filter.clone())]
@@ -325,7 +326,7 @@ fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
 fn merge_due(due: &mut crate::tui::state::DuePane, fresh: Vec<crate::store::DueCard>) {
     let complete = fresh.len() < super::effect::DUE_BATCH as usize;
     let front_id = due.deck.front().map(|d| d.card.id);
-    let wanted = |id: i64, due: &crate::tui::state::DuePane| {
+    let wanted = |id: CardId, due: &crate::tui::state::DuePane| {
         Some(id) != front_id && !due.rated_this_session.contains(&id)
     };
     if complete {
@@ -504,7 +505,7 @@ fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
 
 /// Selects the first card of the group after question `qid` (or before it, when it is the
 /// last), so that the selection lands there when the approved group leaves the listing.
-fn select_after_group(state: &mut AppState, qid: i64) {
+fn select_after_group(state: &mut AppState, qid: QuestionId) {
     let groups = &state.review.groups;
     let Some(at) = groups.iter().position(|g| g.key == GroupKey::Question(qid)) else {
         return;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::domain::guard::DropReason;
-use crate::store::{JobErrorCode, UserId};
+use crate::store::{CardId, JobErrorCode, JobId, QuestionId, UserId};
 
 /// One thing the engine did. Job events carry the job's user: a worker serves every user,
 /// and a UI shows only its own.
@@ -17,19 +17,19 @@ pub enum EngineEvent {
     Enqueued { jobs: u64 },
     /// A job was claimed and its attempt began.
     JobStarted {
-        job_id: i64,
+        job_id: JobId,
         user: UserId,
-        question_id: i64,
+        question_id: QuestionId,
         attempt: i32,
     },
     /// A job reached a final state without error: cards stored, all dropped, or skipped.
     JobFinished {
-        job_id: i64,
+        job_id: JobId,
         user: UserId,
-        question_id: i64,
+        question_id: QuestionId,
         outcome: JobOutcome,
         /// Ids of the cards stored (in review).
-        card_ids: Vec<i64>,
+        card_ids: Vec<CardId>,
         /// Cards dropped, per guard (including duplicates found while storing).
         dropped: BTreeMap<DropReason, u32>,
         latency_ms: u64,
@@ -37,9 +37,9 @@ pub enum EngineEvent {
     /// An attempt failed. `retry_at` is when the job runs again; `None` means it failed for
     /// good (`amgi jobs retry` can revive it).
     JobFailed {
-        job_id: i64,
+        job_id: JobId,
         user: UserId,
-        question_id: i64,
+        question_id: QuestionId,
         attempt: i32,
         code: JobErrorCode,
         message: String,
@@ -48,16 +48,16 @@ pub enum EngineEvent {
     /// The job was taken over by another worker after this one's lease lapsed; this
     /// attempt's result was discarded.
     JobFenced {
-        job_id: i64,
+        job_id: JobId,
         user: UserId,
-        question_id: i64,
+        question_id: QuestionId,
     },
     /// Shutdown came before the attempt finished; its lease will expire and another worker
     /// will take the job.
     JobInterrupted {
-        job_id: i64,
+        job_id: JobId,
         user: UserId,
-        question_id: i64,
+        question_id: QuestionId,
     },
     /// A database error; the engine carries on and tries again on its next tick.
     StoreError { message: String },

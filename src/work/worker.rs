@@ -2,6 +2,7 @@
 //! (no transaction is open meanwhile), then the guards, then a fenced transaction (shared
 //! with other finished jobs by the batch completer) that stores the cards, or a fenced failure with a backoff for the retry.
 
+use crate::store::CardId;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -49,7 +50,7 @@ impl JobRunner {
     /// Runs one claimed job in `slot`, given back once the extractor has answered. `abort`
     /// interrupts the extractor call (shutdown); the job then goes back to the queue without
     /// spending the attempt. A database error leaves the job to its lease.
-    #[tracing::instrument(skip_all, fields(job = job.lease.job_id, question = job.question_id, attempt = job.attempt))]
+    #[tracing::instrument(skip_all, fields(job = job.lease.job_id.0, question = job.question_id.0, attempt = job.attempt))]
     pub(crate) async fn run(&self, job: ClaimedJob, mut slot: Slot, abort: CancellationToken) {
         self.events.send(EngineEvent::JobStarted {
             job_id: job.lease.job_id,
@@ -160,7 +161,7 @@ impl JobRunner {
         let guarded = apply_guards(
             drafts,
             &source.source_text(),
-            DedupScope::Question(job.question_id),
+            DedupScope::Question(job.question_id.0),
             &HashSet::new(),
         );
         let report = ExtractionReport {
@@ -238,7 +239,7 @@ impl JobRunner {
         &self,
         job: &ClaimedJob,
         outcome: JobOutcome,
-        card_ids: Vec<i64>,
+        card_ids: Vec<CardId>,
         dropped: BTreeMap<DropReason, u32>,
         latency_ms: u64,
     ) {

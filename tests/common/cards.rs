@@ -3,16 +3,19 @@
 
 use amgi::domain::card::{CardFormat, SourceKind};
 use amgi::domain::schedule::LadderState;
-use amgi::store::{Card, Counts, DueCard, Evidence, GroupKey, ReviewGroup, SourceQuestion};
+use amgi::store::{
+    Card, CardId, Counts, DueCard, Evidence, GroupKey, QuestionId, ReviewGroup, SourceQuestion,
+    TopicId,
+};
 use amgi::tui::state::AppState;
 use chrono::{DateTime, Utc};
 
 pub fn qa(id: i64, question: i64, cue: &str, fact: &str) -> Card {
     Card {
-        id,
+        id: CardId(id),
         source_kind: SourceKind::Question,
-        source_question_id: Some(question),
-        topic_id: Some(1),
+        source_question_id: Some(QuestionId(question)),
+        topic_id: Some(TopicId(1)),
         format: CardFormat::Qa,
         cue: cue.to_owned(),
         fact: fact.to_owned(),
@@ -43,7 +46,7 @@ pub fn cloze(id: i64, question: i64, sentence: &str, fact: &str) -> Card {
 pub fn groups() -> Vec<ReviewGroup> {
     vec![
         ReviewGroup {
-            key: GroupKey::Question(12),
+            key: GroupKey::Question(QuestionId(12)),
             question: Some("훈민정음이 반포된 해는?".into()),
             correct_answer: Some("1446년".into()),
             cards: vec![
@@ -57,7 +60,7 @@ pub fn groups() -> Vec<ReviewGroup> {
             ],
         },
         ReviewGroup {
-            key: GroupKey::Question(14),
+            key: GroupKey::Question(QuestionId(14)),
             question: Some("Which port does HTTPS use by default?".into()),
             correct_answer: Some("443".into()),
             cards: vec![qa(103, 14, "Default port of HTTPS", "443")],
@@ -113,7 +116,7 @@ pub fn loaded_state() -> AppState {
     };
     state.status.last_result = Some("question 12 → 4 cards".into());
     state.review.groups = groups();
-    state.review.selected = Some(101);
+    state.review.selected = Some(CardId(101));
     state.review.loaded = true;
     state.due.deck = due_cards().into();
     state.due.loaded = true;

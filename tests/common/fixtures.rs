@@ -4,13 +4,13 @@
 
 use amgi::domain::card::CardFormat;
 use amgi::domain::normalize::{DedupScope, dedup_hash};
-use amgi::store::{ImportSet, NewQuestion, UserId};
+use amgi::store::{CardId, ImportSet, NewQuestion, QuestionId, UserId};
 use sqlx::Executor;
 
 use super::{Kind, TestDb};
 
 /// Imports one question (topic `topic`) and returns its id.
-pub async fn question(db: &TestDb, user: UserId, topic: &str, text: &str) -> i64 {
+pub async fn question(db: &TestDb, user: UserId, topic: &str, text: &str) -> QuestionId {
     let set = ImportSet {
         topics: vec![(
             topic.to_owned(),
@@ -38,9 +38,15 @@ pub async fn question(db: &TestDb, user: UserId, topic: &str, text: &str) -> i64
 }
 
 /// Inserts an extracted, in-review QA card for `question_id` with one evidence row.
-pub async fn card(db: &TestDb, user: UserId, question_id: i64, cue: &str, fact: &str) -> i64 {
-    let hash = dedup_hash(DedupScope::Question(question_id), CardFormat::Qa, fact);
-    let id: i64 = match &db.kind {
+pub async fn card(
+    db: &TestDb,
+    user: UserId,
+    question_id: QuestionId,
+    cue: &str,
+    fact: &str,
+) -> CardId {
+    let hash = dedup_hash(DedupScope::Question(question_id.0), CardFormat::Qa, fact);
+    let id: CardId = match &db.kind {
         Kind::Sqlite { sqlite, .. } => sqlx::query_scalar(
             "INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, source_question_id, \
              format, cue, fact, dedup_hash, created_at, updated_at) \
@@ -94,10 +100,10 @@ pub async fn card(db: &TestDb, user: UserId, question_id: i64, cue: &str, fact: 
 pub async fn approved_card(
     db: &TestDb,
     user: UserId,
-    question_id: i64,
+    question_id: QuestionId,
     cue: &str,
     fact: &str,
-) -> i64 {
+) -> CardId {
     let id = card(db, user, question_id, cue, fact).await;
     db.store
         .approve_card(user, id, chrono::Utc::now())
@@ -107,7 +113,7 @@ pub async fn approved_card(
 }
 
 /// Every column of a card row, as JSON text: equal strings mean equal rows.
-pub async fn card_row(db: &TestDb, id: i64) -> String {
+pub async fn card_row(db: &TestDb, id: CardId) -> String {
     match &db.kind {
         Kind::Sqlite { sqlite, .. } => sqlx::query_scalar(
             "SELECT json_object('id', id, 'user_id', user_id, 'needs_review', needs_review, 'flagged_by', flagged_by, \
@@ -130,7 +136,7 @@ pub async fn card_row(db: &TestDb, id: i64) -> String {
 }
 
 /// The progress row of a card as JSON text, or "none".
-pub async fn progress_row(db: &TestDb, card_id: i64) -> String {
+pub async fn progress_row(db: &TestDb, card_id: CardId) -> String {
     let row: Option<String> = match &db.kind {
         Kind::Sqlite { sqlite, .. } => sqlx::query_scalar(
             "SELECT json_object('id', id, 'last_outcome', last_outcome, 'last_reviewed_at', last_reviewed_at, \

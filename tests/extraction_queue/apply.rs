@@ -3,7 +3,7 @@
 
 use amgi::domain::guard::DropReason;
 use amgi::store::{
-    AttemptFailure, ExtractionReport, Fenced, FinishedExtraction, JobErrorCode, JobInput,
+    AttemptFailure, CardId, ExtractionReport, Fenced, FinishedExtraction, JobErrorCode, JobInput,
     JobStatus, StoreError,
 };
 
@@ -131,7 +131,7 @@ pub async fn a_new_version_supersedes_review_cards_and_keeps_approved_ones(db: &
         let retired = state(fact, true).unwrap_or_else(|| panic!("{fact}: {cards:#?}"));
         assert_eq!(retired.retired_reason.as_deref(), Some("superseded"));
     }
-    let live: Vec<i64> = cards
+    let live: Vec<CardId> = cards
         .iter()
         .filter(|c| !c.deleted && c.needs_review)
         .map(|c| c.id)

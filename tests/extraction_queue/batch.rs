@@ -3,7 +3,8 @@
 
 use amgi::domain::guard::DropReason;
 use amgi::store::{
-    ExtractionFinish, Fenced, FinishedExtraction, JobErrorCode, JobStatus, Lease, StoreError,
+    ExtractionFinish, Fenced, FinishedExtraction, JobErrorCode, JobId, JobStatus, Lease,
+    QuestionId, StoreError,
 };
 
 use crate::common::{TestDb, user};
@@ -34,7 +35,7 @@ pub async fn a_batch_of_finishes_ends_each_job_as_it_would_alone(db: &TestDb) {
     for _ in 0..4 {
         jobs.push(claim(store, "w", now).await);
     }
-    let job_of = |question: i64| {
+    let job_of = |question: QuestionId| {
         jobs.iter()
             .find(|j| j.question_id == question)
             .unwrap_or_else(|| panic!("no job for question {question}"))
@@ -109,7 +110,7 @@ pub async fn a_batch_of_finishes_ends_each_job_as_it_would_alone(db: &TestDb) {
     assert_eq!(payload.dropped.get(&DropReason::Dedup), Some(&1));
     assert_eq!(results[4], Fenced::Stale);
 
-    let status = |owner, job: i64| async move {
+    let status = |owner, job: JobId| async move {
         let job = store.get_job(owner, job).await;
         let job = job.unwrap_or_else(|e| panic!("{e}"));
         (job.status, job.error_code, job.lease_expires_at)

@@ -2,7 +2,8 @@
 
 use amgi::domain::extract::SourceContext;
 use amgi::store::{
-    AttemptFailure, Fenced, FinishedExtraction, JobErrorCode, JobInput, JobStatus, StoreError,
+    AttemptFailure, Fenced, FinishedExtraction, JobErrorCode, JobId, JobInput, JobStatus,
+    QuestionId, StoreError,
 };
 
 use crate::common::{TestDb, user};
@@ -33,7 +34,7 @@ pub async fn claim_leases_and_fences_a_stale_attempt(db: &TestDb) {
     assert_eq!((first.attempt, first.max_attempts, first.user), (1, 3, me));
     assert_eq!(first.question_id, ids[0]);
     let expected = SourceContext {
-        question_id: ids[0],
+        question_id: ids[0].0,
         topic: "한국사".into(),
         question_text: "훈민정음을 반포한 해는?".into(),
         choices: vec!["1443년".into(), "1446년".into(), "1450년".into()],
@@ -387,17 +388,18 @@ pub async fn a_batch_claim_takes_due_jobs_in_order_each_once(db: &TestDb) {
     let second = store.claim_jobs("w2", LEASE, now, 3).await;
     let second = second.unwrap_or_else(|e| panic!("claim: {e}"));
     assert_eq!((first.len(), second.len()), (3, 2));
-    let claimed: Vec<i64> = first.iter().chain(&second).map(|j| j.question_id).collect();
+    let claimed: Vec<QuestionId> = first.iter().chain(&second).map(|j| j.question_id).collect();
     let mut unique = claimed.clone();
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), 5, "a job was claimed twice: {claimed:?}");
     // Within a batch, jobs come in queue order (`run_after`, then id).
-    let job_ids: Vec<i64> = first.iter().map(|j| j.lease.job_id).collect();
+    let job_ids: Vec<JobId> = first.iter().map(|j| j.lease.job_id).collect();
     assert!(job_ids.windows(2).all(|w| w[0] < w[1]), "{job_ids:?}");
     for job in first.iter().chain(&second) {
         assert_eq!((job.attempt, job.user), (1, me));
-        let ready = matches!(job.input, JobInput::Ready(ref s) if s.question_id == job.question_id);
+        let ready =
+            matches!(job.input, JobInput::Ready(ref s) if s.question_id == job.question_id.0);
         // The deleted question's job comes with no input; the others with their question.
         assert_eq!(ready, job.question_id != ids[0], "{job:?}");
         let stored = store.get_job(me, job.lease.job_id).await.ok();

@@ -68,10 +68,10 @@ pub async fn enqueues_each_ready_version_once(db: &TestDb) {
     set_explanation(db, ids[0], "ready", Some(regenerated)).await;
     let report = store.enqueue_ready(20, 2, now + secs(11)).await.ok();
     assert_eq!(report.map(|r| r.enqueued), Some(1));
-    assert_eq!(count(db, JOBS_OF_QUESTION, ids[0]).await, 2);
+    assert_eq!(count(db, JOBS_OF_QUESTION, ids[0].0).await, 2);
     let jobs = store.list_jobs(me, None, 10).await.unwrap_or_default();
     assert_eq!(jobs.len(), 4);
-    assert_eq!(jobs[0].source_id, ids[0]);
+    assert_eq!(jobs[0].source_id, ids[0].0);
     assert_eq!(jobs[0].source_version, Some(regenerated));
     assert_eq!(jobs[0].status, JobStatus::Pending);
 }
@@ -103,7 +103,7 @@ pub async fn takes_newest_first_within_the_batch(db: &TestDb) {
         batch.reverse();
         order.extend(batch);
     }
-    let newest_first: Vec<i64> = ids.iter().rev().copied().collect();
+    let newest_first: Vec<i64> = ids.iter().rev().map(|q| q.0).collect();
     assert_eq!(order, newest_first);
     let jobs = store.list_jobs(me, None, 10).await.unwrap_or_default();
     assert!(jobs.iter().all(|j| j.max_attempts == 3 && j.attempts == 0));
@@ -142,10 +142,10 @@ pub async fn ignores_null_versions_deleted_and_unready_questions(db: &TestDb) {
     let jobs = store.list_jobs(me, None, 10).await.unwrap_or_default();
     assert_eq!(
         jobs.iter().map(|j| j.source_id).collect::<Vec<_>>(),
-        [ids[0]]
+        [ids[0].0]
     );
     for id in &ids[1..] {
-        assert_eq!(count(db, JOBS_OF_QUESTION, *id).await, 0);
+        assert_eq!(count(db, JOBS_OF_QUESTION, id.0).await, 0);
     }
 }
 

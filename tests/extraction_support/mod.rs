@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use amgi::domain::card::{CardDraft, CardFormat};
-use amgi::store::{ImportSet, NewQuestion, SharedStore, UserId};
+use amgi::store::{CardId, ImportSet, JobId, NewQuestion, QuestionId, SharedStore, UserId};
 use amgi::work::{Engine, EngineEvent, EngineMode, EngineSettings, Extractor, RetryPolicy};
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio_util::sync::CancellationToken;
@@ -41,7 +41,7 @@ pub async fn add_questions(
     store: &SharedStore,
     user: UserId,
     questions: &[(&str, DateTime<Utc>)],
-) -> Vec<i64> {
+) -> Vec<QuestionId> {
     let set = ImportSet {
         topics: vec![(
             "한국사".to_owned(),
@@ -84,7 +84,7 @@ pub fn qa(cue: &str, fact: &str, evidence: &str) -> CardDraft {
 /// Sets a question's explanation status and version (`None`: NULL).
 pub async fn set_explanation(
     db: &TestDb,
-    question_id: i64,
+    question_id: QuestionId,
     status: &str,
     version: Option<DateTime<Utc>>,
 ) {
@@ -145,22 +145,22 @@ pub async fn count(db: &TestDb, sql: &'static str, id: i64) -> i64 {
     result.unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-pub async fn delete_question(db: &TestDb, question_id: i64) {
+pub async fn delete_question(db: &TestDb, question_id: QuestionId) {
     let sql = "UPDATE study_questions SET deleted_at = created_at WHERE id = $1";
-    assert_eq!(execute(db, sql, question_id).await, 1);
+    assert_eq!(execute(db, sql, question_id.0).await, 1);
 }
 
-pub async fn approve_card(db: &TestDb, card_id: i64) {
+pub async fn approve_card(db: &TestDb, card_id: CardId) {
     let sql = "UPDATE study_memo_cards SET needs_review = FALSE WHERE id = $1";
-    assert_eq!(execute(db, sql, card_id).await, 1);
+    assert_eq!(execute(db, sql, card_id.0).await, 1);
 }
 
 /// The fencing token a job's latest claim holds (not part of the Store API's job rows).
-pub async fn claim_token(db: &TestDb, job_id: i64) -> i64 {
+pub async fn claim_token(db: &TestDb, job_id: JobId) -> i64 {
     count(
         db,
         "SELECT claims FROM study_memo_card_jobs WHERE id = $1",
-        job_id,
+        job_id.0,
     )
     .await
 }
@@ -168,7 +168,7 @@ pub async fn claim_token(db: &TestDb, job_id: i64) -> i64 {
 /// One stored card as the extraction tests look at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardRow {
-    pub id: i64,
+    pub id: CardId,
     pub fact: String,
     pub needs_review: bool,
     pub deleted: bool,
@@ -177,12 +177,12 @@ pub struct CardRow {
 }
 
 /// Every card (live or not) of a question, by id.
-pub async fn cards_of(db: &TestDb, question_id: i64) -> Vec<CardRow> {
+pub async fn cards_of(db: &TestDb, question_id: QuestionId) -> Vec<CardRow> {
     let sql = "SELECT c.id, c.fact, c.needs_review, c.deleted_at IS NOT NULL AS deleted, \
                c.retired_reason FROM study_memo_cards c WHERE c.source_question_id = $1 ORDER BY c.id";
     let evidence_sql = "SELECT snippet FROM study_memo_card_evidence \
                         WHERE card_id = $1 AND source_type = 'question' ORDER BY id";
-    type Row = (i64, String, bool, bool, Option<String>);
+    type Row = (CardId, String, bool, bool, Option<String>);
     let rows: Vec<Row> = match &db.kind {
         Kind::Sqlite { sqlite, .. } => sqlx::query_as(sql)
             .bind(question_id)

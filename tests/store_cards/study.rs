@@ -3,7 +3,7 @@
 
 use amgi::domain::card::{CardFormat, Outcome, parse_rating};
 use amgi::domain::schedule::LadderState;
-use amgi::store::{CramFilter, NewManualCard, StoreError};
+use amgi::store::{CardId, CramFilter, NewManualCard, StoreError};
 use chrono::Duration;
 
 use crate::cases::t0;
@@ -54,7 +54,7 @@ pub async fn every_ladder_step(db: &TestDb) {
     // Climb: 0 → 1 (+3d) → 2 (+7d) → 3 (+14d) → 4 (mastered).
     let mut now = t + Duration::days(1);
     for (stage, days) in [(1, Some(3)), (2, Some(7)), (3, Some(14)), (4, None)] {
-        let deck: Vec<i64> = s
+        let deck: Vec<CardId> = s
             .due_deck(me, now, 50)
             .await
             .unwrap_or_default()
@@ -74,7 +74,7 @@ pub async fn every_ladder_step(db: &TestDb) {
         assert_eq!(r.after.due_at, days.map(|d| now + Duration::days(d)));
         now = r.after.due_at.unwrap_or(now + Duration::days(30));
     }
-    let deck: Vec<i64> = s
+    let deck: Vec<CardId> = s
         .due_deck(me, now + Duration::days(365), 50)
         .await
         .unwrap_or_default()
@@ -159,7 +159,7 @@ pub async fn due_deck_order_and_exclusions(db: &TestDb) {
         .due_deck(me, now, 50)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let ids: Vec<i64> = deck.iter().map(|d| d.card.id).collect();
+    let ids: Vec<CardId> = deck.iter().map(|d| d.card.id).collect();
     assert_eq!(ids, vec![due_early, due_late, new_a, new_b]);
     assert_eq!(deck[0].ladder.map(|l| l.stage), Some(Some(0)));
     assert_eq!(deck[2].ladder, None);
@@ -200,7 +200,7 @@ pub async fn cram_order_filters_and_views(db: &TestDb) {
         .cram_deck(me, &CramFilter::default(), 10)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let ids: Vec<i64> = deck.iter().map(|c| c.id).collect();
+    let ids: Vec<CardId> = deck.iter().map(|c| c.id).collect();
     assert_eq!(
         ids,
         vec![c, m.id, b, a],
@@ -211,7 +211,7 @@ pub async fn cram_order_filters_and_views(db: &TestDb) {
         material: Some("노트".into()),
         format: None,
     };
-    let ids: Vec<i64> = s
+    let ids: Vec<CardId> = s
         .cram_deck(me, &only_notes, 10)
         .await
         .unwrap_or_default()

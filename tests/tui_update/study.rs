@@ -2,7 +2,7 @@
 
 use amgi::domain::card::{CardFormat, Outcome};
 use amgi::domain::schedule::LadderState;
-use amgi::store::{CramFilter, RatingResult};
+use amgi::store::{CardId, CramFilter, RatingResult};
 use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
@@ -22,12 +22,12 @@ fn due_reveal_rate_and_refill() {
     assert!(s.due.revealed);
     let effects = cmd(&mut s, Command::RateKnow);
     assert!(
-        matches!(effects.as_slice(), [Effect::Rate { outcome: Outcome::Correct, card }] if card.card.id == 201)
+        matches!(effects.as_slice(), [Effect::Rate { outcome: Outcome::Correct, card }] if card.card.id == CardId(201))
     );
     assert_eq!(s.due.deck.len(), 1);
     assert!(!s.due.revealed);
     let result = RatingResult {
-        card_id: 201,
+        card_id: CardId(201),
         outcome: Outcome::Correct,
         before: Some(LadderState {
             stage: Some(1),
@@ -51,7 +51,7 @@ fn due_reveal_rate_and_refill() {
     );
     // A refill that raced the rating does not bring the rated card back.
     update(&mut s, Action::DueRefilled(due_cards()));
-    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id.0).collect();
     assert_eq!(ids, vec![202]);
     cmd(&mut s, Command::Reveal);
     assert!(matches!(
@@ -70,7 +70,7 @@ fn due_reveal_rate_and_refill() {
             error: "rating failed: database is locked".into(),
         },
     );
-    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(202));
+    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(CardId(202)));
     assert!(s.due.revealed && s.status.error.is_some());
     assert!(matches!(
         cmd(&mut s, Command::RateDontKnow).as_slice(),
@@ -82,7 +82,10 @@ fn due_reveal_rate_and_refill() {
     assert!(cmd(&mut s, Command::RateKnow).is_empty(), "nothing left");
     update(&mut s, Action::DueLoaded(due_cards()));
     assert_eq!(s.due.deck.len(), 2);
-    assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(201)]);
+    assert_eq!(
+        cmd(&mut s, Command::SendBack),
+        vec![Effect::SendBack(CardId(201))]
+    );
 }
 
 #[test]
@@ -94,19 +97,24 @@ fn cram_views_filters_and_send_back() {
     assert!(s.cram.revealed);
     assert_eq!(
         cmd(&mut s, Command::NextCard),
-        vec![Effect::RecordView(201)]
+        vec![Effect::RecordView(CardId(201))]
     );
     assert!(!s.cram.revealed);
     let filter = s.cram.filter.clone();
     assert_eq!(
         cmd(&mut s, Command::NextCard),
-        vec![Effect::RecordView(202)],
+        vec![Effect::RecordView(CardId(202))],
         "the next round waits for this view"
     );
     assert!(cmd(&mut s, Command::NextCard).is_empty(), "loading");
     assert!(s.cram.current().is_none() && !s.cram.loaded);
     assert_eq!(
-        update(&mut s, Action::Changed(Change::Viewed { card_id: 202 })),
+        update(
+            &mut s,
+            Action::Changed(Change::Viewed {
+                card_id: CardId(202)
+            })
+        ),
         vec![Effect::LoadCram(filter)]
     );
     let fmt = |f| CramFilter {
@@ -132,7 +140,10 @@ fn cram_views_filters_and_send_back() {
     cmd(&mut s, Command::CycleMaterial);
     assert_eq!(s.cram.filter.material, None);
     update(&mut s, Action::CramLoaded(vec![qa(7, 1, "c", "f")]));
-    assert_eq!(cmd(&mut s, Command::SendBack), vec![Effect::SendBack(7)]);
+    assert_eq!(
+        cmd(&mut s, Command::SendBack),
+        vec![Effect::SendBack(CardId(7))]
+    );
     assert!(s.cram.deck.is_empty());
 }
 
@@ -160,7 +171,7 @@ fn another_devices_changes_merge_into_the_held_deck_behind_the_card_on_screen() 
         },
     ];
     update(&mut s, Action::DueRefilled(fresh));
-    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id.0).collect();
     assert_eq!(
         ids,
         vec![201, 301],
@@ -176,16 +187,16 @@ fn the_card_whose_rating_was_undone_comes_back_in_front() {
     cmd(&mut s, Command::GoDue);
     let undone = amgi::store::Undone {
         kind: amgi::store::UndoKind::Rate,
-        card_ids: vec![202],
+        card_ids: vec![CardId(202)],
     };
     let effects = update(&mut s, Action::Undone(Some(undone)));
     assert!(effects.contains(&Effect::LoadDue));
     update(&mut s, Action::DueLoaded(due_cards()));
-    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id).collect();
+    let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id.0).collect();
     assert_eq!(ids, vec![202, 201]);
     // Only once: the next full load keeps the deck's order.
     update(&mut s, Action::DueLoaded(due_cards()));
-    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(201));
+    assert_eq!(s.due.deck.front().map(|d| d.card.id), Some(CardId(201)));
 }
 
 #[test]
@@ -203,7 +214,7 @@ fn undoing_a_send_back_reloads_the_cram_deck_but_undoing_a_rating_does_not() {
     let undone = |kind| {
         Action::Undone(Some(amgi::store::Undone {
             kind,
-            card_ids: vec![201],
+            card_ids: vec![CardId(201)],
         }))
     };
     let effects = update(&mut s, undone(amgi::store::UndoKind::Flag));

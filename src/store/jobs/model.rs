@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::domain::card::{CardDraft, DomainError};
 use crate::domain::extract::SourceContext;
 use crate::domain::guard::DropReason;
-use crate::store::{StoreError, StoreResult, UserId};
+use crate::store::{CardId, JobId, QuestionId, StoreError, StoreResult, UserId};
 
 /// The `kind` of every job the poller creates.
 pub const CARD_EXTRACT: &str = "card_extract";
@@ -143,7 +143,7 @@ impl FromStr for JobErrorCode {
 /// One job row as `amgi jobs` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Job {
-    pub id: i64,
+    pub id: JobId,
     pub user: UserId,
     pub source_kind: String,
     pub source_id: i64,
@@ -189,7 +189,7 @@ pub struct EnqueueReport {
 /// completions carry it; once the job is claimed again, the old lease is fenced out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Lease {
-    pub job_id: i64,
+    pub job_id: JobId,
     /// The job's `claims` counter at this claim (never reset, unlike `attempts`).
     pub token: i64,
 }
@@ -199,7 +199,7 @@ pub struct Lease {
 pub struct ClaimedJob {
     pub lease: Lease,
     pub user: UserId,
-    pub question_id: i64,
+    pub question_id: QuestionId,
     /// The explanation version to extract (never `None` for jobs the poller created).
     pub source_version: Option<DateTime<Utc>>,
     /// 1 for the first attempt.
@@ -288,7 +288,7 @@ fn is_zero(n: &u32) -> bool {
 pub enum FinishedExtraction {
     /// Cards were stored (in review); the job is `completed`.
     Completed {
-        card_ids: Vec<i64>,
+        card_ids: Vec<CardId>,
         payload: JobPayload,
     },
     /// Nothing survived; the job is `completed` with `all_dropped`.

@@ -62,6 +62,11 @@ impl SameInBoth for &str {}
 impl SameInBoth for String {}
 impl<T: serde::Serialize> SameInBoth for sqlx::types::Json<T> {}
 impl<T: SameInBoth> SameInBoth for Option<T> {}
+impl SameInBoth for crate::store::UserId {}
+impl SameInBoth for crate::store::CardId {}
+impl SameInBoth for crate::store::QuestionId {}
+impl SameInBoth for crate::store::TopicId {}
+impl SameInBoth for crate::store::JobId {}
 
 impl<'a, T> Value for T
 where
@@ -100,9 +105,15 @@ impl Value for Option<DateTime<Utc>> {
 
 /// A list of ids for `IN`: a JSON array for SQLite's `json_each`, an array for PostgreSQL's
 /// `= ANY`. The statements differ too, so they are written with [`Dialect::pick`].
-pub(crate) struct IdList<'a>(pub &'a [i64]);
+pub(crate) struct IdList(pub Vec<i64>);
 
-impl Value for IdList<'_> {
+impl<T: Into<i64>> FromIterator<T> for IdList {
+    fn from_iter<I: IntoIterator<Item = T>>(ids: I) -> Self {
+        IdList(ids.into_iter().map(Into::into).collect())
+    }
+}
+
+impl Value for IdList {
     fn bind_sqlite(self, query: SqliteQuery) -> SqliteQuery {
         let mut json = String::with_capacity(self.0.len() * 8 + 2);
         json.push('[');
@@ -116,7 +127,7 @@ impl Value for IdList<'_> {
         query.bind(json)
     }
     fn bind_postgres(self, query: PgQuery) -> PgQuery {
-        query.bind(self.0.to_vec())
+        query.bind(self.0)
     }
 }
 

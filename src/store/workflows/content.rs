@@ -1,5 +1,6 @@
 //! Users, topics, questions, import and counts.
 
+use crate::store::{QuestionId, TopicId};
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
@@ -118,7 +119,7 @@ pub(super) async fn import(db: &Db, user: UserId, set: &ImportSet) -> StoreResul
 
 #[derive(sqlx::FromRow)]
 struct TopicRow {
-    id: i64,
+    id: TopicId,
     name: String,
     focused_at: Option<Stamp>,
     created_at: Stamp,
@@ -147,8 +148,8 @@ pub(super) async fn list_topics(db: &Db, user: UserId) -> StoreResult<Vec<Topic>
 
 #[derive(sqlx::FromRow)]
 struct QuestionRow {
-    id: i64,
-    study_topic_id: i64,
+    id: QuestionId,
+    study_topic_id: TopicId,
     question_text: String,
     choices: Json<Vec<String>>,
     correct_choice: i16,
@@ -160,7 +161,7 @@ struct QuestionRow {
 pub(super) async fn list_questions(
     db: &Db,
     user: UserId,
-    topic: Option<i64>,
+    topic: Option<TopicId>,
 ) -> StoreResult<Vec<Question>> {
     let mut conn = db.read().await?;
     let rows: Vec<QuestionRow> = conn

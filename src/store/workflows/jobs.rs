@@ -2,6 +2,7 @@
 //! (heartbeat, failed attempt, release, skip). Claims, the poller's insert and the batch
 //! finish are per backend, where they differ for speed.
 
+use crate::store::JobId;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -24,7 +25,7 @@ macro_rules! job_columns {
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
-    id: i64,
+    id: JobId,
     user_id: i64,
     source_kind: String,
     source_id: i64,
@@ -91,7 +92,7 @@ pub(super) async fn list_jobs(
     rows.into_iter().map(JobRow::job).collect()
 }
 
-pub(super) async fn get_job(db: &Db, user: UserId, job_id: i64) -> StoreResult<Job> {
+pub(super) async fn get_job(db: &Db, user: UserId, job_id: JobId) -> StoreResult<Job> {
     let mut conn = db.read().await?;
     conn.query(concat!(
         "SELECT ",
@@ -117,7 +118,7 @@ macro_rules! retry_set {
 pub(super) async fn retry_job(
     db: &Db,
     user: UserId,
-    job_id: i64,
+    job_id: JobId,
     now: DateTime<Utc>,
 ) -> StoreResult<Job> {
     let mut tx = db.write().await?;

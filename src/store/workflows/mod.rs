@@ -11,6 +11,7 @@ pub(crate) mod rows;
 mod study;
 mod undo;
 
+use crate::store::{CardId, JobId, QuestionId, TopicId};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,11 +19,11 @@ use chrono::{DateTime, Utc};
 
 use super::sql::{Db, Pool};
 use super::{
-    AttemptFailure, Backend, Card, ChangeListener, CardEdit, CardStore, ClaimedJob, ContentStore, Counts,
-    CramFilter, DueCard, EnqueueReport, ExtractionFinish, FeedEntry, Fenced, FinishedExtraction,
-    ImportReport, ImportSet, JOBS_CHANNEL, Job, JobCounts, JobListener, JobStatus, JobStore, Lease,
-    NewManualCard, PublishReport, PublishStore, Question, RatingResult, ReviewGroup, ReviewStamp,
-    StoreResult, Topic, Undone, UserId, postgres, sqlite,
+    AttemptFailure, Backend, Card, CardEdit, CardStore, ChangeListener, ClaimedJob, ContentStore,
+    Counts, CramFilter, DueCard, EnqueueReport, ExtractionFinish, FeedEntry, Fenced,
+    FinishedExtraction, ImportReport, ImportSet, JOBS_CHANNEL, Job, JobCounts, JobListener,
+    JobStatus, JobStore, Lease, NewManualCard, PublishReport, PublishStore, Question, RatingResult,
+    ReviewGroup, ReviewStamp, StoreResult, Topic, Undone, UserId, postgres, sqlite,
 };
 use crate::domain::card::Outcome;
 use crate::domain::schedule::LadderState;
@@ -59,7 +60,11 @@ impl<T: HasDb + ?Sized> ContentStore for T {
         content::list_topics(self.db(), user).await
     }
 
-    async fn list_questions(&self, user: UserId, topic: Option<i64>) -> StoreResult<Vec<Question>> {
+    async fn list_questions(
+        &self,
+        user: UserId,
+        topic: Option<TopicId>,
+    ) -> StoreResult<Vec<Question>> {
         content::list_questions(self.db(), user, topic).await
     }
 
@@ -85,14 +90,14 @@ impl<T: HasDb + ?Sized> CardStore for T {
         review::stamp(self.db(), user).await
     }
 
-    async fn get_card(&self, user: UserId, card_id: i64) -> StoreResult<Card> {
+    async fn get_card(&self, user: UserId, card_id: CardId) -> StoreResult<Card> {
         review::get(self.db(), user, card_id).await
     }
 
     async fn approve_card(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         review::approve(self.db(), user, card_id, None, now).await
@@ -101,7 +106,7 @@ impl<T: HasDb + ?Sized> CardStore for T {
     async fn approve_card_as_shown(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         shown: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
@@ -111,16 +116,16 @@ impl<T: HasDb + ?Sized> CardStore for T {
     async fn approve_question(
         &self,
         user: UserId,
-        question_id: i64,
+        question_id: QuestionId,
         now: DateTime<Utc>,
-    ) -> StoreResult<Vec<i64>> {
+    ) -> StoreResult<Vec<CardId>> {
         review::approve_question(self.db(), user, question_id, now).await
     }
 
     async fn edit_card(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         edit: &CardEdit,
         now: DateTime<Utc>,
     ) -> StoreResult<Card> {
@@ -130,7 +135,7 @@ impl<T: HasDb + ?Sized> CardStore for T {
     async fn edit_card_as_shown(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         shown: DateTime<Utc>,
         edit: &CardEdit,
         now: DateTime<Utc>,
@@ -138,11 +143,21 @@ impl<T: HasDb + ?Sized> CardStore for T {
         review::edit(self.db(), user, card_id, Some(shown), edit, now).await
     }
 
-    async fn delete_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn delete_card(
+        &self,
+        user: UserId,
+        card_id: CardId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         review::delete(self.db(), user, card_id, now).await
     }
 
-    async fn flag_card(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn flag_card(
+        &self,
+        user: UserId,
+        card_id: CardId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         review::flag(self.db(), user, card_id, now).await
     }
 
@@ -167,7 +182,7 @@ impl<T: HasDb + ?Sized> CardStore for T {
     async fn rate_card(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<RatingResult> {
@@ -177,7 +192,7 @@ impl<T: HasDb + ?Sized> CardStore for T {
     async fn rate_card_as_shown(
         &self,
         user: UserId,
-        card_id: i64,
+        card_id: CardId,
         shown: Option<LadderState>,
         outcome: Outcome,
         now: DateTime<Utc>,
@@ -194,7 +209,12 @@ impl<T: HasDb + ?Sized> CardStore for T {
         study::cram_deck(self.db(), user, filter, limit).await
     }
 
-    async fn record_view(&self, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    async fn record_view(
+        &self,
+        user: UserId,
+        card_id: CardId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         study::record_view(self.db(), user, card_id, now).await
     }
 
@@ -314,11 +334,11 @@ impl<T: HasDb + ?Sized> JobStore for T {
         jobs::list_jobs(self.db(), user, status, limit).await
     }
 
-    async fn get_job(&self, user: UserId, job_id: i64) -> StoreResult<Job> {
+    async fn get_job(&self, user: UserId, job_id: JobId) -> StoreResult<Job> {
         jobs::get_job(self.db(), user, job_id).await
     }
 
-    async fn retry_job(&self, user: UserId, job_id: i64, now: DateTime<Utc>) -> StoreResult<Job> {
+    async fn retry_job(&self, user: UserId, job_id: JobId, now: DateTime<Utc>) -> StoreResult<Job> {
         jobs::retry_job(self.db(), user, job_id, now).await
     }
 

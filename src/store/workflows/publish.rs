@@ -2,6 +2,7 @@
 //! applies at a time (SQLite's write lock; an advisory lock on PostgreSQL), so sequence
 //! numbers are handed out in commit order.
 
+use crate::store::TopicId;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
@@ -107,7 +108,7 @@ pub(super) async fn publish_pending(
         "UPDATE publish_outbox SET processed_at = $1 WHERE id = ANY($2)",
     )
     .bind(now)
-    .bind(IdList(&ids))
+    .bind(IdList(ids))
     .execute(&mut tx)
     .await?;
     tx.query("UPDATE publish_state SET last_seq = $1 WHERE id = 1")
@@ -160,7 +161,7 @@ pub(super) async fn feed_since(
 struct TopicProgressRow {
     #[sqlx(flatten)]
     progress: ProgressRow,
-    study_topic_id: Option<i64>,
+    study_topic_id: Option<TopicId>,
 }
 
 pub(super) async fn publish_backfill(

@@ -1,6 +1,7 @@
 //! The review queue and the actions on in-review and approved cards: approve one or all of a
 //! question, edit, delete, send back (flag), add a manual card.
 
+use crate::store::{CardId, QuestionId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -12,9 +13,7 @@ use super::rows::{
 use crate::domain::card::correct_answer;
 use crate::domain::normalize::{DedupScope, dedup_hash};
 use crate::domain::text::clean_line;
-use crate::store::snapshot::{
-    CardState, UndoData, check_shown, group_review_queue,
-};
+use crate::store::snapshot::{CardState, UndoData, check_shown, group_review_queue};
 use crate::store::sql::{Connected, Db, IdList, Stamp, Tx, query_for_update};
 use crate::store::{
     Card, CardEdit, NewManualCard, ReviewGroup, ReviewStamp, StoreError, StoreResult, UndoKind,
@@ -24,7 +23,7 @@ use crate::store::{
 /// A question as the review and due panes show it beside its cards.
 #[derive(sqlx::FromRow)]
 pub(super) struct QuestionRow {
-    pub(super) id: i64,
+    pub(super) id: QuestionId,
     pub(super) question_text: String,
     choices: Json<Vec<String>>,
     correct_choice: i16,
@@ -40,7 +39,7 @@ impl QuestionRow {
 pub(super) async fn questions_by_id(
     on: &mut impl Connected,
     user: UserId,
-    ids: &[i64],
+    ids: &[QuestionId],
 ) -> StoreResult<Vec<QuestionRow>> {
     on.query_pick(
         "SELECT q.id, q.question_text, q.choices, q.correct_choice FROM study_questions q \
@@ -49,7 +48,7 @@ pub(super) async fn questions_by_id(
          WHERE q.user_id = $1 AND q.id = ANY($2)",
     )
     .bind(user.0)
-    .bind(IdList(ids))
+    .bind(ids.iter().copied().collect::<IdList>())
     .fetch_all(on)
     .await
 }
@@ -81,9 +80,10 @@ pub(super) async fn queue(db: &Db, user: UserId) -> StoreResult<Vec<ReviewGroup>
         .await?;
     let mut cards = cards(rows)?;
     attach_evidence(&mut conn, &mut cards).await?;
-    let mut question_ids: Vec<i64> = cards.iter().filter_map(|c| c.source_question_id).collect();
+    let mut question_ids: Vec<QuestionId> =
+        cards.iter().filter_map(|c| c.source_question_id).collect();
     question_ids.dedup();
-    let questions: HashMap<i64, (String, Option<String>)> =
+    let questions: HashMap<QuestionId, (String, Option<String>)> =
         questions_by_id(&mut conn, user, &question_ids)
             .await?
             .into_iter()
@@ -112,7 +112,7 @@ pub(super) async fn stamp(db: &Db, user: UserId) -> StoreResult<ReviewStamp> {
     })
 }
 
-pub(super) async fn get(db: &Db, user: UserId, card_id: i64) -> StoreResult<Card> {
+pub(super) async fn get(db: &Db, user: UserId, card_id: CardId) -> StoreResult<Card> {
     let mut conn = db.read().await?;
     let mut card = load_card(&mut conn, user, card_id, false).await?.card;
     attach_evidence(&mut conn, std::slice::from_mut(&mut card)).await?;
@@ -136,7 +136,7 @@ async fn journal_and_commit(
 async fn change_one(
     db: &Db,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     kind: UndoKind,
     check: impl FnOnce(&CardState) -> StoreResult<()>,
     change: &'static str,
@@ -160,7 +160,7 @@ async fn change_one(
 pub(super) async fn approve(
     db: &Db,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     shown: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -187,9 +187,9 @@ pub(super) async fn approve(
 pub(super) async fn approve_question(
     db: &Db,
     user: UserId,
-    question_id: i64,
+    question_id: QuestionId,
     now: DateTime<Utc>,
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<Vec<CardId>> {
     let mut tx = db.write().await?;
     let exists: Option<i64> = tx
         .query("SELECT id FROM study_questions WHERE id = $1 AND user_id = $2")
@@ -228,7 +228,7 @@ pub(super) async fn approve_question(
     .bind(now)
     .execute(&mut tx)
     .await?;
-    let ids: Vec<i64> = before.iter().map(|r| r.card.id).collect();
+    let ids: Vec<CardId> = before.iter().map(|r| r.card.id).collect();
     for id in &ids {
         publish_card(&mut tx, db.publish, user, *id, now).await?;
     }
@@ -240,7 +240,7 @@ pub(super) async fn approve_question(
 pub(super) async fn edit(
     db: &Db,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     shown: Option<DateTime<Utc>>,
     edit: &CardEdit,
     now: DateTime<Utc>,
@@ -252,7 +252,7 @@ pub(super) async fn edit(
     }
     let edit = edit.prepared(before.card.format)?;
     let scope = DedupScope::of(
-        before.card.source_question_id,
+        before.card.source_question_id.map(|q| q.0),
         before.card.material.as_deref(),
     );
     let hash = dedup_hash(scope, before.card.format, &edit.fact);
@@ -296,7 +296,7 @@ pub(super) async fn edit(
 pub(super) async fn delete(
     db: &Db,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     change_one(
@@ -311,7 +311,12 @@ pub(super) async fn delete(
     .await
 }
 
-pub(super) async fn flag(db: &Db, user: UserId, card_id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+pub(super) async fn flag(
+    db: &Db,
+    user: UserId,
+    card_id: CardId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let check = |card: &CardState| {
         if card.needs_review {
             return Err(StoreError::Refused("the card is already in review".into()));
@@ -364,7 +369,7 @@ pub(super) async fn create_manual(
         .bind(Json(&extra))
         .bind(hash.as_str())
         .bind(now)
-        .scalar::<i64>(&mut tx)
+        .scalar::<CardId>(&mut tx)
         .await;
     let id = match inserted {
         Err(StoreError::Database(e)) if is_dedup_violation(&e) => {

@@ -10,7 +10,9 @@ use crate::store::snapshot::{CardRecord, CardState, OutboxEntry, ProgressState, 
 use crate::store::sql::{
     CHANGES_CHANNEL, Connected, Dialect, IdList, Stamp, Tx, change_payload, query_for_update,
 };
-use crate::store::{Card, Evidence, StoreError, StoreResult, UndoKind, UserId};
+use crate::store::{
+    Card, CardId, Evidence, QuestionId, StoreError, StoreResult, TopicId, UndoKind, UserId,
+};
 
 /// The card columns every card query selects, in [`CardRow`]'s terms.
 macro_rules! card_columns {
@@ -25,10 +27,10 @@ pub(crate) use card_columns;
 /// One row of [`card_columns!`].
 #[derive(sqlx::FromRow)]
 pub(crate) struct CardRow {
-    id: i64,
+    id: CardId,
     source_kind: String,
-    source_question_id: Option<i64>,
-    study_topic_id: Option<i64>,
+    source_question_id: Option<QuestionId>,
+    study_topic_id: Option<TopicId>,
     format: String,
     cue: String,
     fact: String,
@@ -94,7 +96,7 @@ pub(crate) fn cards(rows: Vec<CardRow>) -> StoreResult<Vec<Card>> {
 pub(crate) async fn load_card(
     on: &mut impl Connected,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     include_deleted: bool,
 ) -> StoreResult<CardRecord> {
     query_for_update!(
@@ -114,7 +116,7 @@ pub(crate) async fn load_card(
 
 #[derive(sqlx::FromRow)]
 struct EvidenceRow {
-    card_id: i64,
+    card_id: CardId,
     source_type: String,
     source_id: Option<i64>,
     snippet: Option<String>,
@@ -128,7 +130,7 @@ pub(crate) async fn attach_evidence(
     if cards.is_empty() {
         return Ok(());
     }
-    let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+    let ids: IdList = cards.iter().map(|c| c.id).collect();
     let rows: Vec<EvidenceRow> = on
         .query_pick(
             "SELECT card_id, source_type, source_id, snippet FROM study_memo_card_evidence \
@@ -136,10 +138,10 @@ pub(crate) async fn attach_evidence(
             "SELECT card_id, source_type, source_id, snippet FROM study_memo_card_evidence \
              WHERE card_id = ANY($1) ORDER BY id",
         )
-        .bind(IdList(&ids))
+        .bind(ids)
         .fetch_all(on)
         .await?;
-    let mut by_card: HashMap<i64, Vec<Evidence>> = HashMap::new();
+    let mut by_card: HashMap<CardId, Vec<Evidence>> = HashMap::new();
     for row in rows {
         by_card.entry(row.card_id).or_default().push(Evidence {
             source_type: row.source_type,
@@ -164,7 +166,7 @@ pub(crate) use progress_columns;
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProgressRow {
     id: i64,
-    card_id: i64,
+    card_id: CardId,
     last_outcome: Option<String>,
     last_reviewed_at: Option<Stamp>,
     due_at: Option<Stamp>,
@@ -189,7 +191,7 @@ impl From<ProgressRow> for ProgressState {
 pub(crate) async fn load_progress(
     on: &mut impl Connected,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
 ) -> StoreResult<Option<ProgressState>> {
     Ok(on
         .query(concat!(
@@ -209,7 +211,7 @@ pub(crate) async fn publish_card(
     tx: &mut Tx,
     publish: bool,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     if !publish {

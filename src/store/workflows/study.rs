@@ -1,5 +1,6 @@
 //! The due deck and rating, the cram deck and view recording.
 
+use crate::store::{CardId, QuestionId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -71,13 +72,13 @@ pub(super) async fn due_deck(
     }
     let mut deck_cards = cards(card_rows)?;
     attach_evidence(&mut conn, &mut deck_cards).await?;
-    let mut ids: Vec<i64> = deck_cards
+    let mut ids: Vec<QuestionId> = deck_cards
         .iter()
         .filter_map(|c| c.source_question_id)
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let questions: HashMap<i64, SourceQuestion> = questions_by_id(&mut conn, user, &ids)
+    let questions: HashMap<QuestionId, SourceQuestion> = questions_by_id(&mut conn, user, &ids)
         .await?
         .into_iter()
         .map(|q| {
@@ -105,7 +106,7 @@ pub(super) async fn due_deck(
 pub(super) async fn rate(
     db: &Db,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     shown: Option<Option<LadderState>>,
     outcome: Outcome,
     now: DateTime<Utc>,
@@ -226,7 +227,7 @@ pub(super) async fn cram_deck(
 pub(super) async fn record_view(
     db: &Db,
     user: UserId,
-    card_id: i64,
+    card_id: CardId,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let mut conn = db.write_one().await?;

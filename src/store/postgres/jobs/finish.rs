@@ -3,6 +3,7 @@
 //! evidence, one finishes every job. Five round trips with BEGIN/COMMIT, whatever the number
 //! of jobs and cards.
 
+use crate::store::CardId;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -56,11 +57,11 @@ pub(crate) async fn finish_extractions(
     for finish in finishes {
         // A second finish of one job in a batch finds it finished already, as it would
         // one statement later.
-        let first = planned.insert(finish.lease.job_id);
-        let plan = match locked.get(&finish.lease.job_id).filter(|_| first) {
+        let first = planned.insert(finish.lease.job_id.0);
+        let plan = match locked.get(&finish.lease.job_id.0).filter(|_| first) {
             None => Plan::Stale,
             Some(LockedJob { source: None, .. }) => Plan::SourceChanged {
-                job_id: finish.lease.job_id,
+                job_id: finish.lease.job_id.0,
             },
             Some(
                 job @ LockedJob {
@@ -87,7 +88,7 @@ pub(crate) async fn finish_extractions(
                     }
                 }
                 Plan::Store {
-                    job_id: finish.lease.job_id,
+                    job_id: finish.lease.job_id.0,
                     payload,
                     queued,
                     card_ids: Vec::new(),
@@ -131,7 +132,10 @@ impl Plan {
                 let finished = if card_ids.is_empty() {
                     FinishedExtraction::AllDropped { payload }
                 } else {
-                    FinishedExtraction::Completed { card_ids, payload }
+                    FinishedExtraction::Completed {
+                        card_ids: card_ids.into_iter().map(CardId).collect(),
+                        payload,
+                    }
                 };
                 (Some(job_id), Fenced::Applied(finished))
             }
@@ -153,7 +157,7 @@ async fn lock_jobs(
     finishes: &[ExtractionFinish],
     now: DateTime<Utc>,
 ) -> StoreResult<HashMap<i64, LockedJob>> {
-    let ids: Vec<i64> = finishes.iter().map(|f| f.lease.job_id).collect();
+    let ids: Vec<i64> = finishes.iter().map(|f| f.lease.job_id.0).collect();
     let tokens: Vec<i64> = finishes.iter().map(|f| f.lease.token).collect();
     let rows = sqlx::query(
         "WITH job AS ( \

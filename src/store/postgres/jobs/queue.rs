@@ -1,5 +1,6 @@
 //! PostgreSQL: the poller's insert, claims with lease rescue, heartbeats and failed attempts.
 
+use crate::store::QuestionId;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -162,7 +163,7 @@ fn claimed_job(row: &PgRow) -> StoreResult<ClaimedJob> {
             token: row.try_get("claims")?,
         },
         user: UserId(row.try_get("user_id")?),
-        question_id,
+        question_id: QuestionId(question_id),
         source_version: row.try_get("source_version")?,
         attempt: i32::from(row.try_get::<i16, _>("attempts")?),
         max_attempts: i32::from(row.try_get::<i16, _>("max_attempts")?),

@@ -1,6 +1,7 @@
 //! SQLite: applying finished extractions (supersede, insert, complete), a batch of them in
 //! one write transaction.
 
+use crate::store::CardId;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 
@@ -97,7 +98,10 @@ async fn finish_one(
     Ok(Fenced::Applied(if card_ids.is_empty() {
         FinishedExtraction::AllDropped { payload }
     } else {
-        FinishedExtraction::Completed { card_ids, payload }
+        FinishedExtraction::Completed {
+            card_ids: card_ids.into_iter().map(CardId).collect(),
+            payload,
+        }
     }))
 }
 

@@ -1,5 +1,6 @@
 //! SQLite: the poller's insert and claims with lease rescue.
 
+use crate::store::QuestionId;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -153,7 +154,7 @@ fn claimed_job(row: &SqliteRow) -> StoreResult<ClaimedJob> {
             token: row.try_get("claims")?,
         },
         user: UserId(row.try_get("user_id")?),
-        question_id,
+        question_id: QuestionId(question_id),
         source_version: from_opt_ms(row.try_get("source_version")?)?,
         attempt: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
