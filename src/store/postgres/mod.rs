@@ -4,6 +4,7 @@ mod cards;
 mod content;
 mod jobs;
 mod publish;
+mod quiz;
 mod rehash;
 mod review;
 mod rows;

@@ -6,6 +6,7 @@ mod content;
 mod file;
 mod jobs;
 mod publish;
+mod quiz;
 mod rehash;
 mod review;
 mod rows;
