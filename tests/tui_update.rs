@@ -7,6 +7,7 @@ use amgi::store::{CardEdit, Counts, CramFilter, ReviewGroup, ReviewStamp, UndoKi
 use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
+use amgi::tui::quiz::QuizEffect;
 use amgi::tui::state::{AppState, Confirmed, EditTarget, Field, Pane};
 use amgi::tui::update::{init, update};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -58,8 +59,17 @@ fn panes_switch_and_quit() {
         ],
         "cram is fetched fresh"
     );
+    let effects = cmd(&mut s, Command::NextPane);
+    assert_eq!(s.pane, Pane::Quiz);
+    assert_eq!(
+        effects,
+        vec![Effect::Quiz(QuizEffect::Load)],
+        "the quiz is read on first show"
+    );
     cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::PrevPane);
+    assert_eq!(s.pane, Pane::Quiz);
     cmd(&mut s, Command::PrevPane);
     assert_eq!(s.pane, Pane::Cram);
     cmd(&mut s, Command::GoDue);

@@ -50,6 +50,8 @@ pub enum Effect {
     },
     RecordView(i64),
     Undo,
+    /// Store work of the Quiz pane.
+    Quiz(super::quiz::QuizEffect),
 }
 
 impl Effect {
@@ -64,7 +66,7 @@ impl Effect {
                 | Effect::LoadCram(_)
                 | Effect::LoadMaterials
                 | Effect::LoadCounts
-        )
+        ) && !matches!(self, Effect::Quiz(quiz) if !quiz.is_write())
     }
 }
 
@@ -206,6 +208,7 @@ impl EffectRunner {
                 Ok(undone) => self.send(Action::Undone(undone)),
                 Err(e) => self.fail_write("undo", e),
             },
+            Effect::Quiz(effect) => self.send(super::quiz::run(effect, s, user, now).await),
         }
     }
 

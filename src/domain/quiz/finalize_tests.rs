@@ -22,6 +22,13 @@ fn attempt(id: i64, question_id: i64, outcome: Outcome, at: i64) -> Attempt {
     }
 }
 
+/// The session's attempts, every question's recent attempts, the progress rows before.
+type Session = (
+    Vec<Attempt>,
+    HashMap<i64, Vec<Attempt>>,
+    HashMap<i64, QuestionProgress>,
+);
+
 /// Six questions with a past, one new, one answered twice in the session:
 /// - q1: never seen, correct → newly correct, stable;
 /// - q2: past C, now W → relapsed, regressed;
@@ -30,12 +37,8 @@ fn attempt(id: i64, question_id: i64, outcome: Outcome, at: i64) -> Attempt {
 /// - q5: past C, now skipped → counted skipped, pattern from the past alone, ladder unchanged;
 /// - q6: past W C (already recovered), now W then C in the session → the last (C) decides,
 ///   the pattern stays recovered and is not counted again.
-fn session() -> (
-    Vec<Attempt>,
-    HashMap<i64, Vec<Attempt>>,
-    HashMap<i64, QuestionProgress>,
-) {
-    let past = vec![
+fn session() -> Session {
+    let past = [
         attempt(1, 2, C, 0),
         attempt(2, 3, W, 1),
         attempt(3, 3, W, 2),
