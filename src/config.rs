@@ -18,6 +18,7 @@ pub struct Config {
     pub extract: ExtractConfig,
     pub llm: LlmConfig,
     pub publish: PublishConfig,
+    pub quiz: QuizConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -55,6 +56,13 @@ pub struct LlmConfig {
 #[serde(deny_unknown_fields)]
 pub struct PublishConfig {
     pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuizConfig {
+    /// Questions per quiz session.
+    pub size: u32,
 }
 
 /// A config file that could not be used.
@@ -113,6 +121,9 @@ impl Config {
 
     fn validate(&self) -> Result<(), String> {
         check_user_name(&self.user).map_err(|e| format!("user: {e}"))?;
+        if !(1..=200).contains(&self.quiz.size) {
+            return Err("quiz.size must be between 1 and 200".into());
+        }
         if self.database_connect_timeout_secs == 0 {
             return Err("database_connect_timeout_secs must be at least 1".into());
         }

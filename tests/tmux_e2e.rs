@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, SqliteConnection};
 
+#[path = "tmux_e2e/quiz.rs"]
+mod quiz;
+
 struct Tmux {
     session: String,
 }
@@ -122,9 +125,14 @@ fn number_after(screen: &str, prefix: &str) -> Option<i64> {
 
 /// Starts `amgi demo` in a new tmux session of the given size on a temporary data dir.
 fn start_demo(dir: &Path, name: &str, width: u16, height: u16) -> Tmux {
+    start_demo_with(dir, name, width, height, "")
+}
+
+/// [`start_demo`] with more config lines.
+fn start_demo_with(dir: &Path, name: &str, width: u16, height: u16, config: &str) -> Tmux {
     std::fs::write(
         dir.join("config.toml"),
-        "[extract]\npoll_interval_secs = 1\n",
+        format!("{config}\n[extract]\npoll_interval_secs = 1\n"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let session = format!("amgi-{name}-{}", std::process::id());

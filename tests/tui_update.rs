@@ -9,6 +9,7 @@ use amgi::store::{
 use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
+use amgi::tui::quiz::QuizEffect;
 use amgi::tui::state::{AppState, Confirmed, EditTarget, Field, Pane};
 use amgi::tui::update::{init, update};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -60,8 +61,17 @@ fn panes_switch_and_quit() {
         ],
         "cram is fetched fresh"
     );
+    let effects = cmd(&mut s, Command::NextPane);
+    assert_eq!(s.pane, Pane::Quiz);
+    assert_eq!(
+        effects,
+        vec![Effect::Quiz(QuizEffect::Load)],
+        "the quiz is read on first show"
+    );
     cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::PrevPane);
+    assert_eq!(s.pane, Pane::Quiz);
     cmd(&mut s, Command::PrevPane);
     assert_eq!(s.pane, Pane::Cram);
     cmd(&mut s, Command::GoDue);

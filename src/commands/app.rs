@@ -29,6 +29,7 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
     let keymap = load_keymap(settings)?;
     let cancel = CancellationToken::new();
     let mut app = App::new(store.clone(), user, &settings.user_name, keymap);
+    app.state.quiz.size = settings.config.quiz.size;
     if settings.config.publish.enabled {
         tokio::spawn(publisher::run(
             store.clone(),

@@ -7,5 +7,6 @@ pub mod korean;
 pub mod matching;
 pub mod normalize;
 pub mod numbers;
+pub mod quiz;
 pub mod schedule;
 pub mod text;

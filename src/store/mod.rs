@@ -8,6 +8,7 @@ mod jobs;
 mod listen;
 pub mod postgres;
 mod publish;
+pub mod quiz;
 mod rehash;
 pub mod snapshot;
 mod sql;
@@ -25,19 +26,22 @@ pub use error::{StoreError, StoreResult, is_dedup_violation};
 pub use jobs::*;
 pub use listen::ChangeListener;
 pub use publish::*;
+pub use quiz::QuizStore;
 pub use types::*;
 
 /// Brings every part of the Store API into scope: `use amgi::store::prelude::*;`.
 pub mod prelude {
-    pub use super::{CardStore, ContentStore, JobStore, PublishStore, SharedStore, Store};
+    pub use super::{
+        CardStore, ContentStore, JobStore, PublishStore, QuizStore, SharedStore, Store,
+    };
 }
 
 /// The whole Store API, one trait per responsibility, each implemented by both backends.
 /// Every method that reads or writes user data takes the [`UserId`] and never touches
 /// another user's rows; each state change is one transaction.
-pub trait Store: ContentStore + CardStore + JobStore + PublishStore {}
+pub trait Store: ContentStore + CardStore + JobStore + PublishStore + QuizStore {}
 
-impl<T: ContentStore + CardStore + JobStore + PublishStore> Store for T {}
+impl<T: ContentStore + CardStore + JobStore + PublishStore + QuizStore> Store for T {}
 
 /// Users, topics, questions and import.
 #[async_trait]

@@ -95,4 +95,6 @@ pub enum Action {
         error: String,
     },
     Undone(Option<Undone>),
+    /// A Quiz pane effect reported back.
+    Quiz(super::quiz::QuizEvent),
 }

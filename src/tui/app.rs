@@ -117,6 +117,7 @@ impl App {
             Pane::Review => Context::Review,
             Pane::Due => Context::Due,
             Pane::Cram => Context::Cram,
+            Pane::Quiz => Context::Quiz,
         };
         self.keymap.lookup(context, key).map(Action::Command)
     }

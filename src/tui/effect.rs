@@ -51,6 +51,8 @@ pub enum Effect {
     },
     RecordView(CardId),
     Undo,
+    /// Store work of the Quiz pane.
+    Quiz(super::quiz::QuizEffect),
 }
 
 impl Effect {
@@ -65,7 +67,7 @@ impl Effect {
                 | Effect::LoadCram(_)
                 | Effect::LoadMaterials
                 | Effect::LoadCounts
-        )
+        ) && !matches!(self, Effect::Quiz(quiz) if !quiz.is_write())
     }
 }
 
@@ -207,6 +209,7 @@ impl EffectRunner {
                 Ok(undone) => self.send(Action::Undone(undone)),
                 Err(e) => self.fail_write("undo", e),
             },
+            Effect::Quiz(effect) => self.send(super::quiz::run(effect, s, user, now).await),
         }
     }
 

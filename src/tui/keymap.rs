@@ -18,6 +18,7 @@ pub enum Command {
     GoReview,
     GoDue,
     GoCram,
+    GoQuiz,
     Undo,
     Refresh,
     SelectNext,
@@ -43,9 +44,19 @@ pub enum Command {
     PrevField,
     ConfirmYes,
     ConfirmNo,
+    /// Quiz: answer with choice N (`command = { answer = N }`).
+    Answer(u8),
+    /// Quiz: the next answer is a guess (counted unsure when right).
+    MarkUnsure,
+    SkipQuestion,
+    /// Quiz: start, continue, next question, go through the missed ones, mark reviewed.
+    Proceed,
+    /// Quiz: finish the session now with the answers given.
+    AbandonQuiz,
+    NewQuiz,
 }
 
-/// Where a binding applies. Global bindings apply in the three panes, not in the editor or
+/// Where a binding applies. Global bindings apply in the four panes, not in the editor or
 /// a confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,6 +65,7 @@ pub enum Context {
     Review,
     Due,
     Cram,
+    Quiz,
     Editor,
     Confirm,
 }
@@ -179,7 +191,9 @@ impl Keymap {
                 .map(|b| b.command)
         };
         in_context(context).or_else(|| match context {
-            Context::Review | Context::Due | Context::Cram => in_context(Context::Global),
+            Context::Review | Context::Due | Context::Cram | Context::Quiz => {
+                in_context(Context::Global)
+            }
             _ => None,
         })
     }

@@ -9,28 +9,30 @@ use ratatui_textarea::TextArea;
 use crate::domain::card::CardFormat;
 use crate::store::{Card, CardEdit, Counts, CramFilter, DueCard, ReviewGroup, ReviewStamp};
 
-/// The three panes.
+/// The four panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
     #[default]
     Review,
     Due,
     Cram,
+    Quiz,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 3] = [Pane::Review, Pane::Due, Pane::Cram];
+    pub const ALL: [Pane; 4] = [Pane::Review, Pane::Due, Pane::Cram, Pane::Quiz];
 
     pub fn next(self) -> Pane {
         match self {
             Pane::Review => Pane::Due,
             Pane::Due => Pane::Cram,
-            Pane::Cram => Pane::Review,
+            Pane::Cram => Pane::Quiz,
+            Pane::Quiz => Pane::Review,
         }
     }
 
     pub fn prev(self) -> Pane {
-        self.next().next()
+        self.next().next().next()
     }
 }
 
@@ -42,6 +44,7 @@ pub struct AppState {
     pub review: ReviewPane,
     pub due: DuePane,
     pub cram: CramPane,
+    pub quiz: super::quiz::QuizPane,
     /// The card editor, when open (it covers the pane).
     pub editor: Option<EditorState>,
     /// A question waiting for y/n, when one is asked.
@@ -266,6 +269,8 @@ pub struct Confirm {
 pub enum Confirmed {
     ApproveQuestion(QuestionId),
     DiscardEdit,
+    /// Finalize the quiz under way with the answers given.
+    FinishQuiz,
 }
 
 /// The status bar.

@@ -217,6 +217,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.due.refilling = true;
             vec![Effect::LoadDue, Effect::LoadCounts]
         }
+        Action::Quiz(event) => super::update_quiz::event(state, event),
         Action::Undone(undone) => {
             let undone_changes_cards = undone.as_ref().is_some_and(|u| u.kind != UndoKind::Rate);
             state.status.error = None;
@@ -388,6 +389,7 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::GoReview => switch(state, Pane::Review),
         Command::GoDue => switch(state, Pane::Due),
         Command::GoCram => switch(state, Pane::Cram),
+        Command::GoQuiz => switch(state, Pane::Quiz),
         Command::Undo => vec![Effect::Undo],
         Command::Refresh => {
             state.due.refilling = true;
@@ -403,6 +405,7 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
             Pane::Review => super::update_review::command(state, command),
             Pane::Due => super::update_study::due_command(state, command),
             Pane::Cram => super::update_study::cram_command(state, command),
+            Pane::Quiz => super::update_quiz::command(state, command),
         },
     }
 }
@@ -423,6 +426,7 @@ fn switch(state: &mut AppState, pane: Pane) -> Vec<Effect> {
             Effect::LoadCram(state.cram.filter.clone()),
             Effect::LoadMaterials,
         ],
+        Pane::Quiz => super::update_quiz::entered(state),
     }
 }
 
@@ -492,6 +496,7 @@ fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
                 state.editor = None;
                 vec![]
             }
+            Some(Confirmed::FinishQuiz) => super::update_quiz::finish(state),
             None => vec![],
         },
         // q and Ctrl-C (quit) and Esc (cancel) answer no: nothing is done unasked.

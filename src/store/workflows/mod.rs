@@ -1,11 +1,13 @@
 //! Every card workflow, written once for both databases on the SQL layer ([`super::sql`]),
 //! and the Store API implemented on it for any store that has a [`Db`]. A workflow lives in
 //! one file: review (approve, edit, delete, flag, add), study (due, rate, cram), undo,
-//! content (users, import), publish, jobs.
+//! content (users, import), publish, jobs, quiz.
 
 mod content;
 mod jobs;
 mod publish;
+mod quiz;
+mod quiz_rows;
 mod review;
 pub(crate) mod rows;
 mod study;
@@ -17,6 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::quiz::{AttemptRow, PendingQuestion, QuizSession, QuizStore, QuizSummary};
 use super::sql::{Db, Pool};
 use super::{
     AttemptFailure, Backend, Card, CardEdit, CardStore, ChangeListener, ClaimedJob, ContentStore,
@@ -26,6 +29,7 @@ use super::{
     ReviewGroup, ReviewStamp, StoreResult, Topic, Undone, UserId, postgres, sqlite,
 };
 use crate::domain::card::Outcome;
+use crate::domain::quiz::QuestionProgress;
 use crate::domain::schedule::LadderState;
 
 /// A store on one of the two databases: everything else of the Store API follows from it.
@@ -368,5 +372,83 @@ impl<T: HasDb + ?Sized> PublishStore for T {
 
     async fn outbox_backlog(&self) -> StoreResult<i64> {
         publish::outbox_backlog(self.db()).await
+    }
+}
+
+#[async_trait]
+impl<T: HasDb + ?Sized> QuizStore for T {
+    async fn active_quiz(&self, user: UserId) -> StoreResult<Option<QuizSession>> {
+        quiz::active(self.db(), user).await
+    }
+
+    async fn start_quiz(
+        &self,
+        user: UserId,
+        topic: Option<TopicId>,
+        size: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QuizSession> {
+        quiz::start(self.db(), user, topic, size, now).await
+    }
+
+    async fn quiz_session(&self, user: UserId, session_id: i64) -> StoreResult<QuizSession> {
+        quiz::session(self.db(), user, session_id).await
+    }
+
+    async fn answer_question(
+        &self,
+        user: UserId,
+        session_id: i64,
+        question_id: QuestionId,
+        chosen: Option<i16>,
+        marked_unsure: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<AttemptRow> {
+        let db = self.db();
+        quiz::answer(
+            db,
+            user,
+            session_id,
+            question_id,
+            chosen,
+            marked_unsure,
+            now,
+        )
+        .await
+    }
+
+    async fn finalize_quiz(
+        &self,
+        user: UserId,
+        session_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QuizSummary> {
+        quiz::finalize(self.db(), user, session_id, now).await
+    }
+
+    async fn pending_questions(
+        &self,
+        user: UserId,
+        topic: Option<TopicId>,
+    ) -> StoreResult<Vec<PendingQuestion>> {
+        quiz::pending(self.db(), user, topic).await
+    }
+
+    async fn mark_question_reviewed(
+        &self,
+        user: UserId,
+        question_id: QuestionId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<QuestionProgress> {
+        quiz::mark_reviewed(self.db(), user, question_id, now).await
+    }
+
+    async fn question_progress(
+        &self,
+        user: UserId,
+        topic: Option<TopicId>,
+    ) -> StoreResult<Vec<QuestionProgress>> {
+        let mut conn = self.db().read().await?;
+        quiz::progress_rows(&mut conn, user, topic, false).await
     }
 }

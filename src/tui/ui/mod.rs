@@ -4,6 +4,7 @@ mod cram;
 mod due;
 mod editor;
 mod help;
+mod quiz;
 mod review;
 mod status;
 
@@ -43,6 +44,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
         Pane::Review => review::draw(frame, body, state, keymap),
         Pane::Due => due::draw(frame, body, state, keymap),
         Pane::Cram => cram::draw(frame, body, state, keymap),
+        Pane::Quiz => quiz::draw(frame, body, state, keymap),
     }
     status::draw(frame, status_area, state);
     status::draw_footer(frame, footer, state, keymap);
@@ -74,6 +76,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState) {
             Pane::Cram,
             format!(" Cram ({}) ", state.status.counts.cards_approved),
         ),
+        (Pane::Quiz, " Quiz ".to_owned()),
     ];
     let mut spans = vec![Span::styled(
         " amgi ",

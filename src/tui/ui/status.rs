@@ -107,9 +107,10 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Key
             Pane::Review => Context::Review,
             Pane::Due => Context::Due,
             Pane::Cram => Context::Cram,
+            Pane::Quiz => Context::Quiz,
         }
     };
-    let in_pane = [Context::Review, Context::Due, Context::Cram].contains(&context);
+    let in_pane = [Context::Review, Context::Due, Context::Cram, Context::Quiz].contains(&context);
     // The rate keys have their own bar in the Due pane.
     let shown_elsewhere = [
         Command::RateKnow,
@@ -118,7 +119,10 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Key
     ];
     let mut optional: Vec<(String, &str)> = keymap
         .of(context)
-        .filter(|b| !shown_elsewhere.contains(&b.command))
+        // The answer keys are the numbers beside the choices.
+        .filter(|b| {
+            !shown_elsewhere.contains(&b.command) && !matches!(b.command, Command::Answer(_))
+        })
         .chain(
             keymap
                 .of(Context::Global)
