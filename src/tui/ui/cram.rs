@@ -4,9 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 
-use super::{clean, show_cloze};
+use super::{clean, show_cloze, wrap};
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::state::AppState;
 
@@ -46,9 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
             vec![Line::from("Loading the cram deck…")]
         };
         frame.render_widget(
-            Paragraph::new(text)
-                .block(block.title(" Cram "))
-                .wrap(Wrap { trim: true }),
+            wrap::paragraph(text, block.title(" Cram "), area, wrap::Indent::Trim),
             area,
         );
         return;
@@ -91,9 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
         )));
     }
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block.title(title))
-            .wrap(Wrap { trim: true }),
+        wrap::paragraph(lines, block.title(title), area, wrap::Indent::Trim),
         area,
     );
 }

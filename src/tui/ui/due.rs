@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::{ACCENT, clean, show_cloze};
+use super::{ACCENT, clean, show_cloze, wrap};
 use crate::domain::card::{CLOZE_BLANK, Outcome};
 use crate::domain::schedule::preview;
 use crate::tui::keymap::{Command, Context, Keymap};
@@ -35,9 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
             vec![Line::from("Loading the due deck…")]
         };
         frame.render_widget(
-            Paragraph::new(text)
-                .block(block.title(" Due "))
-                .wrap(Wrap { trim: true }),
+            wrap::paragraph(text, block.title(" Due "), area, wrap::Indent::Trim),
             area,
         );
         return;
@@ -107,9 +105,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
         )));
     }
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block.title(title))
-            .wrap(Wrap { trim: true }),
+        wrap::paragraph(lines, block.title(title), card_area, wrap::Indent::Trim),
         card_area,
     );
     // Narrow screens drop the English names so that all three keys stay visible.

@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 
-use super::{ACCENT, centered, clean, clear_popup};
+use super::{ACCENT, centered, clean, clear_popup, wrap};
 use crate::tui::keymap::{Command, Context, Keymap};
 use crate::tui::state::{EditTarget, EditorState, Field};
 
@@ -84,6 +84,6 @@ pub fn draw(frame: &mut Frame, area: Rect, editor: &EditorState, keymap: &Keymap
         ),
     };
     if let Some(last) = rows.last() {
-        frame.render_widget(Paragraph::new(message).wrap(Wrap { trim: true }), *last);
+        frame.render_widget(wrap::bare(message, *last), *last);
     }
 }

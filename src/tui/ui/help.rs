@@ -4,9 +4,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 
-use super::{ACCENT, centered, clear_popup};
+use super::{ACCENT, centered, clear_popup, wrap};
 use crate::tui::keymap::{Command, Context, Keymap};
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     )));
     let block = Block::default().borders(Borders::ALL).title(" keys ");
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        wrap::paragraph(lines, block, popup, wrap::Indent::Trim),
         popup,
     );
 }

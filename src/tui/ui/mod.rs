@@ -7,12 +7,13 @@ mod help;
 mod quiz;
 mod review;
 mod status;
+pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear};
 
 use super::keymap::{Context, Keymap};
 use super::state::{AppState, Pane};
@@ -142,7 +143,7 @@ fn draw_confirm(frame: &mut Frame, area: Rect, message: &str, keymap: &Keymap) {
         .title(" confirm ")
         .border_style(Style::new().fg(Color::Yellow));
     frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        wrap::paragraph(text, block, popup, wrap::Indent::Trim),
         popup,
     );
 }

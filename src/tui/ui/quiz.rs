@@ -5,9 +5,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders};
 
-use super::clean;
+use super::{clean, wrap};
 use crate::domain::card::{ExplanationStatus, Outcome};
 use crate::domain::text::strip_controls;
 use crate::store::Question;
@@ -128,9 +128,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
     };
     let block = Block::default().borders(Borders::ALL).title(title);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
+        wrap::paragraph(lines, block, area, wrap::Indent::Keep),
         area,
     );
 }

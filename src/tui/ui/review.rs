@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 
 use super::{ACCENT, clean, show_cloze};
 use crate::domain::card::CardFormat;
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
         };
         let block = Block::default().borders(Borders::ALL).title(" Review ");
         frame.render_widget(
-            Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+            super::wrap::paragraph(text, block, area, super::wrap::Indent::Trim),
             area,
         );
         return;
@@ -200,9 +200,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, card: Option<&Card>, select: &str)
     }
     let title = format!(" card {} · {} ", card.id, card.format);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block.title(title))
-            .wrap(Wrap { trim: true }),
+        super::wrap::paragraph(lines, block.title(title), area, super::wrap::Indent::Trim),
         area,
     );
 }
