@@ -392,3 +392,36 @@ fn snapshots() {
     cmd(&mut s, Command::Proceed);
     insta::assert_snapshot!("quiz_review_missed_80x24", render(&s));
 }
+
+/// Explanation jobs that end `no_llm` are reported once, however many: one status line, one
+/// paragraph on the summary saying how to set an endpoint.
+#[test]
+fn explanations_without_an_llm_are_reported_once() {
+    let mut s = picking();
+    cmd(&mut s, Command::Proceed);
+    settled(&mut s, QuizEvent::Started(session()));
+    settled(
+        &mut s,
+        QuizEvent::Finished {
+            summary: summary(),
+            pending: pending(),
+        },
+    );
+    s.status.message = None;
+    assert!(!render(&s).contains("written by an LLM"));
+    assert!(update(&mut s, Action::ExplanationsNeedLlm).is_empty());
+    assert!(s.quiz.needs_llm);
+    assert!(
+        s.status
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("need an LLM endpoint"))
+    );
+    // The second question's job: nothing new is said.
+    s.status.message = None;
+    update(&mut s, Action::ExplanationsNeedLlm);
+    assert_eq!(s.status.message, None);
+    let screen = render(&s);
+    assert_eq!(screen.matches("written by an LLM").count(), 1, "{screen}");
+    insta::assert_snapshot!("quiz_summary_needs_llm_80x24", screen);
+}

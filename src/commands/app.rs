@@ -130,6 +130,17 @@ async fn forward_engine_events(
                     JobOutcome::Skipped => {
                         format!("question {question_id} skipped: no ready explanation")
                     }
+                    JobOutcome::Explained => {
+                        format!("question {question_id} → explanation written; cards next")
+                    }
+                    // Said once by the Quiz pane, not once per question.
+                    JobOutcome::NoLlm => {
+                        if tx.send(Action::ExplanationsNeedLlm).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    JobOutcome::NotNeeded => continue,
                 };
                 Action::Extraction {
                     message,

@@ -131,9 +131,11 @@ impl Tally {
     fn count(&mut self, event: &EngineEvent) {
         match event {
             EngineEvent::JobFinished { outcome, .. } => match outcome {
-                JobOutcome::Completed => self.completed += 1,
+                JobOutcome::Completed | JobOutcome::Explained => self.completed += 1,
                 JobOutcome::AllDropped => self.all_dropped += 1,
-                JobOutcome::Skipped => self.skipped += 1,
+                JobOutcome::Skipped | JobOutcome::NoLlm | JobOutcome::NotNeeded => {
+                    self.skipped += 1
+                }
             },
             EngineEvent::JobFailed { retry_at: None, .. } => self.failed += 1,
             EngineEvent::JobFailed { .. } => self.retrying += 1,
@@ -158,6 +160,7 @@ pub fn describe(event: &EngineEvent) -> String {
         ),
         EngineEvent::JobFinished {
             job_id,
+            question_id,
             outcome,
             card_ids,
             dropped,
@@ -184,6 +187,15 @@ pub fn describe(event: &EngineEvent) -> String {
                 JobOutcome::Skipped => {
                     format!("job {job_id}: skipped, no ready explanation at its version")
                 }
+                JobOutcome::Explained => format!(
+                    "job {job_id}: explanation written for question {question_id}; its cards come next ({latency_ms} ms)"
+                ),
+                JobOutcome::NoLlm => format!(
+                    "job {job_id}: skipped (no_llm): explanations need an LLM endpoint (extract.extractor = \"llm\" and [llm] in the config)"
+                ),
+                JobOutcome::NotNeeded => format!(
+                    "job {job_id}: skipped, question {question_id} is gone or has an explanation already"
+                ),
             }
         }
         EngineEvent::JobFailed {

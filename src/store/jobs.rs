@@ -109,6 +109,17 @@ pub trait JobStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<Fenced<JobStatus>>;
 
+    /// Finishes an `explanation` job, fenced on its lease, in one transaction: a written
+    /// explanation becomes the question's ready explanation with a new version (now), unless
+    /// the question was deleted or explained meanwhile (then nothing is written and the job
+    /// is `skipped`); without an LLM the job is `skipped` / `no_llm`.
+    async fn finish_explanation(
+        &self,
+        lease: Lease,
+        finish: &ExplanationFinish,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<FinishedExplanation>>;
+
     /// Finishes a job `skipped` with `no_ready_explanation`.
     async fn skip_job(
         &self,

@@ -51,6 +51,9 @@ pub enum Action {
         cards_added: bool,
     },
 
+    /// An explanation job ended `no_llm`: explanations need an LLM endpoint.
+    ExplanationsNeedLlm,
+
     /// The background extraction started in this process.
     ExtractionStarted,
 

@@ -53,6 +53,8 @@ pub struct QuizPane {
     pub sending: Vec<QuestionId>,
     /// Questions per session (`[quiz] size`).
     pub size: u32,
+    /// An explanation job ended `no_llm`: the pane says once how to set an LLM endpoint.
+    pub needs_llm: bool,
 }
 
 impl Default for QuizPane {
@@ -65,6 +67,7 @@ impl Default for QuizPane {
             pending: Vec::new(),
             sending: Vec::new(),
             size: DEFAULT_SESSION_SIZE,
+            needs_llm: false,
         }
     }
 }
@@ -91,6 +94,11 @@ impl QuizPane {
             .and_then(|s| s.questions.iter().find(|q| q.id == id))
     }
 }
+
+/// What the Quiz pane says, once, when explanations cannot be written.
+pub const NEEDS_LLM: &str = "Explanations of missed questions are written by an LLM, and none \
+     is set: put extractor = \"llm\" under [extract] and base_url and model under [llm] in the \
+     config file (`amgi doctor` shows where); the next quiz's misses are explained, then carded.";
 
 /// The store work the Quiz pane asks for.
 #[derive(Debug, Clone, PartialEq)]

@@ -88,6 +88,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 vec![Effect::LoadCounts]
             }
         }
+        Action::ExplanationsNeedLlm => super::update_quiz::explanations_need_llm(state),
         Action::ExtractionStarted => {
             state.status.extraction_running = true;
             Vec::new()

@@ -17,6 +17,18 @@ pub fn entered(state: &mut AppState) -> Vec<Effect> {
     }
 }
 
+/// An explanation job ended `no_llm`. Said once per run, however many questions: the status
+/// line points at the Quiz pane, whose summary says how to set an endpoint.
+pub fn explanations_need_llm(state: &mut AppState) -> Vec<Effect> {
+    if !state.quiz.needs_llm {
+        state.quiz.needs_llm = true;
+        state.status.message = Some(
+            "explanations of missed questions need an LLM endpoint (see the Quiz pane)".into(),
+        );
+    }
+    vec![]
+}
+
 pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
     let quiz = &mut state.quiz;
     match (quiz.phase.clone(), command) {

@@ -41,6 +41,7 @@ impl Engine {
         // while commits are slow; a batch takes up to four slots' worth.
         let max_batch = settings.concurrency.max(1) * 4;
         let (completer, completer_task) = Completer::spawn(store.clone(), max_batch);
+        let poll_now = Arc::new(Notify::new());
         let dispatcher = Dispatcher {
             runner: Arc::new(JobRunner {
                 store: store.clone(),
@@ -50,7 +51,9 @@ impl Engine {
                 max_cards: settings.max_cards,
                 retry: settings.retry,
                 events: events.clone(),
+                poll_now: poll_now.clone(),
             }),
+            poll_now,
             slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             slot_freed: Arc::new(Notify::new()),
             abort: CancellationToken::new(),
@@ -101,6 +104,8 @@ struct Dispatcher {
     slot_freed: Arc<Notify>,
     /// Cancelled when the shutdown grace runs out: in-flight extractor calls are dropped.
     abort: CancellationToken,
+    /// Signalled by a job that stored an explanation: a new version to enqueue at once.
+    poll_now: Arc<Notify>,
 }
 
 impl Dispatcher {
@@ -157,6 +162,7 @@ impl Dispatcher {
                 }
                 Some(joined) = running.join_next(), if !running.is_empty() => joined_job(joined),
                 () = self.slot_freed.notified() => {}
+                () = self.poll_now.notified() => polled = self.poll().await,
                 woke = notification(&mut listener) => {
                     if let Err(e) = woke {
                         tracing::warn!(error = %e, "job notifications lost; polling until they are back");

@@ -22,7 +22,8 @@ pub enum EngineEvent {
         question_id: QuestionId,
         attempt: i32,
     },
-    /// A job reached a final state without error: cards stored, all dropped, or skipped.
+    /// A job reached a final state without error: cards stored, all dropped, or skipped; for
+    /// an explanation job, the explanation stored, or skipped.
     JobFinished {
         job_id: JobId,
         user: UserId,
@@ -74,6 +75,12 @@ pub enum JobOutcome {
     AllDropped,
     /// No ready explanation at the job's version (`skipped` / `no_ready_explanation`).
     Skipped,
+    /// An explanation job: the explanation was written and stored; its cards come next.
+    Explained,
+    /// An explanation job without an LLM to write it (`skipped` / `no_llm`).
+    NoLlm,
+    /// An explanation job whose question was deleted or explained meanwhile (`skipped`).
+    NotNeeded,
 }
 
 impl JobOutcome {
@@ -82,6 +89,9 @@ impl JobOutcome {
             JobOutcome::Completed => "completed",
             JobOutcome::AllDropped => "all dropped",
             JobOutcome::Skipped => "skipped",
+            JobOutcome::Explained => "explained",
+            JobOutcome::NoLlm => "skipped: no LLM",
+            JobOutcome::NotNeeded => "not needed",
         }
     }
 }

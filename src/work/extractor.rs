@@ -25,6 +25,20 @@ pub trait Extractor: Send + Sync + 'static {
     }
 
     async fn extract(&self, source: &SourceContext) -> Result<Vec<CardDraft>, ExtractError>;
+
+    /// Whether this extractor can write explanations (an LLM can; the built-in one, which
+    /// only rearranges text it is given, cannot: its explanation jobs end `no_llm`).
+    fn explains(&self) -> bool {
+        false
+    }
+
+    /// Writes the explanation of a question (`source.explanation` is empty); the worker
+    /// checks it before it is stored. Called only when [`Extractor::explains`].
+    async fn explain(&self, _source: &SourceContext) -> Result<String, ExtractError> {
+        Err(ExtractError::Parse(
+            "this extractor cannot write explanations".into(),
+        ))
+    }
 }
 
 /// Why an extraction attempt produced no answer. Every kind but `Auth` is retryable

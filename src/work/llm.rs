@@ -19,6 +19,9 @@ use crate::domain::extract::SourceContext;
 /// The instructions sent before the source (`assets/extract_prompt.txt`).
 pub const EXTRACT_PROMPT: &str = include_str!("../../assets/extract_prompt.txt");
 
+/// The instructions sent before a question to explain (`assets/explain_prompt.txt`).
+pub const EXPLAIN_PROMPT: &str = include_str!("../../assets/explain_prompt.txt");
+
 /// Error bodies are quoted up to this many characters.
 const MAX_ERROR_BODY_CHARS: usize = 200;
 
@@ -173,11 +176,33 @@ impl Extractor for LlmExtractor {
 
     #[tracing::instrument(skip_all, fields(question = source.question_id, model = %self.settings.model))]
     async fn extract(&self, source: &SourceContext) -> Result<Vec<CardDraft>, ExtractError> {
+        let content = self
+            .chat(format!("{EXTRACT_PROMPT}{}", render_source(source)))
+            .await?;
+        answer::parse_cards(&content).map_err(ExtractError::Parse)
+    }
+
+    fn explains(&self) -> bool {
+        true
+    }
+
+    #[tracing::instrument(skip_all, fields(question = source.question_id, model = %self.settings.model))]
+    async fn explain(&self, source: &SourceContext) -> Result<String, ExtractError> {
+        let content = self
+            .chat(format!("{EXPLAIN_PROMPT}{}", render_question(source)))
+            .await?;
+        answer::parse_explanation(&content).map_err(ExtractError::Parse)
+    }
+}
+
+impl LlmExtractor {
+    /// Sends one user message and returns the text of the first choice of the answer.
+    async fn chat(&self, prompt: String) -> Result<String, ExtractError> {
         let body = ChatRequest {
             model: &self.settings.model,
             messages: [ChatMessage {
                 role: "user",
-                content: format!("{EXTRACT_PROMPT}{}", render_source(source)),
+                content: prompt,
             }],
             response_format: ResponseFormat {
                 r#type: "json_object",
@@ -235,8 +260,7 @@ impl Extractor for LlmExtractor {
             bytes = bytes.len(),
             "LLM answered"
         );
-        let content = answer::message_content(&text).map_err(ExtractError::Parse)?;
-        answer::parse_cards(&content).map_err(ExtractError::Parse)
+        answer::message_content(&text).map_err(ExtractError::Parse)
     }
 }
 
@@ -282,6 +306,14 @@ fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
 /// The source as the prompt shows it: topic, question, numbered choices with the correct one
 /// marked, explanation.
 pub fn render_source(source: &SourceContext) -> String {
+    let mut text = render_question(source);
+    let _ = writeln!(text, "Explanation:\n{}", source.explanation);
+    text
+}
+
+/// A question to explain as the prompt shows it: topic, question, numbered choices with the
+/// correct one marked.
+pub fn render_question(source: &SourceContext) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "Topic: {}", source.topic);
     let _ = writeln!(text, "Question: {}", source.question_text);
@@ -294,7 +326,6 @@ pub fn render_source(source: &SourceContext) -> String {
         };
         let _ = writeln!(text, "{}. {choice}{mark}", i + 1);
     }
-    let _ = writeln!(text, "Explanation:\n{}", source.explanation);
     text
 }
 

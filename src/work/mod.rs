@@ -12,6 +12,7 @@ pub mod changes;
 mod completer;
 pub mod engine;
 pub mod events;
+mod explain;
 pub mod extractor;
 pub mod llm;
 pub mod poller;

@@ -4,6 +4,7 @@
 
 use crate::store::CardId;
 use std::collections::{BTreeMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,8 +21,8 @@ use crate::domain::extract::SourceContext;
 use crate::domain::guard::{DropReason, apply_guards};
 use crate::domain::normalize::DedupScope;
 use crate::store::{
-    AttemptFailure, ClaimedJob, ExtractionFinish, ExtractionReport, Fenced, FinishedExtraction,
-    JobInput, JobStatus, Lease, SharedStore, StoreResult,
+    AttemptFailure, ClaimedJob, ExplanationFinish, ExtractionFinish, ExtractionReport, Fenced,
+    FinishedExtraction, JobInput, JobStatus, Lease, SharedStore, StoreResult,
 };
 
 /// What the worker needs to run any job; shared by the engine's job tasks.
@@ -35,11 +36,13 @@ pub(crate) struct JobRunner {
     pub max_cards: usize,
     pub retry: RetryPolicy,
     pub events: EventSink,
+    /// Asks the dispatcher to poll now: a stored explanation is a new version to extract.
+    pub poll_now: Arc<tokio::sync::Notify>,
 }
 
 /// How the extractor call ended.
-enum Attempt {
-    Answered(Result<Vec<CardDraft>, ExtractError>),
+pub(super) enum Attempt<T> {
+    Answered(Result<T, ExtractError>),
     /// The heartbeat found the lease taken over.
     Fenced,
     /// Shutdown's grace period ran out.
@@ -61,6 +64,11 @@ impl JobRunner {
         let result = match (&job.input, job.source_version) {
             (JobInput::Ready(source), Some(_)) => {
                 self.extract(&job, source, &mut slot, &abort).await
+            }
+            (JobInput::Explain(source), _) => self.explain(&job, source, &mut slot, &abort).await,
+            (JobInput::NothingToExplain, _) => {
+                slot.release();
+                self.explained(&job, ExplanationFinish::NotNeeded).await
             }
             _ => {
                 slot.release();
@@ -94,6 +102,31 @@ impl JobRunner {
         slot: &mut Slot,
         abort: &CancellationToken,
     ) -> StoreResult<()> {
+        let (attempt, latency_ms) = self
+            .under_lease(job, slot, abort, self.extractor.extract(source))
+            .await;
+        match attempt {
+            Attempt::Answered(Ok(drafts)) => {
+                self.store_cards(job, source, drafts, latency_ms).await
+            }
+            Attempt::Answered(Err(error)) => self.fail(job, &error).await,
+            Attempt::Fenced => {
+                self.fenced(job);
+                Ok(())
+            }
+            Attempt::Interrupted => self.interrupted(job).await,
+        }
+    }
+
+    /// Runs an extractor call while a heartbeat keeps the lease (no transaction is open
+    /// meanwhile), gives the slot back once it has answered, and says how long it took.
+    pub(super) async fn under_lease<T>(
+        &self,
+        job: &ClaimedJob,
+        slot: &mut Slot,
+        abort: &CancellationToken,
+        call: impl Future<Output = Result<T, ExtractError>>,
+    ) -> (Attempt<T>, u64) {
         let stop = CancellationToken::new();
         let fenced = CancellationToken::new();
         let heartbeat = tokio::spawn(keep_lease(
@@ -105,7 +138,7 @@ impl JobRunner {
         ));
         let started = Instant::now();
         let attempt = tokio::select! {
-            answer = self.extractor.extract(source) => Attempt::Answered(answer),
+            answer = call => Attempt::Answered(answer),
             () = fenced.cancelled() => Attempt::Fenced,
             () = abort.cancelled() => Attempt::Interrupted,
         };
@@ -114,32 +147,24 @@ impl JobRunner {
         // Waits for a heartbeat in flight, so no renewal lands after the job is finished.
         let _ = heartbeat.await;
         slot.release();
-        match attempt {
-            Attempt::Answered(Ok(drafts)) => {
-                self.store_cards(job, source, drafts, latency_ms).await
-            }
-            Attempt::Answered(Err(error)) => self.fail(job, &error).await,
-            Attempt::Fenced => {
-                self.fenced(job);
-                Ok(())
-            }
-            Attempt::Interrupted => {
-                // A graceful stop is not the job's fault: it goes back to the queue with the
-                // attempt its claim counted returned, for the next worker or the next start.
-                let released = self.store.release_job(job.lease, Utc::now()).await?;
-                if released.is_stale() {
-                    self.fenced(job);
-                    return Ok(());
-                }
-                tracing::info!("interrupted by shutdown; the job is pending again");
-                self.events.send(EngineEvent::JobInterrupted {
-                    job_id: job.lease.job_id,
-                    user: job.user,
-                    question_id: job.question_id,
-                });
-                Ok(())
-            }
+        (attempt, latency_ms)
+    }
+
+    /// A graceful stop is not the job's fault: it goes back to the queue with the attempt
+    /// its claim counted returned, for the next worker or the next start.
+    pub(super) async fn interrupted(&self, job: &ClaimedJob) -> StoreResult<()> {
+        let released = self.store.release_job(job.lease, Utc::now()).await?;
+        if released.is_stale() {
+            self.fenced(job);
+            return Ok(());
         }
+        tracing::info!("interrupted by shutdown; the job is pending again");
+        self.events.send(EngineEvent::JobInterrupted {
+            job_id: job.lease.job_id,
+            user: job.user,
+            question_id: job.question_id,
+        });
+        Ok(())
     }
 
     async fn store_cards(
@@ -204,7 +229,7 @@ impl JobRunner {
         Ok(())
     }
 
-    async fn fail(&self, job: &ClaimedJob, error: &ExtractError) -> StoreResult<()> {
+    pub(super) async fn fail(&self, job: &ClaimedJob, error: &ExtractError) -> StoreResult<()> {
         let now = Utc::now();
         let delay = self
             .retry
@@ -235,7 +260,7 @@ impl JobRunner {
         Ok(())
     }
 
-    fn finished(
+    pub(super) fn finished(
         &self,
         job: &ClaimedJob,
         outcome: JobOutcome,
@@ -254,7 +279,7 @@ impl JobRunner {
         });
     }
 
-    fn fenced(&self, job: &ClaimedJob) {
+    pub(super) fn fenced(&self, job: &ClaimedJob) {
         tracing::warn!("another worker took the job over; this attempt's result is discarded");
         self.events.send(EngineEvent::JobFenced {
             job_id: job.lease.job_id,

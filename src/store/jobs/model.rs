@@ -15,6 +15,39 @@ use crate::store::{CardId, JobId, QuestionId, StoreError, StoreResult, UserId};
 /// The `kind` of every job the poller creates.
 pub const CARD_EXTRACT: &str = "card_extract";
 
+/// The `kind` of the jobs a finished quiz asks for: an explanation of a missed question.
+pub const EXPLANATION: &str = "explanation";
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Cards from a question's ready explanation (the poller's jobs).
+    CardExtract,
+    /// An explanation for a question answered wrong or unsure (a finished quiz's jobs).
+    Explanation,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::CardExtract => CARD_EXTRACT,
+            JobKind::Explanation => EXPLANATION,
+        }
+    }
+}
+
+impl FromStr for JobKind {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            CARD_EXTRACT => Ok(JobKind::CardExtract),
+            EXPLANATION => Ok(JobKind::Explanation),
+            _ => Err(DomainError::UnknownStatus(s.to_owned())),
+        }
+    }
+}
+
 /// Error messages are cut to this many characters before they are stored.
 pub const MAX_ERROR_MESSAGE_CHARS: usize = 2000;
 
@@ -84,10 +117,13 @@ pub enum JobErrorCode {
     LeaseLost,
     /// The endpoint refused the API key (HTTP 401/403): `failed` at once, never retried.
     AuthFail,
+    /// An explanation job where no LLM is configured (the built-in extractor cannot write
+    /// explanations): `skipped`, not retried.
+    NoLlm,
 }
 
 impl JobErrorCode {
-    pub const ALL: [JobErrorCode; 7] = [
+    pub const ALL: [JobErrorCode; 8] = [
         JobErrorCode::ParseFail,
         JobErrorCode::LlmTimeout,
         JobErrorCode::Unknown,
@@ -95,6 +131,7 @@ impl JobErrorCode {
         JobErrorCode::NoReadyExplanation,
         JobErrorCode::LeaseLost,
         JobErrorCode::AuthFail,
+        JobErrorCode::NoLlm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +143,7 @@ impl JobErrorCode {
             JobErrorCode::NoReadyExplanation => "no_ready_explanation",
             JobErrorCode::LeaseLost => "lease_lost",
             JobErrorCode::AuthFail => "auth_fail",
+            JobErrorCode::NoLlm => "no_llm",
         }
     }
 
@@ -199,8 +237,10 @@ pub struct Lease {
 pub struct ClaimedJob {
     pub lease: Lease,
     pub user: UserId,
+    pub kind: JobKind,
     pub question_id: QuestionId,
-    /// The explanation version to extract (never `None` for jobs the poller created).
+    /// A card job: the explanation version to extract (never `None` for jobs the poller
+    /// created). An explanation job: when the quiz asked for it.
     pub source_version: Option<DateTime<Utc>>,
     /// 1 for the first attempt.
     pub attempt: i32,
@@ -216,6 +256,55 @@ pub enum JobInput {
     /// The question was deleted, or its explanation is no longer ready at the job's version:
     /// the worker finishes the job `skipped` / `no_ready_explanation`.
     NoReadyExplanation,
+    /// An explanation job: the question to explain (its `explanation` is empty).
+    Explain(SourceContext),
+    /// An explanation job whose question was deleted or has a ready explanation by now
+    /// (imported meanwhile): nothing to write.
+    NothingToExplain,
+}
+
+/// What a claimed job has to work with, from its kind and its question as the claim read it:
+/// `question` is `None` when the question is gone (or, for a card job, not ready at the job's
+/// version); `ready` says whether its explanation is ready now.
+pub(crate) fn job_input(kind: JobKind, question: Option<SourceContext>, ready: bool) -> JobInput {
+    match (kind, question) {
+        (JobKind::CardExtract, Some(source)) => JobInput::Ready(source),
+        (JobKind::CardExtract, None) => JobInput::NoReadyExplanation,
+        (JobKind::Explanation, Some(mut source)) if !ready => {
+            source.explanation.clear();
+            JobInput::Explain(source)
+        }
+        (JobKind::Explanation, _) => JobInput::NothingToExplain,
+    }
+}
+
+/// How an explanation job ends, as the worker reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExplanationFinish {
+    /// The endpoint wrote the explanation and it passed `check_explanation`: it becomes the
+    /// question's ready explanation, with a new version.
+    Written {
+        text: String,
+        model: Option<String>,
+        latency_ms: u64,
+    },
+    /// No LLM is configured: the job is `skipped` / `no_llm`.
+    NoLlm,
+    /// The question was deleted or got an explanation meanwhile: the job is `skipped`.
+    NotNeeded,
+}
+
+/// How a finished explanation job ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum FinishedExplanation {
+    /// Stored as the question's ready explanation at `version` (its new
+    /// `ai_explanation_generated_at`); the poller turns that version into a card job.
+    Stored { version: DateTime<Utc> },
+    /// Skipped with `no_llm`.
+    NoLlm,
+    /// Nothing was written: the question is gone or was explained meanwhile.
+    NotNeeded,
 }
 
 /// What the worker tells the store about one extraction when it finishes it.

@@ -4,6 +4,7 @@
 //! content (users, import), publish, jobs, quiz.
 
 mod content;
+mod explain;
 mod jobs;
 mod publish;
 mod quiz;
@@ -23,10 +24,11 @@ use super::quiz::{AttemptRow, PendingQuestion, QuizSession, QuizStore, QuizSumma
 use super::sql::{Db, Pool};
 use super::{
     AttemptFailure, Backend, Card, CardEdit, CardStore, ChangeListener, ClaimedJob, ContentStore,
-    Counts, CramFilter, DueCard, EnqueueReport, ExtractionFinish, FeedEntry, Fenced,
-    FinishedExtraction, ImportReport, ImportSet, JOBS_CHANNEL, Job, JobCounts, JobListener,
-    JobStatus, JobStore, Lease, NewManualCard, PublishReport, PublishStore, Question, RatingResult,
-    ReviewGroup, ReviewStamp, StoreResult, Topic, Undone, UserId, postgres, sqlite,
+    Counts, CramFilter, DueCard, EnqueueReport, ExplanationFinish, ExtractionFinish, FeedEntry,
+    Fenced, FinishedExplanation, FinishedExtraction, ImportReport, ImportSet, JOBS_CHANNEL, Job,
+    JobCounts, JobListener, JobStatus, JobStore, Lease, NewManualCard, PublishReport, PublishStore,
+    Question, RatingResult, ReviewGroup, ReviewStamp, StoreResult, Topic, Undone, UserId, postgres,
+    sqlite,
 };
 use crate::domain::card::Outcome;
 use crate::domain::quiz::QuestionProgress;
@@ -295,6 +297,15 @@ impl<T: HasDb + ?Sized> JobStore for T {
         now: DateTime<Utc>,
     ) -> StoreResult<Fenced<JobStatus>> {
         jobs::fail_attempt(self.db(), lease, failure, now).await
+    }
+
+    async fn finish_explanation(
+        &self,
+        lease: Lease,
+        finish: &ExplanationFinish,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Fenced<FinishedExplanation>> {
+        explain::finish(self.db(), lease, finish, now).await
     }
 
     async fn skip_job(

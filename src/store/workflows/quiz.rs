@@ -295,6 +295,7 @@ pub(super) async fn finalize(
     for row in &done.rows {
         write_progress(&mut tx, user, row, now).await?;
     }
+    super::explain::request(&mut tx, user, &done.missed, now).await?;
     let (pending_review, chronic, regressed): (i64, i64, i64) = tx
         .query(
             "SELECT \

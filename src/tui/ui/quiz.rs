@@ -12,7 +12,7 @@ use crate::domain::card::{ExplanationStatus, Outcome};
 use crate::domain::text::strip_controls;
 use crate::store::Question;
 use crate::tui::keymap::{Command, Context, Keymap};
-use crate::tui::quiz::{QuizPane, QuizPhase};
+use crate::tui::quiz::{NEEDS_LLM, QuizPane, QuizPhase};
 use crate::tui::state::AppState;
 
 fn gray(text: String) -> Line<'static> {
@@ -261,6 +261,13 @@ fn summary(quiz: &QuizPane, key: &dyn Fn(Command) -> String) -> Vec<Line<'static
         )),
         Line::from(""),
     ];
+    if quiz.needs_llm {
+        lines.push(Line::from(Span::styled(
+            NEEDS_LLM,
+            Style::new().fg(Color::Yellow),
+        )));
+        lines.push(Line::from(""));
+    }
     if quiz.pending.is_empty() {
         lines.push(gray(format!("{}: new quiz", key(Command::Proceed))));
     } else {

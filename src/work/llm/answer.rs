@@ -74,6 +74,24 @@ pub(crate) fn parse_cards(answer: &str) -> Result<Vec<CardDraft>, String> {
     Ok(cards.iter().map(draft_from).collect())
 }
 
+/// The explanation in a model's answer: `{"explanation": "..."}`, possibly inside code fences
+/// or prose; an answer with no JSON object at all is taken as the explanation itself (a
+/// server that ignores JSON mode). The caller checks it (`check_explanation`).
+pub(crate) fn parse_explanation(answer: &str) -> Result<String, String> {
+    match parse_json(answer) {
+        Some(Value::Object(object)) => match object.get("explanation") {
+            Some(value) => text_of(value).ok_or_else(|| "\"explanation\" is not text".into()),
+            None => Err("the JSON has no \"explanation\"".into()),
+        },
+        Some(_) => Err("the JSON is not an object with an \"explanation\"".into()),
+        None if answer.contains('{') => Err(format!(
+            "no JSON object in the answer (starts with {:?})",
+            answer.chars().take(60).collect::<String>()
+        )),
+        None => Ok(answer.trim().to_owned()),
+    }
+}
+
 fn parse_json(answer: &str) -> Option<Value> {
     let trimmed = answer.trim();
     if let Ok(value) = serde_json::from_str(trimmed) {
@@ -172,6 +190,26 @@ mod tests {
             assert!(parse_cards(answer).is_err(), "{answer}");
         }
         assert_eq!(parse_cards("{\"cards\": []}"), Ok(vec![]));
+    }
+
+    #[test]
+    fn explanations_are_found_in_json_fences_or_plain_text() {
+        let text = "1446년에 반포되었다.";
+        for answer in [
+            format!(r#"{{"explanation": "{text}"}}"#),
+            format!("```json\n{{\"explanation\": \"{text}\"}}\n```"),
+            text.to_owned(),
+        ] {
+            assert_eq!(parse_explanation(&answer), Ok(text.to_owned()), "{answer}");
+        }
+        for answer in [
+            r#"{"cards": []}"#,
+            r#"{"explanation": null}"#,
+            "[1, 2]",
+            "{broken",
+        ] {
+            assert!(parse_explanation(answer).is_err(), "{answer}");
+        }
     }
 
     #[test]

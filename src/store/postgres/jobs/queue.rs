@@ -9,10 +9,10 @@ use sqlx::types::Json;
 use sqlx::{PgPool, Row};
 
 use crate::domain::extract::SourceContext;
-use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, lease_delta};
+use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, job_input, lease_delta};
 use crate::store::{
-    CARD_EXTRACT, ClaimedJob, EnqueueReport, JOBS_CHANNEL, JobInput, Lease, StoreError,
-    StoreResult, UserId,
+    CARD_EXTRACT, ClaimedJob, EnqueueReport, JOBS_CHANNEL, JobKind, Lease, StoreError, StoreResult,
+    UserId,
 };
 
 pub(crate) async fn enqueue_ready(
@@ -112,15 +112,15 @@ pub(crate) async fn claim_jobs(
            UPDATE study_memo_card_jobs AS j SET status = 'processing', attempts = j.attempts + 1, \
              claims = j.claims + 1, started_at = $2, lease_expires_at = $3, worker_id = $1 \
            FROM next_jobs WHERE j.id = next_jobs.id \
-           RETURNING j.id, j.user_id, j.source_id, j.source_version, j.attempts, j.max_attempts, \
-             j.claims, j.run_after) \
-         SELECT c.id, c.user_id, c.source_id, c.source_version, c.attempts, c.max_attempts, \
-           c.claims, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic, \
+           RETURNING j.id, j.user_id, j.kind, j.source_id, j.source_version, j.attempts, \
+             j.max_attempts, j.claims, j.run_after) \
+         SELECT c.id, c.user_id, c.kind, c.source_id, c.source_version, c.attempts, c.max_attempts, \
+           c.claims, q.ai_explanation_status, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic, \
            set_config('synchronous_commit', 'off', true) AS commit_mode \
          FROM claimed c \
          LEFT JOIN study_questions q ON q.id = c.source_id AND q.user_id = c.user_id \
-           AND q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
-           AND q.ai_explanation_generated_at = c.source_version \
+           AND q.deleted_at IS NULL AND (c.kind = 'explanation' OR (q.ai_explanation_status = 'ready' \
+           AND q.ai_explanation_generated_at = c.source_version)) \
          LEFT JOIN study_topics t ON t.id = q.study_topic_id \
          ORDER BY c.run_after, c.id",
     )
@@ -134,16 +134,16 @@ pub(crate) async fn claim_jobs(
     rows.iter().map(claimed_job).collect()
 }
 
-/// A claimed row with its question; `NoReadyExplanation` when the question is not ready at
-/// the job's version any more (the joins found nothing).
+/// A claimed row with its question (for a card job, at the job's version: the joins find
+/// nothing when it is not ready at that version any more).
 fn claimed_job(row: &PgRow) -> StoreResult<ClaimedJob> {
     let question_id: i64 = row.try_get("source_id")?;
     let topic: Option<String> = row.try_get("topic")?;
-    let input = match topic {
+    let question = match topic {
         Some(topic) => {
             let Json(choices): Json<Vec<String>> = row.try_get("choices")?;
             let correct: i16 = row.try_get("correct_choice")?;
-            JobInput::Ready(SourceContext {
+            Some(SourceContext {
                 question_id,
                 topic,
                 question_text: row.try_get("question_text")?,
@@ -155,14 +155,19 @@ fn claimed_job(row: &PgRow) -> StoreResult<ClaimedJob> {
                     .unwrap_or_default(),
             })
         }
-        None => JobInput::NoReadyExplanation,
+        None => None,
     };
+    let kind: String = row.try_get("kind")?;
+    let kind: JobKind = kind.parse()?;
+    let status: Option<String> = row.try_get("ai_explanation_status")?;
+    let input = job_input(kind, question, status.as_deref() == Some("ready"));
     Ok(ClaimedJob {
         lease: Lease {
             job_id: row.try_get("id")?,
             token: row.try_get("claims")?,
         },
         user: UserId(row.try_get("user_id")?),
+        kind,
         question_id: QuestionId(question_id),
         source_version: row.try_get("source_version")?,
         attempt: i32::from(row.try_get::<i16, _>("attempts")?),

@@ -9,9 +9,9 @@ use sqlx::{Row, SqlitePool};
 
 use super::super::{DbFile, begin_immediate, from_opt_ms, to_ms};
 use crate::domain::extract::SourceContext;
-use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, lease_delta};
+use crate::store::jobs::{LEASE_EXPIRED_ON_LAST_ATTEMPT, job_input, lease_delta};
 use crate::store::{
-    CARD_EXTRACT, ClaimedJob, EnqueueReport, JobInput, Lease, StoreError, StoreResult, UserId,
+    CARD_EXTRACT, ClaimedJob, EnqueueReport, JobKind, Lease, StoreError, StoreResult, UserId,
 };
 
 pub(crate) async fn enqueue_ready(
@@ -108,12 +108,12 @@ pub(crate) async fn claim_jobs(
     }
     // The claimed jobs with each one's question at its version (NULLs when it is gone).
     let rows = sqlx::query(
-        "SELECT j.id, j.user_id, j.source_id, j.source_version, j.attempts, j.max_attempts, \
-           j.claims, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
+        "SELECT j.id, j.user_id, j.kind, j.source_id, j.source_version, j.attempts, j.max_attempts, \
+           j.claims, q.ai_explanation_status, q.question_text, q.choices, q.correct_choice, q.ai_explanation, t.name AS topic \
          FROM study_memo_card_jobs j \
          LEFT JOIN study_questions q ON q.id = j.source_id AND q.user_id = j.user_id \
-           AND q.deleted_at IS NULL AND q.ai_explanation_status = 'ready' \
-           AND q.ai_explanation_generated_at = j.source_version \
+           AND q.deleted_at IS NULL AND (j.kind = 'explanation' OR (q.ai_explanation_status = 'ready' \
+           AND q.ai_explanation_generated_at = j.source_version)) \
          LEFT JOIN study_topics t ON t.id = q.study_topic_id \
          WHERE j.id IN (SELECT value FROM json_each($1)) \
          ORDER BY j.run_after, j.id",
@@ -125,16 +125,16 @@ pub(crate) async fn claim_jobs(
     rows.iter().map(claimed_job).collect()
 }
 
-/// A claimed row with its question; `NoReadyExplanation` when the question is not ready at
-/// the job's version any more (the joins found nothing).
+/// A claimed row with its question (for a card job, at the job's version: the joins find
+/// nothing when it is not ready at that version any more).
 fn claimed_job(row: &SqliteRow) -> StoreResult<ClaimedJob> {
     let question_id: i64 = row.try_get("source_id")?;
     let topic: Option<String> = row.try_get("topic")?;
-    let input = match topic {
+    let question = match topic {
         Some(topic) => {
             let choices: String = row.try_get("choices")?;
             let correct: i64 = row.try_get("correct_choice")?;
-            JobInput::Ready(SourceContext {
+            Some(SourceContext {
                 question_id,
                 topic,
                 question_text: row.try_get("question_text")?,
@@ -146,14 +146,19 @@ fn claimed_job(row: &SqliteRow) -> StoreResult<ClaimedJob> {
                     .unwrap_or_default(),
             })
         }
-        None => JobInput::NoReadyExplanation,
+        None => None,
     };
+    let kind: String = row.try_get("kind")?;
+    let kind: JobKind = kind.parse()?;
+    let status: Option<String> = row.try_get("ai_explanation_status")?;
+    let input = job_input(kind, question, status.as_deref() == Some("ready"));
     Ok(ClaimedJob {
         lease: Lease {
             job_id: row.try_get("id")?,
             token: row.try_get("claims")?,
         },
         user: UserId(row.try_get("user_id")?),
+        kind,
         question_id: QuestionId(question_id),
         source_version: from_opt_ms(row.try_get("source_version")?)?,
         attempt: row.try_get("attempts")?,
