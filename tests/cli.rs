@@ -113,6 +113,39 @@ fn a_malformed_import_changes_nothing() {
         String::from_utf8_lossy(&out.stdout)
             .contains("0 new topics, 0 new questions, 1 already present")
     );
+    // The question gains an explanation: the import says it updated it, and then that an
+    // older, different one in a file is not taken.
+    let with = |text: &str, at: &str| {
+        format!(
+            "{{\"topics\": [{{\"name\": \"새 주제\", \"questions\": [{{\"question\": \"q\", \"choices\": [\"a\",\"b\"], \"correct_choice\": 2, \"explanation\": \"{text}\", \"explanation_generated_at\": \"{at}\"}}]}}]}}"
+        )
+    };
+    std::fs::write(
+        &file,
+        with("b가 맞는 까닭을 설명하는 풀이.", "2026-03-02T00:00:00Z"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = amgi(dir.path(), &["import", &path]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("1 already present (1 with a newer explanation, updated)"),
+        "{said}"
+    );
+    std::fs::write(
+        &file,
+        with("예전에 쓴 다른 풀이입니다.", "2026-03-01T00:00:00Z"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = amgi(dir.path(), &["import", &path]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("(0 with a newer explanation, updated)"),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 questions already present have a different explanation"),
+        "{said}"
+    );
 }
 
 #[test]

@@ -21,12 +21,21 @@ pub async fn import_file(settings: &Settings, file: &Path) -> anyhow::Result<()>
         .await
         .context("import failed; nothing was imported")?;
     crate::say!(
-        "imported {}: {} new topics, {} new questions, {} already present",
+        "imported {}: {} new topics, {} new questions, {} already present ({} with a newer explanation, updated)",
         file.display(),
         report.topics_created,
         report.questions_created,
-        report.questions_skipped
+        report.questions_skipped,
+        report.explanations_updated
     );
+    if report.explanations_kept > 0 {
+        crate::say!(
+            "{} questions already present have a different explanation in the file that is not newer \
+             than the stored one: the stored one was kept (give the file's explanation a later \
+             explanation_generated_at to replace it)",
+            report.explanations_kept
+        );
+    }
     Ok(())
 }
 

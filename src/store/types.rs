@@ -103,8 +103,15 @@ pub struct ImportSet {
 pub struct ImportReport {
     pub topics_created: u64,
     pub questions_created: u64,
-    /// Questions already present (same topic and text): left as they were.
+    /// Questions already present (same topic and text): their text and choices are left
+    /// as they were.
     pub questions_skipped: u64,
+    /// Questions already present whose explanation the file replaced: its
+    /// `explanation_generated_at` is newer than the stored one (a new version, extracted anew).
+    pub explanations_updated: u64,
+    /// Questions already present whose explanation in the file differs from the stored one
+    /// but is not newer: the stored one was kept (the import says so).
+    pub explanations_kept: u64,
 }
 
 /// A memo card as the panes show it.

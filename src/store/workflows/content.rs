@@ -84,10 +84,11 @@ pub(super) async fn import(db: &Db, user: UserId, set: &ImportSet) -> StoreResul
             } else {
                 "none"
             };
-            let generated_at: Option<DateTime<Utc>> = q
-                .explanation
-                .as_ref()
-                .map(|_| q.explanation_generated_at.unwrap_or(now));
+            // Stored at millisecond precision on both databases, so that importing the same
+            // file again finds the same version, not a newer one.
+            let file_version = q.explanation_generated_at.map(to_millis);
+            let generated_at: Option<DateTime<Utc>> =
+                q.explanation.as_ref().map(|_| file_version.unwrap_or(now));
             let inserted = tx
                 .query(
                     "INSERT INTO study_questions (user_id, study_topic_id, question_text, choices, correct_choice, \
@@ -108,13 +109,98 @@ pub(super) async fn import(db: &Db, user: UserId, set: &ImportSet) -> StoreResul
                 .await?;
             if inserted == 1 {
                 report.questions_created += 1;
-            } else {
-                report.questions_skipped += 1;
+                continue;
+            }
+            report.questions_skipped += 1;
+            let Some(text) = q.explanation.as_deref() else {
+                continue;
+            };
+            let stored: Option<StoredExplanation> = tx
+                .query(
+                    "SELECT id, ai_explanation, ai_explanation_generated_at FROM study_questions \
+                     WHERE user_id = $1 AND study_topic_id = $2 AND question_text = $3 AND deleted_at IS NULL",
+                )
+                .bind(user.0)
+                .bind(topic_id)
+                .bind(q.question_text.as_str())
+                .fetch_optional(&mut tx)
+                .await?;
+            let Some(stored) = stored else { continue };
+            let stored_version = stored.ai_explanation_generated_at.map(Into::into);
+            match explanation_update(
+                stored.ai_explanation.as_deref(),
+                stored_version,
+                text,
+                file_version,
+            ) {
+                ExplanationUpdate::Same => {}
+                ExplanationUpdate::Kept => report.explanations_kept += 1,
+                ExplanationUpdate::Replace => {
+                    // A new version: the poller enqueues its extraction, whose finish retires
+                    // the older version's cards still in review.
+                    tx.query(
+                        "UPDATE study_questions SET ai_explanation = $3, ai_explanation_status = 'ready', \
+                           ai_explanation_generated_at = $4, updated_at = $5 WHERE id = $1 AND user_id = $2",
+                    )
+                    .bind(stored.id)
+                    .bind(user.0)
+                    .bind(text)
+                    .bind(file_version.unwrap_or(now))
+                    .bind(now)
+                    .execute(&mut tx)
+                    .await?;
+                    report.explanations_updated += 1;
+                }
             }
         }
     }
     tx.commit().await?;
     Ok(report)
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredExplanation {
+    id: QuestionId,
+    ai_explanation: Option<String>,
+    ai_explanation_generated_at: Option<Stamp>,
+}
+
+/// What an import does with the explanation of a question that is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExplanationUpdate {
+    /// The file's text is the stored one (or older and equal): nothing to do.
+    Same,
+    /// The file's explanation is newer (or the stored question has none): it replaces it.
+    Replace,
+    /// The file's text differs but is not newer: the stored one is kept, and reported.
+    Kept,
+}
+
+/// A file's explanation replaces the stored one when its version is newer, or when the
+/// stored question has no explanation (no version) at all. A file explanation without a
+/// version is not known to be newer than a stored one.
+fn explanation_update(
+    stored_text: Option<&str>,
+    stored_version: Option<DateTime<Utc>>,
+    file_text: &str,
+    file_version: Option<DateTime<Utc>>,
+) -> ExplanationUpdate {
+    let newer = match (stored_version, file_version) {
+        (None, _) => true,
+        (Some(stored), Some(file)) => file > stored,
+        (Some(_), None) => false,
+    };
+    if newer {
+        ExplanationUpdate::Replace
+    } else if stored_text == Some(file_text) {
+        ExplanationUpdate::Same
+    } else {
+        ExplanationUpdate::Kept
+    }
+}
+
+fn to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
 }
 
 #[derive(sqlx::FromRow)]
@@ -233,4 +319,34 @@ pub(super) async fn counts(db: &Db, user: UserId) -> StoreResult<Counts> {
         jobs_processing: row.processing,
         jobs_failed: row.failed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_newer_explanation_replaces_the_stored_one() {
+        let t = DateTime::<Utc>::UNIX_EPOCH;
+        let later = t + chrono::Duration::milliseconds(1);
+        use ExplanationUpdate::{Kept, Replace, Same};
+        let cases = [
+            (Some("a"), Some(t), "b", Some(later), Replace),
+            (Some("a"), Some(t), "a", Some(later), Replace),
+            (Some("a"), Some(later), "b", Some(t), Kept),
+            (Some("a"), Some(t), "b", Some(t), Kept),
+            (Some("a"), Some(t), "a", Some(t), Same),
+            (Some("a"), Some(t), "b", None, Kept),
+            (Some("a"), Some(t), "a", None, Same),
+            (None, None, "b", None, Replace),
+            (None, None, "b", Some(t), Replace),
+        ];
+        for (stored, stored_at, file, file_at, want) in cases {
+            assert_eq!(
+                explanation_update(stored, stored_at, file, file_at),
+                want,
+                "{stored:?} {stored_at:?} {file} {file_at:?}"
+            );
+        }
+    }
 }
