@@ -247,4 +247,5 @@ conformance!(
     finalize_a_hand_computed_sequence,
     finalize_twice_at_once_advances_once,
     reviewing_enters_the_ladder,
+    question_progress_is_published,
 );

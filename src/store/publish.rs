@@ -36,8 +36,9 @@ pub trait PublishStore: Send + Sync + 'static {
     async fn feed_since(&self, user: UserId, since: i64, limit: u32)
     -> StoreResult<Vec<FeedEntry>>;
 
-    /// Re-enqueues every approved live card and every progress row of the user (idempotent:
-    /// the publisher skips what is already published). Returns the rows enqueued.
+    /// Re-enqueues every approved live card and every card and question progress row of the
+    /// user (idempotent: the publisher skips what is already published). Returns the rows
+    /// enqueued.
     async fn publish_backfill(&self, user: UserId, now: DateTime<Utc>) -> StoreResult<u64>;
 
     /// Outbox rows not yet applied (all users).

@@ -9,12 +9,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Card, CardId, GroupKey, QuestionId, ReviewGroup, StoreError, StoreResult, TopicId};
+use crate::domain::card::Outcome;
+use crate::domain::quiz::{PatternState, QuestionProgress};
 use crate::domain::schedule::LadderState;
 
 /// The read-model kind of a card.
 pub const KIND_CARD: &str = "study_card";
 /// The read-model kind of a card's progress row.
 pub const KIND_CARD_PROGRESS: &str = "study_card_progress";
+/// The read-model kind of a question's progress row (the quiz).
+pub const KIND_QUESTION_PROGRESS: &str = "study_question_progress";
 
 /// A card with the columns that workflows change and the panes do not show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +149,42 @@ pub fn progress_outbox(progress: &ProgressState, topic_id: Option<TopicId>) -> O
     entry(
         KIND_CARD_PROGRESS,
         progress.id,
+        serde_json::to_value(payload).unwrap_or_default(),
+        false,
+    )
+}
+
+#[derive(Serialize)]
+struct QuestionProgressPayload<'a> {
+    question_id: QuestionId,
+    topic_id: TopicId,
+    last_outcome: Option<&'a str>,
+    last_attempted_at: Option<DateTime<Utc>>,
+    last_reviewed_at: Option<DateTime<Utc>>,
+    pattern_state: Option<&'a str>,
+    pattern_window_attempts: i16,
+    due_at: Option<DateTime<Utc>>,
+    review_stage: Option<i16>,
+}
+
+/// A question's progress row (`id`: its row id) as the read model gets it: every row, like
+/// card progress. `pattern_updated_at` is left out: it moves at every finalize, and a row
+/// that did not change otherwise is not a change to publish.
+pub fn question_progress_outbox(id: i64, progress: &QuestionProgress) -> OutboxEntry {
+    let payload = QuestionProgressPayload {
+        question_id: QuestionId(progress.question_id),
+        topic_id: TopicId(progress.topic_id),
+        last_outcome: progress.last_outcome.map(Outcome::as_str),
+        last_attempted_at: progress.last_attempted_at,
+        last_reviewed_at: progress.last_reviewed_at,
+        pattern_state: progress.pattern_state.map(PatternState::as_str),
+        pattern_window_attempts: progress.pattern_window_attempts,
+        due_at: progress.due_at,
+        review_stage: progress.review_stage,
+    };
+    entry(
+        KIND_QUESTION_PROGRESS,
+        id,
         serde_json::to_value(payload).unwrap_or_default(),
         false,
     )

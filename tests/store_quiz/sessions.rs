@@ -377,3 +377,75 @@ pub async fn reviewing_enters_the_ladder(db: &TestDb) {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ids_of(&b), vec![q[2], q[0]]);
 }
+
+/// With publishing on (the test stores have it), finalize and review write each question's
+/// progress row to the outbox in the same transaction, like card progress rows; the
+/// publisher applies them, a backfill re-enqueues them and an unchanged row is skipped.
+pub async fn question_progress_is_published(db: &TestDb) {
+    use amgi::store::snapshot::KIND_QUESTION_PROGRESS;
+    let s = db.store();
+    let me = user(s, "me").await;
+    let q = questions(db, me, "한국사", &["q1", "q2"]).await;
+    let session = s
+        .start_quiz(me, None, 10, at(0))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    answer(db, me, session.id, q[0], C, at(1)).await;
+    answer(db, me, session.id, q[1], W, at(2)).await;
+    s.finalize_quiz(me, session.id, at(3))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.mark_question_reviewed(me, q[1], at(4))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let published = s
+        .publish_pending(100, at(5))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((published.applied, published.skipped), (3, 0));
+    let feed = s
+        .feed_since(me, 0, 100)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<_> = feed
+        .iter()
+        .filter(|f| f.kind == KIND_QUESTION_PROGRESS)
+        .map(|f| {
+            (
+                f.payload["question_id"].as_i64(),
+                f.payload["last_outcome"].as_str().map(str::to_owned),
+                f.payload["review_stage"].as_i64(),
+                f.deleted,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Some(q[0].0), Some("correct".into()), None, false),
+            (Some(q[1].0), Some("wrong".into()), None, false),
+            (Some(q[1].0), Some("wrong".into()), Some(0), false),
+        ]
+    );
+    let last = feed.last().map(|f| f.payload.clone()).unwrap_or_default();
+    assert_eq!(last["pattern_state"], "learning");
+    assert!(last["due_at"].is_string() && last["last_reviewed_at"].is_string());
+    // Another user sees none of it; a backfill re-enqueues both rows, unchanged: skipped.
+    let other = user(s, "other").await;
+    assert!(
+        s.feed_since(other, 0, 100)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let again = s
+        .publish_backfill(me, at(6))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again, 2);
+    let republished = s
+        .publish_pending(100, at(7))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((republished.applied, republished.skipped), (0, 2));
+}

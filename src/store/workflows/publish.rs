@@ -200,6 +200,7 @@ pub(super) async fn publish_backfill(
         write_outbox(&mut tx, user, &entry, now).await?;
         enqueued += 1;
     }
+    enqueued += super::quiz::publish_all_progress(&mut tx, user, now).await?;
     tx.commit().await?;
     Ok(enqueued)
 }

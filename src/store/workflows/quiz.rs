@@ -11,9 +11,11 @@ use super::quiz_rows::{
     AttemptDbRow, ProgressDbRow, attempt_columns, load_session, progress_columns, questions_by_ids,
     session_head,
 };
+use super::rows::write_outbox;
 use crate::domain::card::Outcome;
 use crate::domain::quiz::{self, Attempt, Candidate, FinalizeInput, QuestionProgress};
 use crate::store::quiz::{AttemptRow, PendingQuestion, QuizSession, QuizSummary, SessionStatus};
+use crate::store::snapshot::question_progress_outbox;
 use crate::store::sql::{Connected, Db, Tx, query_for_update};
 use crate::store::{Question, QuestionId, StoreError, StoreResult, TopicId, UserId};
 
@@ -194,13 +196,16 @@ const RECENT_ATTEMPTS: &str = concat!(
      ORDER BY study_question_id, answered_at, id"
 );
 
+/// Upserts a progress row and, when publishing is on, writes it to the outbox in the same
+/// transaction (like a card's progress row).
 async fn write_progress(
     tx: &mut Tx,
+    publish: bool,
     user: UserId,
     row: &QuestionProgress,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.query(
+    let id: i64 = tx.query(
         "INSERT INTO study_question_progress (user_id, study_topic_id, study_question_id, \
            last_outcome, last_attempted_at, last_attempt_id, last_reviewed_at, pattern_state, pattern_updated_at, \
            pattern_window_attempts, due_at, review_stage, created_at, updated_at) \
@@ -210,7 +215,8 @@ async fn write_progress(
            last_attempt_id = excluded.last_attempt_id, last_reviewed_at = excluded.last_reviewed_at, \
            pattern_state = excluded.pattern_state, pattern_updated_at = excluded.pattern_updated_at, \
            pattern_window_attempts = excluded.pattern_window_attempts, due_at = excluded.due_at, \
-           review_stage = excluded.review_stage, updated_at = excluded.updated_at",
+           review_stage = excluded.review_stage, updated_at = excluded.updated_at \
+         RETURNING id",
     )
     .bind(user.0)
     .bind(row.topic_id)
@@ -225,8 +231,11 @@ async fn write_progress(
     .bind(row.due_at)
     .bind(row.review_stage)
     .bind(now)
-    .execute(tx)
+    .scalar(tx)
     .await?;
+    if publish {
+        write_outbox(tx, user, &question_progress_outbox(id, row), now).await?;
+    }
     Ok(())
 }
 
@@ -293,7 +302,7 @@ pub(super) async fn finalize(
         now,
     });
     for row in &done.rows {
-        write_progress(&mut tx, user, row, now).await?;
+        write_progress(&mut tx, db.publish, user, row, now).await?;
     }
     super::explain::request(&mut tx, user, &done.missed, now).await?;
     let (pending_review, chronic, regressed): (i64, i64, i64) = tx
@@ -424,7 +433,39 @@ pub(super) async fn mark_reviewed(
         return tx.abandon(StoreError::NotFound("answered question")).await;
     };
     let after = quiz::mark_reviewed(&before, now);
-    write_progress(&mut tx, user, &after, now).await?;
+    write_progress(&mut tx, db.publish, user, &after, now).await?;
     tx.commit().await?;
     Ok(after)
+}
+
+#[derive(sqlx::FromRow)]
+struct PublishedProgressRow {
+    id: i64,
+    #[sqlx(flatten)]
+    progress: ProgressDbRow,
+}
+
+/// Backfill: every question progress row of the user to the outbox. Returns how many.
+pub(super) async fn publish_all_progress(
+    tx: &mut Tx,
+    user: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let rows: Vec<PublishedProgressRow> = tx
+        .query(concat!(
+            "SELECT p.id, ",
+            progress_columns!(),
+            " FROM study_question_progress p WHERE p.user_id = $1 ORDER BY p.id"
+        ))
+        .bind(user.0)
+        .fetch_all(tx)
+        .await?;
+    let mut written = 0;
+    for row in &rows {
+        if let Some(progress) = row.progress.progress()? {
+            write_outbox(tx, user, &question_progress_outbox(row.id, &progress), now).await?;
+            written += 1;
+        }
+    }
+    Ok(written)
 }
