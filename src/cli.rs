@@ -46,13 +46,36 @@ pub enum Command {
         #[arg(long)]
         no_app: bool,
     },
-    /// Import topics and questions from a JSON file, all or nothing.
+    /// Import a file, all or nothing: an amgi export (restored whole into an empty
+    /// collection), topics and questions from a JSON question file, or the notes of an Anki
+    /// package (.apkg) or Anki text file (.csv, .tsv, .txt) as manual cards whose material is
+    /// the deck name (in Review unless --approve; Anki's intervals become ladder stages).
     ///
-    /// Format: {"topics":[{"name":"…","questions":[{"question":"…","choices":["…","…"],
+    /// Question file: {"topics":[{"name":"…","questions":[{"question":"…","choices":["…","…"],
     /// "correct_choice":1,"explanation":"…","explanation_generated_at":"2026-10-01T09:00:00Z"}]}]}
     Import {
-        /// The JSON file to import.
+        /// The file to import.
         file: PathBuf,
+        /// Restore every user of an amgi export, each under its own name (default: the one
+        /// user the file holds, as --user).
+        #[arg(long)]
+        all_users: bool,
+        /// Anki cards arrive approved, ready to study, instead of waiting in Review.
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Export your collection to a file: `.json` is everything (topics, questions with their
+    /// explanations, cards with their state and evidence, progress, the review log, jobs),
+    /// restorable with `amgi import`, on SQLite or PostgreSQL.
+    Export {
+        /// The file to write (replaced if it exists).
+        file: PathBuf,
+        /// The format, when the extension does not say it.
+        #[arg(long, value_enum)]
+        format: Option<crate::commands::interop::ExportFormat>,
+        /// Export every user of the database.
+        #[arg(long)]
+        all_users: bool,
     },
     /// Apply pending schema migrations and print the schema version.
     Migrate,
@@ -93,6 +116,15 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         command: JobsCommand,
+    },
+    /// Make a backup of the SQLite database now, in `backups/` under the data directory
+    /// (the app makes one a day by itself; 7 daily, 4 weekly and 6 monthly copies are kept).
+    Backup,
+    /// Print a shell completion script: `amgi completions bash > ~/.local/share/bash-completion/completions/amgi`,
+    /// `amgi completions zsh > ~/.zfunc/_amgi`, `amgi completions fish > ~/.config/fish/completions/amgi.fish`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
     /// Benchmark helpers (see BENCHMARKS.md).
     #[command(subcommand)]

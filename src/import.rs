@@ -131,7 +131,7 @@ fn invalid(path: impl Into<String>, message: impl Into<String>) -> ImportError {
 }
 
 /// serde_json appends " at line L column C"; the error shows the position first instead.
-fn strip_position(message: &str) -> String {
+pub fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),

@@ -3,7 +3,7 @@
 use clap::Parser;
 
 use amgi::cli::{BenchCommand, Cli, Command, PublishCommand};
-use amgi::commands::{app, data, doctor, jobs, publish, worker};
+use amgi::commands::{app, data, doctor, interop, jobs, publish, worker};
 use amgi::setup::Settings;
 
 fn main() -> std::process::ExitCode {
@@ -56,6 +56,12 @@ fn limit_malloc_arenas() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Completions { shell }) = cli.command {
+        // Needs no settings, database or log: it only prints.
+        let mut command = <Cli as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "amgi", &mut std::io::stdout());
+        return Ok(());
+    }
     let settings = Settings::resolve(&cli.global)?;
     run_command(cli, &settings)
         .await
@@ -78,7 +84,16 @@ async fn run_command(cli: Cli, settings: &Settings) -> anyhow::Result<()> {
             }
             app::run(settings, store, user).await
         }
-        Some(Command::Import { file }) => data::import_file(settings, &file).await,
+        Some(Command::Import {
+            file,
+            all_users,
+            approve,
+        }) => data::import_file(settings, &file, all_users, approve).await,
+        Some(Command::Export {
+            file,
+            format,
+            all_users,
+        }) => interop::export(settings, &file, format, all_users).await,
         Some(Command::Migrate) => data::migrate(settings).await,
         Some(Command::Doctor) => doctor::run(settings).await,
         Some(Command::Feed { since, follow }) => publish::feed(settings, since, follow).await,
@@ -101,6 +116,8 @@ async fn run_command(cli: Cli, settings: &Settings) -> anyhow::Result<()> {
             };
             data::generate(settings, &spec).await
         }
+        Some(Command::Completions { .. }) => Ok(()),
+        Some(Command::Backup) => data::backup(settings).await,
         None => {
             let (store, user) = settings.open().await?;
             app::run(settings, store, user).await

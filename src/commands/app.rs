@@ -37,6 +37,11 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
             cancel.clone(),
         ));
     }
+    // The daily backup runs beside the app: a copy of a large database takes a while.
+    tokio::spawn(crate::backup::daily(
+        store.clone(),
+        crate::backup::dir(&settings.paths.data_dir),
+    ));
     let tx = app.action_tx();
     let on_change = move || {
         let _ = tx.send(Action::ExternalChange);

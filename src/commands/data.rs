@@ -9,10 +9,38 @@ use crate::setup::Settings;
 use crate::store::prelude::*;
 use crate::store::{Counts, UserId};
 
-/// Imports a JSON file in one transaction; a bad file changes nothing.
-pub async fn import_file(settings: &Settings, file: &Path) -> anyhow::Result<()> {
+/// Imports a file in one transaction; a bad file changes nothing. An amgi export is
+/// restored whole; any other JSON file is a question file.
+pub async fn import_file(
+    settings: &Settings,
+    file: &Path,
+    all_users: bool,
+    approve: bool,
+) -> anyhow::Result<()> {
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("apkg") => return super::interop::import_anki(settings, file, approve).await,
+        Some("csv" | "tsv" | "txt") => {
+            return super::interop::import_text(settings, file, approve).await;
+        }
+        _ => {}
+    }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    if super::interop::is_archive(&text)
+        .with_context(|| format!("cannot import {}", file.display()))?
+    {
+        return super::interop::restore(settings, file, &text, all_users).await;
+    }
+    if all_users {
+        anyhow::bail!(
+            "--all-users applies to amgi exports; {} is a question file",
+            file.display()
+        );
+    }
     let set = import::parse(&text)
         .with_context(|| format!("{} is not a valid import file", file.display()))?;
     let (store, user) = settings.open().await?;
@@ -112,4 +140,18 @@ pub fn describe_counts(c: &Counts) -> String {
         c.jobs_processing,
         c.jobs_failed
     )
+}
+
+/// `amgi backup`: a copy of the SQLite database now, the old ones thinned.
+pub async fn backup(settings: &Settings) -> anyhow::Result<()> {
+    let (store, _) = settings.open().await?;
+    let dir = crate::backup::dir(&settings.paths.data_dir);
+    let path = crate::backup::make(&store, &dir, chrono::Utc::now()).await?;
+    crate::say!(
+        "backed up {} to {} ({} backups kept)",
+        settings.location.describe(),
+        path.display(),
+        crate::backup::list(&dir).len()
+    );
+    Ok(())
 }

@@ -41,6 +41,19 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
             false
         }
     };
+    let backups = crate::backup::list(&crate::backup::dir(&settings.paths.data_dir));
+    match backups.first() {
+        Some(latest) => crate::say!(
+            "backups     : {} kept; latest {} ({})",
+            backups.len(),
+            latest.path.display(),
+            latest.made.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => crate::say!(
+            "backups     : none yet in {} (the app makes one a day on SQLite; `amgi backup` now)",
+            crate::backup::dir(&settings.paths.data_dir).display()
+        ),
+    }
     let llm = &settings.config.llm;
     let in_use = matches!(settings.config.extract.extractor, ExtractorKind::Llm);
     crate::say!(

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod data;
 pub mod doctor;
+pub mod interop;
 pub mod jobs;
 pub mod publish;
 pub mod worker;

@@ -1,6 +1,7 @@
 //! The Store API: every operation amgi performs on its data, scoped to one user, with a
 //! SQLite backend (embedded default) and a PostgreSQL backend (shared use).
 
+pub mod archive;
 mod cards;
 mod clean;
 mod error;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use archive::InteropStore;
 pub use cards::*;
 pub use error::{StoreError, StoreResult, is_dedup_violation};
 pub use jobs::*;
@@ -32,16 +34,20 @@ pub use types::*;
 /// Brings every part of the Store API into scope: `use amgi::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        CardStore, ContentStore, JobStore, PublishStore, QuizStore, SharedStore, Store,
+        CardStore, ContentStore, InteropStore, JobStore, PublishStore, QuizStore, SharedStore,
+        Store,
     };
 }
 
 /// The whole Store API, one trait per responsibility, each implemented by both backends.
 /// Every method that reads or writes user data takes the [`UserId`] and never touches
 /// another user's rows; each state change is one transaction.
-pub trait Store: ContentStore + CardStore + JobStore + PublishStore + QuizStore {}
+pub trait Store:
+    ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore
+{
+}
 
-impl<T: ContentStore + CardStore + JobStore + PublishStore + QuizStore> Store for T {}
+impl<T: ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore> Store for T {}
 
 /// Users, topics, questions and import.
 #[async_trait]

@@ -189,3 +189,19 @@ pub async fn break_outbox(db: &TestDb) {
     }
     .unwrap_or_else(|e| panic!("break_outbox: {e}"));
 }
+
+/// Card id → stored dedup hash, for the user's cards.
+pub async fn dedup_hashes(db: &TestDb, user: UserId) -> std::collections::HashMap<i64, String> {
+    let sql = "SELECT id, dedup_hash FROM study_memo_cards WHERE user_id = $1";
+    let rows: Vec<(i64, String)> = match &db.kind {
+        Kind::Sqlite { sqlite, .. } => {
+            sqlx::query_as(sql)
+                .bind(user.0)
+                .fetch_all(sqlite.pool())
+                .await
+        }
+        Kind::Postgres { pg, .. } => sqlx::query_as(sql).bind(user.0).fetch_all(pg.pool()).await,
+    }
+    .unwrap_or_else(|e| panic!("dedup_hashes: {e}"));
+    rows.into_iter().collect()
+}

@@ -3,7 +3,9 @@
 //! Without a server the PostgreSQL half skips loudly, unless `CI` is set: then it fails.
 #![allow(dead_code)]
 
+pub mod anki;
 pub mod cards;
+pub mod dump;
 pub mod fixtures;
 
 use std::str::FromStr;

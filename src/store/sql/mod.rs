@@ -78,6 +78,19 @@ impl Db {
         self.read().await
     }
 
+    /// Begins a read-only transaction that sees one snapshot for every statement (an export):
+    /// SQLite's deferred transaction reads one WAL snapshot and blocks no writer; PostgreSQL
+    /// needs REPEATABLE READ for the same. End it with [`Tx::rollback`].
+    pub(crate) async fn snapshot(&self) -> StoreResult<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite { pool, .. } => Tx::Sqlite(pool.begin_with("BEGIN DEFERRED").await?),
+            Pool::Postgres(pool) => Tx::Postgres(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
+        })
+    }
+
     /// Begins a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
     /// so two writers queue on the busy timeout instead of failing on a lock upgrade;
     /// PostgreSQL locks the rows each workflow reads with `query_for_update!`.

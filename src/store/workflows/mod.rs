@@ -1,14 +1,19 @@
 //! Every card workflow, written once for both databases on the SQL layer ([`super::sql`]),
 //! and the Store API implemented on it for any store that has a [`Db`]. A workflow lives in
 //! one file: review (approve, edit, delete, flag, add), study (due, rate, cram), undo,
-//! content (users, import), publish, jobs, quiz.
+//! content (users, import), publish, jobs, quiz; export, restore and card imports of whole
+//! collections (the InteropStore, in interop.rs).
 
 mod content;
 mod explain;
+mod export;
+mod import_cards;
+mod interop;
 mod jobs;
 mod publish;
 mod quiz;
 mod quiz_rows;
+mod restore;
 mod review;
 pub(crate) mod rows;
 mod study;
