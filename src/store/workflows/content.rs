@@ -232,8 +232,18 @@ pub(super) async fn list_topics(db: &Db, user: UserId) -> StoreResult<Vec<Topic>
         .collect())
 }
 
+/// The question columns [`QuestionRow`] reads.
+macro_rules! question_columns {
+    () => {
+        "id, study_topic_id, question_text, choices, correct_choice, ai_explanation, \
+         ai_explanation_status, ai_explanation_generated_at"
+    };
+}
+pub(super) use question_columns;
+
+/// One row of [`question_columns!`].
 #[derive(sqlx::FromRow)]
-struct QuestionRow {
+pub(super) struct QuestionRow {
     id: QuestionId,
     study_topic_id: TopicId,
     question_text: String,
@@ -251,30 +261,32 @@ pub(super) async fn list_questions(
 ) -> StoreResult<Vec<Question>> {
     let mut conn = db.read().await?;
     let rows: Vec<QuestionRow> = conn
-        .query(
-            "SELECT id, study_topic_id, question_text, choices, correct_choice, ai_explanation, \
-             ai_explanation_status, ai_explanation_generated_at FROM study_questions \
-             WHERE user_id = $1 AND deleted_at IS NULL \
-               AND (CAST($2 AS BIGINT) IS NULL OR study_topic_id = $2) ORDER BY id",
-        )
+        .query(concat!(
+            "SELECT ",
+            question_columns!(),
+            " FROM study_questions WHERE user_id = $1 AND deleted_at IS NULL \
+               AND (CAST($2 AS BIGINT) IS NULL OR study_topic_id = $2) ORDER BY id"
+        ))
         .bind(user.0)
         .bind(topic)
         .fetch_all(&mut conn)
         .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Question {
-                id: r.id,
-                topic_id: r.study_topic_id,
-                question_text: r.question_text,
-                choices: r.choices.0,
-                correct_choice: r.correct_choice,
-                ai_explanation: r.ai_explanation,
-                ai_explanation_status: r.ai_explanation_status.parse()?,
-                ai_explanation_generated_at: r.ai_explanation_generated_at.map(Into::into),
-            })
+    rows.into_iter().map(QuestionRow::question).collect()
+}
+
+impl QuestionRow {
+    pub(super) fn question(self) -> StoreResult<Question> {
+        Ok(Question {
+            id: self.id,
+            topic_id: self.study_topic_id,
+            question_text: self.question_text,
+            choices: self.choices.0,
+            correct_choice: self.correct_choice,
+            ai_explanation: self.ai_explanation,
+            ai_explanation_status: self.ai_explanation_status.parse()?,
+            ai_explanation_generated_at: self.ai_explanation_generated_at.map(Into::into),
         })
-        .collect()
+    }
 }
 
 #[derive(sqlx::FromRow)]

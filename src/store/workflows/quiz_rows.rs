@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
+use super::content::{QuestionRow, question_columns};
 use crate::domain::card::Outcome;
 use crate::domain::quiz::{self, Attempt, QuestionProgress};
 use crate::store::quiz::{AttemptRow, QuizSession, QuizSummary, SessionStatus};
@@ -110,51 +111,31 @@ impl ProgressDbRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct QuestionDbRow {
-    id: QuestionId,
-    study_topic_id: TopicId,
-    question_text: String,
-    choices: Json<Vec<String>>,
-    correct_choice: i16,
-    ai_explanation: Option<String>,
-    ai_explanation_status: String,
-    ai_explanation_generated_at: Option<Stamp>,
-}
-
 /// The user's live questions among `ids`, in any order.
 pub(super) async fn questions_by_ids(
     on: &mut impl Connected,
     user: UserId,
     ids: &[i64],
 ) -> StoreResult<Vec<Question>> {
-    let rows: Vec<QuestionDbRow> = on
+    let rows: Vec<QuestionRow> = on
         .query_pick(
-            "SELECT id, study_topic_id, question_text, choices, correct_choice, ai_explanation, \
-             ai_explanation_status, ai_explanation_generated_at FROM study_questions \
-             WHERE user_id = $1 AND deleted_at IS NULL AND id IN (SELECT value FROM json_each($2))",
-            "SELECT id, study_topic_id, question_text, choices, correct_choice, ai_explanation, \
-             ai_explanation_status, ai_explanation_generated_at FROM study_questions \
-             WHERE user_id = $1 AND deleted_at IS NULL AND id = ANY($2)",
+            concat!(
+                "SELECT ",
+                question_columns!(),
+                " FROM study_questions WHERE user_id = $1 AND deleted_at IS NULL \
+                 AND id IN (SELECT value FROM json_each($2))"
+            ),
+            concat!(
+                "SELECT ",
+                question_columns!(),
+                " FROM study_questions WHERE user_id = $1 AND deleted_at IS NULL AND id = ANY($2)"
+            ),
         )
         .bind(user.0)
         .bind(IdList(ids.to_vec()))
         .fetch_all(on)
         .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Question {
-                id: r.id,
-                topic_id: r.study_topic_id,
-                question_text: r.question_text,
-                choices: r.choices.0,
-                correct_choice: r.correct_choice,
-                ai_explanation: r.ai_explanation,
-                ai_explanation_status: r.ai_explanation_status.parse()?,
-                ai_explanation_generated_at: r.ai_explanation_generated_at.map(Into::into),
-            })
-        })
-        .collect()
+    rows.into_iter().map(QuestionRow::question).collect()
 }
 
 #[derive(sqlx::FromRow)]
