@@ -71,6 +71,30 @@ async fn collection(db: &TestDb) -> (UserId, UserId) {
             .unwrap_or_else(|e| panic!("rate: {e}"));
     }
     ok("view", store.record_view(me, a, now).await);
+    // A finished quiz (one miss, reviewed into the ladder) and an unfinished one.
+    let quiz = |r: Result<amgi::store::quiz::QuizSession, StoreError>| {
+        r.unwrap_or_else(|e| panic!("quiz: {e}"))
+    };
+    let done = quiz(store.start_quiz(me, None, 10, now).await);
+    for (q, chosen, minute) in [(q1, Some(1), 1), (q2, Some(2), 2)] {
+        store
+            .answer_question(me, done.id, q, chosen, false, now + Duration::minutes(minute))
+            .await
+            .unwrap_or_else(|e| panic!("answer: {e}"));
+    }
+    store
+        .finalize_quiz(me, done.id, now + Duration::minutes(3))
+        .await
+        .unwrap_or_else(|e| panic!("finalize: {e}"));
+    store
+        .mark_question_reviewed(me, q1, now + Duration::minutes(4))
+        .await
+        .unwrap_or_else(|e| panic!("mark reviewed: {e}"));
+    let open = quiz(store.start_quiz(me, None, 10, now + Duration::days(1)).await);
+    store
+        .answer_question(me, open.id, q2, None, false, now + Duration::days(1))
+        .await
+        .unwrap_or_else(|e| panic!("skip: {e}"));
     store
         .enqueue_ready(20, 2, now)
         .await
@@ -144,6 +168,14 @@ mod cases {
         let archive = export(db, me).await;
         assert_eq!(archive.cards.len(), 6);
         assert_eq!(archive.reviews.len(), 5);
+        assert_eq!(
+            (
+                archive.quiz_sessions.len(),
+                archive.question_attempts.len(),
+                archive.question_progress.len()
+            ),
+            (2, 3, 2)
+        );
         let target = empty_like(db).await;
         // Another user's rows first, so that every id of the restore differs.
         let _ = fixtures::question(&target, user(&target.store, "x").await, "t", "q?").await;
@@ -198,6 +230,23 @@ mod cases {
             .await;
         assert!(
             matches!(&err, Err(StoreError::Invalid(m)) if m.contains("reviews[0].card_id") && m.contains("999999")),
+            "{err:?}"
+        );
+        let mut orphan = archive.clone();
+        orphan.question_attempts[0].session_id = 424_242;
+        let err = target.store.restore(&[("me".into(), &orphan)], &|_| {}).await;
+        assert!(
+            matches!(&err, Err(StoreError::Invalid(m)) if m.contains("question_attempts[0].session_id")),
+            "{err:?}"
+        );
+        let mut two_open = archive.clone();
+        for session in &mut two_open.quiz_sessions {
+            session.status = "active".into();
+            session.finished_at = None;
+        }
+        let err = target.store.restore(&[("me".into(), &two_open)], &|_| {}).await;
+        assert!(
+            matches!(&err, Err(StoreError::Invalid(m)) if m.contains("second active session")),
             "{err:?}"
         );
         // Refused by the database half-way (a cloze card without its sentence): rolled back.

@@ -435,6 +435,9 @@ mod round_trip {
             ],
             reviews: Vec::new(),
             jobs: Vec::new(),
+            quiz_sessions: Vec::new(),
+            question_attempts: Vec::new(),
+            question_progress: Vec::new(),
         };
         for (sep, ext) in [(',', "csv"), ('\t', "tsv")] {
             let (text, count) = write(&archive, sep);

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
 use super::{StoreError, StoreResult, UserId};
-use crate::domain::card::CardFormat;
+use crate::domain::card::{CardFormat, Outcome};
+use crate::domain::quiz::PatternState;
 use crate::domain::text::{clean_block, clean_line};
 
 /// The `format` value of an amgi export.
@@ -43,6 +44,15 @@ pub struct UserArchive {
     pub reviews: Vec<ArchivedReview>,
     /// Extraction jobs: which explanation versions were extracted, and how.
     pub jobs: Vec<ArchivedJob>,
+    /// Quiz sessions, oldest first (absent in files written before the quiz existed).
+    #[serde(default)]
+    pub quiz_sessions: Vec<ArchivedQuizSession>,
+    /// Every answer given in a quiz, oldest first.
+    #[serde(default)]
+    pub question_attempts: Vec<ArchivedAttempt>,
+    /// Each question's progress: its last outcome, learning pattern and ladder.
+    #[serde(default)]
+    pub question_progress: Vec<ArchivedQuestionProgress>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +174,70 @@ pub struct ArchivedJob {
     pub claims: i64,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchivedQuizSession {
+    pub id: i64,
+    /// `None`: a session over all topics.
+    pub topic_id: Option<i64>,
+    /// `active` or `done`.
+    pub status: String,
+    /// The session's questions, in the order they were asked.
+    pub question_ids: Vec<i64>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The summary snapshot written when the session was finalized.
+    pub summary: ArchivedQuizSummary,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchivedQuizSummary {
+    pub correct: i64,
+    pub wrong: i64,
+    pub unsure: i64,
+    pub skipped: i64,
+    pub newly_correct: i64,
+    pub relapsed: i64,
+    pub recovered: i64,
+    pub chronic_remaining: i64,
+    pub pending_review: i64,
+    pub chronic: i64,
+    pub regressed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchivedAttempt {
+    pub id: i64,
+    pub topic_id: i64,
+    pub question_id: i64,
+    pub session_id: i64,
+    /// 1-based; `None` when skipped.
+    pub chosen_choice: Option<i16>,
+    /// `correct`, `wrong`, `unsure` or `skipped`.
+    pub outcome: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchivedQuestionProgress {
+    pub topic_id: i64,
+    pub question_id: i64,
+    pub last_outcome: Option<String>,
+    pub last_attempted_at: Option<DateTime<Utc>>,
+    pub last_attempt_id: Option<i64>,
+    pub last_reviewed_at: Option<DateTime<Utc>>,
+    pub pattern_state: Option<String>,
+    pub pattern_updated_at: Option<DateTime<Utc>>,
+    pub pattern_window_attempts: i16,
+    pub due_at: Option<DateTime<Utc>>,
+    pub review_stage: Option<i16>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 impl UserArchive {
     /// Rows of every kind, for progress and summary lines.
     pub fn rows(&self) -> u64 {
@@ -175,7 +249,10 @@ impl UserArchive {
             + evidence
             + progress
             + self.reviews.len()
-            + self.jobs.len()) as u64
+            + self.jobs.len()
+            + self.quiz_sessions.len()
+            + self.question_attempts.len()
+            + self.question_progress.len()) as u64
     }
 }
 
@@ -375,6 +452,110 @@ impl UserArchive {
                 ));
             }
         }
+        out.check_quiz(at, &topics, &questions)?;
         Ok(out)
+    }
+
+    /// The quiz rows' references resolve and their values are ones the schema holds.
+    fn check_quiz(
+        &self,
+        at: &str,
+        topics: &HashSet<i64>,
+        questions: &HashSet<i64>,
+    ) -> StoreResult<()> {
+        let sessions = unique_ids(at, "quiz_sessions", self.quiz_sessions.iter().map(|s| s.id))?;
+        let attempts = unique_ids(
+            at,
+            "question_attempts",
+            self.question_attempts.iter().map(|a| a.id),
+        )?;
+        let invalid = |place: String, why: &str| StoreError::Invalid(format!("{place}: {why}"));
+        let mut active = false;
+        for (i, s) in self.quiz_sessions.iter().enumerate() {
+            let here = |field: &str| format!("{at}.quiz_sessions[{i}].{field}");
+            if let Some(t) = s.topic_id.filter(|t| !topics.contains(t)) {
+                return Err(dangling(here("topic_id"), "topic", t));
+            }
+            if let Some(q) = s.question_ids.iter().find(|q| !questions.contains(q)) {
+                return Err(dangling(here("question_ids"), "question", *q));
+            }
+            match s.status.as_str() {
+                "active" if active => {
+                    return Err(invalid(here("status"), "a second active session"));
+                }
+                "active" => active = true,
+                "done" => {}
+                other => {
+                    return Err(invalid(
+                        here("status"),
+                        &format!("{other:?} is not active or done"),
+                    ));
+                }
+            }
+            if (s.status == "done") != s.finished_at.is_some() {
+                return Err(invalid(
+                    here("finished_at"),
+                    "is set exactly when the session is done",
+                ));
+            }
+        }
+        for (i, a) in self.question_attempts.iter().enumerate() {
+            let here = |field: &str| format!("{at}.question_attempts[{i}].{field}");
+            if !topics.contains(&a.topic_id) {
+                return Err(dangling(here("topic_id"), "topic", a.topic_id));
+            }
+            if !questions.contains(&a.question_id) {
+                return Err(dangling(here("question_id"), "question", a.question_id));
+            }
+            if !sessions.contains(&a.session_id) {
+                return Err(dangling(here("session_id"), "quiz session", a.session_id));
+            }
+            let outcome = Outcome::from_stored(&a.outcome)
+                .map_err(|e| invalid(here("outcome"), &e.to_string()))?;
+            let choice_ok = match a.chosen_choice {
+                None => outcome == Outcome::Skipped,
+                Some(c) => c >= 1 && outcome != Outcome::Skipped,
+            };
+            if !choice_ok {
+                return Err(invalid(
+                    here("chosen_choice"),
+                    "is a choice from 1 exactly when the question was not skipped",
+                ));
+            }
+        }
+        let mut progress = HashSet::new();
+        for (i, p) in self.question_progress.iter().enumerate() {
+            let here = |field: &str| format!("{at}.question_progress[{i}].{field}");
+            if !topics.contains(&p.topic_id) {
+                return Err(dangling(here("topic_id"), "topic", p.topic_id));
+            }
+            if !questions.contains(&p.question_id) {
+                return Err(dangling(here("question_id"), "question", p.question_id));
+            }
+            if !progress.insert((p.topic_id, p.question_id)) {
+                return Err(invalid(
+                    here("question_id"),
+                    "a second progress row for this question",
+                ));
+            }
+            if let Some(a) = p.last_attempt_id.filter(|a| !attempts.contains(a)) {
+                return Err(dangling(here("last_attempt_id"), "attempt", a));
+            }
+            if let Some(o) = &p.last_outcome {
+                Outcome::from_stored(o).map_err(|e| invalid(here("last_outcome"), &e.to_string()))?;
+            }
+            if let Some(state) = &p.pattern_state {
+                state
+                    .parse::<PatternState>()
+                    .map_err(|e| invalid(here("pattern_state"), &e.to_string()))?;
+            }
+            if !(0..=3).contains(&p.pattern_window_attempts) {
+                return Err(invalid(here("pattern_window_attempts"), "is not 0 to 3"));
+            }
+            if p.review_stage.is_some_and(|s| !(0..=4).contains(&s)) {
+                return Err(invalid(here("review_stage"), "is not 0 to 4"));
+            }
+        }
+        Ok(())
     }
 }

@@ -16,7 +16,7 @@ type Rows = Vec<Map<String, Value>>;
 /// Table → rows, every column but the ids, references as ranks.
 pub type Dump = BTreeMap<&'static str, Vec<Value>>;
 
-const TABLES: [(&str, &str); 8] = [
+const TABLES: [(&str, &str); 11] = [
     ("users", "SELECT * FROM users WHERE id = $1"),
     (
         "study_topics",
@@ -46,6 +46,18 @@ const TABLES: [(&str, &str); 8] = [
     (
         "study_memo_card_jobs",
         "SELECT * FROM study_memo_card_jobs WHERE user_id = $1 ORDER BY id",
+    ),
+    (
+        "study_quiz_sessions",
+        "SELECT * FROM study_quiz_sessions WHERE user_id = $1 ORDER BY id",
+    ),
+    (
+        "study_question_attempts",
+        "SELECT * FROM study_question_attempts WHERE user_id = $1 ORDER BY id",
+    ),
+    (
+        "study_question_progress",
+        "SELECT * FROM study_question_progress WHERE user_id = $1 ORDER BY id",
     ),
 ];
 
@@ -113,6 +125,29 @@ fn rank(row: &mut Map<String, Value>, column: &str, ranks: &HashMap<i64, i64>) {
     }
 }
 
+/// Replaces each id of the JSON array in `column` (text on SQLite, an array on PostgreSQL)
+/// by its rank.
+fn rank_list(row: &mut Map<String, Value>, column: &str, ranks: &HashMap<i64, i64>) {
+    let list = match row.get(column) {
+        Some(Value::String(text)) => serde_json::from_str(text)
+            .unwrap_or_else(|e| panic!("{column} holds {text:?}, not JSON: {e}")),
+        Some(other) => other.clone(),
+        None => return,
+    };
+    let Value::Array(ids) = list else {
+        panic!("{column} holds {list}, not an array");
+    };
+    let ranked = ids
+        .iter()
+        .map(|id| {
+            id.as_i64()
+                .and_then(|id| ranks.get(&id))
+                .map_or_else(|| format!("dangling {id}"), |r| format!("#{r}"))
+        })
+        .collect::<Vec<_>>();
+    row.insert(column.to_owned(), Value::from(ranked));
+}
+
 /// The user's rows. `dedup_hash` is left out: it includes the question id, so a restore
 /// recomputes it (checked by the store's own unique index and the restore tests).
 pub async fn dump(db: &TestDb, user: UserId) -> Dump {
@@ -123,6 +158,8 @@ pub async fn dump(db: &TestDb, user: UserId) -> Dump {
     let topics = ranks(&tables["study_topics"]);
     let questions = ranks(&tables["study_questions"]);
     let cards = ranks(&tables["study_memo_cards"]);
+    let sessions = ranks(&tables["study_quiz_sessions"]);
+    let attempts = ranks(&tables["study_question_attempts"]);
     let mut out = Dump::new();
     for (table, _) in TABLES {
         let mut rows = tables.remove(table).unwrap_or_default();
@@ -133,6 +170,10 @@ pub async fn dump(db: &TestDb, user: UserId) -> Dump {
             rank(row, "study_topic_id", &topics);
             rank(row, "source_question_id", &questions);
             rank(row, "card_id", &cards);
+            rank(row, "study_question_id", &questions);
+            rank(row, "quiz_session_id", &sessions);
+            rank(row, "last_attempt_id", &attempts);
+            rank_list(row, "question_ids", &questions);
             let from_question = [row.get("source_kind"), row.get("source_type")]
                 .iter()
                 .any(|k| k.and_then(Value::as_str) == Some("question"));
@@ -145,7 +186,10 @@ pub async fn dump(db: &TestDb, user: UserId) -> Dump {
         // its order (undo takes the newest).
         if matches!(
             table,
-            "study_memo_card_evidence" | "study_memo_card_progress" | "study_memo_card_jobs"
+            "study_memo_card_evidence"
+                | "study_memo_card_progress"
+                | "study_memo_card_jobs"
+                | "study_question_progress"
         ) {
             rows.sort_by_key(Value::to_string);
         }

@@ -28,6 +28,19 @@ impl Dialect {
         }
     }
 
+    /// A timestamp inside a JSON document that a statement unpacks into rows: unix
+    /// milliseconds on SQLite (as its schema stores time), RFC 3339 on PostgreSQL (cast to
+    /// TIMESTAMPTZ by the statement).
+    pub(crate) fn json_time(self, at: Option<DateTime<Utc>>) -> serde_json::Value {
+        match (at, self) {
+            (None, _) => serde_json::Value::Null,
+            (Some(t), Dialect::Sqlite) => t.timestamp_millis().into(),
+            (Some(t), Dialect::Postgres) => t
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                .into(),
+        }
+    }
+
     /// A statement to bind and run.
     pub(crate) fn query(self, sql: &'static str) -> Query {
         match self {

@@ -2,6 +2,8 @@
 //! table read inside one read transaction, so a rating committed meanwhile is either wholly
 //! in the export or not at all.
 
+mod quiz;
+
 use std::collections::HashMap;
 
 use sqlx::types::Json;
@@ -225,10 +227,15 @@ pub(super) async fn export_user(db: &Db, user: UserId) -> StoreResult<UserArchiv
         .bind(u)
         .fetch_all(&mut tx)
         .await?;
+    let quiz = quiz::read(&mut tx, u).await?;
     tx.rollback().await?;
-    Ok(assemble(
+    let mut archive = assemble(
         owner, topics, questions, cards, evidence, progress, reviews, jobs,
-    ))
+    );
+    archive.quiz_sessions = quiz.sessions;
+    archive.question_attempts = quiz.attempts;
+    archive.question_progress = quiz.progress;
+    Ok(archive)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -364,5 +371,8 @@ fn assemble(
                 claims: j.claims,
             })
             .collect(),
+        quiz_sessions: Vec::new(),
+        question_attempts: Vec::new(),
+        question_progress: Vec::new(),
     }
 }

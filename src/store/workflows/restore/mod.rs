@@ -3,9 +3,11 @@
 //! given explicitly from each table's maximum so that rows refer to each other without a
 //! round trip per row.
 
+mod quiz;
+
 use std::collections::HashMap;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::types::Json;
 
@@ -38,7 +40,10 @@ pub(super) async fn restore(
         tx.query("SET LOCAL statement_timeout = 0")
             .execute(&mut tx)
             .await?;
-        tx.query("LOCK TABLE study_topics, study_questions, study_memo_cards IN EXCLUSIVE MODE")
+        tx.query(
+            "LOCK TABLE study_topics, study_questions, study_memo_cards, study_quiz_sessions, \
+             study_question_attempts IN EXCLUSIVE MODE",
+        )
             .execute(&mut tx)
             .await?;
     }
@@ -65,6 +70,8 @@ pub(super) async fn restore(
             "SELECT setval(pg_get_serial_sequence('study_topics', 'id'), (SELECT COALESCE(MAX(id), 1) FROM study_topics))",
             "SELECT setval(pg_get_serial_sequence('study_questions', 'id'), (SELECT COALESCE(MAX(id), 1) FROM study_questions))",
             "SELECT setval(pg_get_serial_sequence('study_memo_cards', 'id'), (SELECT COALESCE(MAX(id), 1) FROM study_memo_cards))",
+            "SELECT setval(pg_get_serial_sequence('study_quiz_sessions', 'id'), (SELECT COALESCE(MAX(id), 1) FROM study_quiz_sessions))",
+            "SELECT setval(pg_get_serial_sequence('study_question_attempts', 'id'), (SELECT COALESCE(MAX(id), 1) FROM study_question_attempts))",
         ] {
             tx.query(moved).execute(&mut tx).await?;
         }
@@ -95,11 +102,7 @@ fn new_id(map: &IdMap, old: i64) -> StoreResult<i64> {
 impl Writer<'_, '_> {
     /// A timestamp as the statements below read it: unix ms on SQLite, RFC 3339 on PostgreSQL.
     fn ts(&self, at: Option<DateTime<Utc>>) -> Value {
-        match (at, self.dialect) {
-            (None, _) => Value::Null,
-            (Some(t), Dialect::Sqlite) => json!(t.timestamp_millis()),
-            (Some(t), Dialect::Postgres) => json!(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-        }
+        self.dialect.json_time(at)
     }
 
     async fn next_id(&mut self, sql: &'static str) -> StoreResult<i64> {
@@ -123,7 +126,8 @@ impl Writer<'_, '_> {
                 "SELECT (SELECT COUNT(*) FROM study_topics WHERE user_id = $1) \
                       + (SELECT COUNT(*) FROM study_questions WHERE user_id = $1) \
                       + (SELECT COUNT(*) FROM study_memo_cards WHERE user_id = $1) \
-                      + (SELECT COUNT(*) FROM study_memo_card_jobs WHERE user_id = $1)",
+                      + (SELECT COUNT(*) FROM study_memo_card_jobs WHERE user_id = $1) \
+                      + (SELECT COUNT(*) FROM study_quiz_sessions WHERE user_id = $1)",
             )
             .bind(user)
             .scalar(&mut *self.tx)
@@ -145,7 +149,8 @@ impl Writer<'_, '_> {
         let cards = self.cards(user, archive, &topics, &questions).await?;
         self.card_rows(user, archive, &questions, &cards).await?;
         self.reviews(user, archive, &cards).await?;
-        self.jobs(user, archive, &questions).await
+        self.jobs(user, archive, &questions).await?;
+        self.quiz(user, archive, &topics, &questions).await
     }
 
     /// New ids from `base` on, in the file's order.
