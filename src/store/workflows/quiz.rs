@@ -196,45 +196,85 @@ const RECENT_ATTEMPTS: &str = concat!(
      ORDER BY study_question_id, answered_at, id"
 );
 
-/// Upserts a progress row and, when publishing is on, writes it to the outbox in the same
-/// transaction (like a card's progress row).
+/// Upserts progress rows in one statement (a session's rows would otherwise cost a round
+/// trip each, most of a finalize on PostgreSQL) and, when publishing is on, writes each to
+/// the outbox in the same transaction (like a card's progress row).
 async fn write_progress(
     tx: &mut Tx,
     publish: bool,
     user: UserId,
-    row: &QuestionProgress,
+    rows: &[QuestionProgress],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let id: i64 = tx.query(
-        "INSERT INTO study_question_progress (user_id, study_topic_id, study_question_id, \
-           last_outcome, last_attempted_at, last_attempt_id, last_reviewed_at, pattern_state, pattern_updated_at, \
-           pattern_window_attempts, due_at, review_stage, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
-         ON CONFLICT (user_id, study_topic_id, study_question_id) DO UPDATE SET \
-           last_outcome = excluded.last_outcome, last_attempted_at = excluded.last_attempted_at, \
-           last_attempt_id = excluded.last_attempt_id, last_reviewed_at = excluded.last_reviewed_at, \
-           pattern_state = excluded.pattern_state, pattern_updated_at = excluded.pattern_updated_at, \
-           pattern_window_attempts = excluded.pattern_window_attempts, due_at = excluded.due_at, \
-           review_stage = excluded.review_stage, updated_at = excluded.updated_at \
-         RETURNING id",
-    )
-    .bind(user.0)
-    .bind(row.topic_id)
-    .bind(row.question_id)
-    .bind(row.last_outcome.map(Outcome::as_str))
-    .bind(row.last_attempted_at)
-    .bind(row.last_attempt_id)
-    .bind(row.last_reviewed_at)
-    .bind(row.pattern_state.map(quiz::PatternState::as_str))
-    .bind(row.pattern_updated_at)
-    .bind(row.pattern_window_attempts)
-    .bind(row.due_at)
-    .bind(row.review_stage)
-    .bind(now)
-    .scalar(tx)
-    .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let dialect = tx.dialect();
+    let time = |at| dialect.json_time(at);
+    let batch: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            serde_json::json!({
+                "topic_id": row.topic_id, "question_id": row.question_id,
+                "last_outcome": row.last_outcome.map(Outcome::as_str),
+                "last_attempted_at": time(row.last_attempted_at),
+                "last_attempt_id": row.last_attempt_id,
+                "last_reviewed_at": time(row.last_reviewed_at),
+                "pattern_state": row.pattern_state.map(quiz::PatternState::as_str),
+                "pattern_updated_at": time(row.pattern_updated_at),
+                "pattern_window_attempts": row.pattern_window_attempts,
+                "due_at": time(row.due_at), "review_stage": row.review_stage,
+            })
+        })
+        .collect();
+    let written: Vec<(i64, i64)> = tx
+        .query_pick(
+            "WITH batch AS MATERIALIZED (SELECT key, value AS v FROM json_each($2)) \
+             INSERT INTO study_question_progress (user_id, study_topic_id, study_question_id, \
+               last_outcome, last_attempted_at, last_attempt_id, last_reviewed_at, pattern_state, \
+               pattern_updated_at, pattern_window_attempts, due_at, review_stage, created_at, updated_at) \
+             SELECT $1, v ->> 'topic_id', v ->> 'question_id', v ->> 'last_outcome', \
+               v ->> 'last_attempted_at', v ->> 'last_attempt_id', v ->> 'last_reviewed_at', \
+               v ->> 'pattern_state', v ->> 'pattern_updated_at', v ->> 'pattern_window_attempts', \
+               v ->> 'due_at', v ->> 'review_stage', $3, $3 FROM batch WHERE true ORDER BY key \
+             ON CONFLICT (user_id, study_topic_id, study_question_id) DO UPDATE SET \
+               last_outcome = excluded.last_outcome, last_attempted_at = excluded.last_attempted_at, \
+               last_attempt_id = excluded.last_attempt_id, last_reviewed_at = excluded.last_reviewed_at, \
+               pattern_state = excluded.pattern_state, pattern_updated_at = excluded.pattern_updated_at, \
+               pattern_window_attempts = excluded.pattern_window_attempts, due_at = excluded.due_at, \
+               review_stage = excluded.review_stage, updated_at = excluded.updated_at \
+             RETURNING id, study_question_id",
+            "INSERT INTO study_question_progress (user_id, study_topic_id, study_question_id, \
+               last_outcome, last_attempted_at, last_attempt_id, last_reviewed_at, pattern_state, \
+               pattern_updated_at, pattern_window_attempts, due_at, review_stage, created_at, updated_at) \
+             SELECT $1, (value ->> 'topic_id')::BIGINT, (value ->> 'question_id')::BIGINT, \
+               value ->> 'last_outcome', (value ->> 'last_attempted_at')::TIMESTAMPTZ, \
+               (value ->> 'last_attempt_id')::BIGINT, (value ->> 'last_reviewed_at')::TIMESTAMPTZ, \
+               value ->> 'pattern_state', (value ->> 'pattern_updated_at')::TIMESTAMPTZ, \
+               (value ->> 'pattern_window_attempts')::SMALLINT, (value ->> 'due_at')::TIMESTAMPTZ, \
+               (value ->> 'review_stage')::SMALLINT, $3, $3 \
+             FROM jsonb_array_elements($2) WITH ORDINALITY AS e(value, n) ORDER BY n \
+             ON CONFLICT (user_id, study_topic_id, study_question_id) DO UPDATE SET \
+               last_outcome = excluded.last_outcome, last_attempted_at = excluded.last_attempted_at, \
+               last_attempt_id = excluded.last_attempt_id, last_reviewed_at = excluded.last_reviewed_at, \
+               pattern_state = excluded.pattern_state, pattern_updated_at = excluded.pattern_updated_at, \
+               pattern_window_attempts = excluded.pattern_window_attempts, due_at = excluded.due_at, \
+               review_stage = excluded.review_stage, updated_at = excluded.updated_at \
+             RETURNING id, study_question_id",
+        )
+        .bind(user.0)
+        .bind(Json(batch))
+        .bind(now)
+        .fetch_all(tx)
+        .await?;
     if publish {
-        write_outbox(tx, user, &question_progress_outbox(id, row), now).await?;
+        let ids: HashMap<i64, i64> = written.into_iter().map(|(id, q)| (q, id)).collect();
+        for row in rows {
+            let id = ids.get(&row.question_id).copied().ok_or_else(|| {
+                StoreError::Corrupt("a progress row written was not returned".into())
+            })?;
+            write_outbox(tx, user, &question_progress_outbox(id, row), now).await?;
+        }
     }
     Ok(())
 }
@@ -301,9 +341,7 @@ pub(super) async fn finalize(
         progress: &progress,
         now,
     });
-    for row in &done.rows {
-        write_progress(&mut tx, db.publish, user, row, now).await?;
-    }
+    write_progress(&mut tx, db.publish, user, &done.rows, now).await?;
     super::explain::request(&mut tx, user, &done.missed, now).await?;
     let (pending_review, chronic, regressed): (i64, i64, i64) = tx
         .query(
@@ -433,7 +471,7 @@ pub(super) async fn mark_reviewed(
         return tx.abandon(StoreError::NotFound("answered question")).await;
     };
     let after = quiz::mark_reviewed(&before, now);
-    write_progress(&mut tx, db.publish, user, &after, now).await?;
+    write_progress(&mut tx, db.publish, user, std::slice::from_ref(&after), now).await?;
     tx.commit().await?;
     Ok(after)
 }
