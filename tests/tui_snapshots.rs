@@ -84,6 +84,25 @@ fn help_overlay() {
     both_sizes("help", &with(loaded_state(), &[Command::ToggleHelp]));
 }
 
+/// Every pane's help fits 80×24 whole: its closing line is on screen, and it lists the
+/// keys of that pane.
+#[test]
+fn every_panes_help_fits_a_small_terminal() {
+    for (pane, own_key) in [
+        (Pane::Review, "approve card"),
+        (Pane::Due, "show answer"),
+        (Pane::Cram, "filter by format"),
+        (Pane::Quiz, "mark unsure"),
+    ] {
+        let mut state = loaded_state();
+        state.pane = pane;
+        let state = with(state, &[Command::ToggleHelp]);
+        let screen = render(&state, 80, 24);
+        assert!(screen.contains("closes this help"), "{pane:?}:\n{screen}");
+        assert!(screen.contains(own_key), "{pane:?}:\n{screen}");
+    }
+}
+
 #[test]
 fn confirm_approve_all() {
     both_sizes(

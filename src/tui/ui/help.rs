@@ -1,26 +1,32 @@
-//! The help overlay, generated from the keymap.
+//! The help overlay, generated from the keymap: the keys that work everywhere and those of
+//! the pane on screen (all panes' keys would not fit a small terminal; each pane's help
+//! shows its own).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{ACCENT, centered, clear_popup, wrap};
 use crate::tui::keymap::{Command, Context, Keymap};
+use crate::tui::state::Pane;
 
-pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
-    let popup = centered(area, 76, area.height.saturating_sub(2));
-    clear_popup(frame, popup);
+/// The sections the help of `pane` lists, with their titles.
+fn sections(pane: Pane) -> Vec<(Context, &'static str)> {
+    let mut out = vec![(Context::Global, "everywhere")];
+    out.extend(match pane {
+        Pane::Review => [(Context::Review, "Review"), (Context::Editor, "editor")].as_slice(),
+        Pane::Due => &[(Context::Due, "Due")],
+        Pane::Cram => &[(Context::Cram, "Cram")],
+        Pane::Quiz => &[(Context::Quiz, "Quiz")],
+    });
+    out
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, pane: Pane) {
     let mut lines = Vec::new();
-    for (context, title) in [
-        (Context::Global, "everywhere"),
-        (Context::Review, "Review"),
-        (Context::Due, "Due"),
-        (Context::Cram, "Cram"),
-        (Context::Quiz, "Quiz"),
-        (Context::Editor, "editor"),
-    ] {
+    for (context, title) in sections(pane) {
         lines.push(Line::from(Span::styled(
             title,
             Style::new().add_modifier(Modifier::BOLD),
@@ -52,14 +58,17 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
     }
     lines.push(Line::from(Span::styled(
         format!(
-            "{}, q or esc closes this help",
+            "{}, q or esc closes this help; each pane's help lists its own keys",
             keymap.label(Context::Global, Command::ToggleHelp)
         ),
         Style::new().fg(Color::Gray),
     )));
+    // As tall as its wrapped text, borders included.
+    let width = 76.min(area.width);
+    let rows = wrap::wrap(lines, width.saturating_sub(2), wrap::Indent::Trim);
+    let height = u16::try_from(rows.len() + 2).unwrap_or(u16::MAX);
+    let popup = centered(area, width, height.min(area.height.saturating_sub(2)));
+    clear_popup(frame, popup);
     let block = Block::default().borders(Borders::ALL).title(" keys ");
-    frame.render_widget(
-        wrap::paragraph(lines, block, popup, wrap::Indent::Trim),
-        popup,
-    );
+    frame.render_widget(Paragraph::new(rows).block(block), popup);
 }

@@ -50,7 +50,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
     status::draw(frame, status_area, state);
     status::draw_footer(frame, footer, state, keymap);
     if state.help {
-        help::draw(frame, frame.area(), keymap);
+        help::draw(frame, frame.area(), keymap, state.pane);
     }
     if let Some(editor) = &state.editor {
         editor::draw(frame, frame.area(), editor, keymap);
