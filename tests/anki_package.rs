@@ -1,5 +1,6 @@
-//! `.apkg` export checked by the real Anki library: Anki imports the package amgi writes
-//! with the right note types, fields, cloze deletions and decks.
+//! `.apkg` and text exports checked by the real Anki library: Anki imports the package amgi
+//! writes with the right note types, fields, cloze deletions and decks, and its text importer
+//! reads amgi's CSV and TSV files by their own header.
 
 mod common;
 
@@ -116,5 +117,79 @@ async fn anki_imports_what_amgi_exports() {
                 .values()
                 .any(|v| v == "Still in review?" || v == "Deleted?")))
     );
+    db.finish().await;
+}
+
+/// Anki's text importer (File → Import of a `.csv`/`.tsv`) reads what `amgi export
+/// cards.csv` writes, guided by the file's own header: a note per approved card, cue and
+/// answer in its first two fields, one deck per topic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ankis_text_importer_reads_the_csv_and_tsv_exports() {
+    if !anki::available() {
+        return;
+    }
+    let db = TestDb::sqlite().await;
+    let me = user(&db.store, "me").await;
+    let q1 = fixtures::question(&db, me, "한국사, 조선", "훈민정음이 반포된 해는?").await;
+    let q2 = fixtures::question(&db, me, "Biology", "Where does photosynthesis happen?").await;
+    fixtures::approved_card(&db, me, q1, "훈민정음이 반포된 해는?", "1446년").await;
+    fixtures::approved_card(
+        &db,
+        me,
+        q2,
+        "Where does \"photosynthesis\" happen, <really>?",
+        "chloroplasts, mostly",
+    )
+    .await;
+    fixtures::card(&db, me, q2, "Still in review?", "yes").await;
+    let archive = db
+        .store
+        .export_user(me)
+        .await
+        .unwrap_or_else(|e| panic!("export: {e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (sep, ext) in [(',', "csv"), ('\t', "tsv")] {
+        let (text, count) = amgi::anki::text::write(&archive, sep);
+        assert_eq!(count, 2);
+        let file = dir.path().join(format!("cards.{ext}"));
+        std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+        let read = anki::run("read_csv.py", &[&file, dir.path()]);
+        assert_eq!(
+            read["column_labels"],
+            serde_json::json!(["Front", "Back", "Cloze", "Deck", "Stage", "Due", "Tags"]),
+            "{ext}"
+        );
+        let notes = read["notes"].as_array().cloned().unwrap_or_default();
+        assert_eq!(notes.len(), 2, "{ext}: {notes:?}");
+        assert!(
+            notes.iter().all(|n| n["tags"] == serde_json::json!(["amgi"])),
+            "{ext}: {notes:?}"
+        );
+        let fronts: Vec<(String, String, String)> = notes
+            .iter()
+            .map(|n| {
+                (
+                    n["fields"]["Front"].as_str().unwrap_or_default().to_owned(),
+                    n["fields"]["Back"].as_str().unwrap_or_default().to_owned(),
+                    n["decks"][0].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        // `#html:false`: Anki escapes the text itself, so markup characters arrive as text.
+        for want in [
+            (
+                "훈민정음이 반포된 해는?".to_owned(),
+                "1446년".to_owned(),
+                "한국사, 조선".to_owned(),
+            ),
+            (
+                "Where does &quot;photosynthesis&quot; happen, &lt;really&gt;?".to_owned(),
+                "chloroplasts, mostly".to_owned(),
+                "Biology".to_owned(),
+            ),
+        ] {
+            assert!(fronts.contains(&want), "{ext}: {want:?} not in {fronts:?}");
+        }
+    }
     db.finish().await;
 }

@@ -213,7 +213,10 @@ pub fn parse(text: &str, name: &str, extension: Option<&str>) -> Result<Converte
         });
         match sentence {
             Some(sentence) => {
+                // amgi's export names the cue `Front` beside its `Cloze` column; Anki's own
+                // files put the sentence first and the cue (if any) after it.
                 let cue = named(&["cue", "back extra"])
+                    .or_else(|| named(&["front"]).filter(|f| *f != sentence))
                     .or_else(|| (content[1].1 != sentence).then(|| content[1].1.clone()))
                     .filter(|c| !c.is_empty())
                     .unwrap_or_else(|| material.clone());
@@ -324,11 +327,16 @@ fn quoted(field: &str, sep: char) -> String {
 
 /// The archive's approved live cards as an Anki text file separated by `sep` (tab or
 /// comma): cue, answer, cloze sentence (`{{c1::answer}}`, empty for qa cards), topic (the
-/// deck; manual cards: their material), ladder stage (`new`, 0–3, `mastered`), due date.
+/// deck; manual cards: their material), ladder stage (`new`, 0–3, `mastered`), due date, and
+/// the tag `amgi`. The first two columns carry the names of Anki's Basic fields, which its
+/// importer maps by name; the tags column is named in the header because Anki otherwise
+/// takes the column after the fields (the cloze sentence) as tags.
 pub fn write(archive: &crate::store::archive::UserArchive, sep: char) -> (String, u64) {
     let name = if sep == '\t' { "tab" } else { "comma" };
-    let columns = ["Cue", "Answer", "Cloze", "Topic", "Stage", "Due"].join(&sep.to_string());
-    let mut out = format!("#separator:{name}\n#html:false\n#deck column:4\n#columns:{columns}\n");
+    let columns = ["Front", "Back", "Cloze", "Deck", "Stage", "Due", "Tags"].join(&sep.to_string());
+    let mut out = format!(
+        "#separator:{name}\n#html:false\n#deck column:4\n#tags column:7\n#columns:{columns}\n"
+    );
     let topics: std::collections::HashMap<i64, &str> = archive
         .topics
         .iter()
@@ -368,7 +376,7 @@ pub fn write(archive: &crate::store::archive::UserArchive, sep: char) -> (String
                 p.due_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
             ),
         };
-        let fields = [card.cue.as_str(), &card.fact, &cloze, topic, &stage, &due];
+        let fields = [card.cue.as_str(), &card.fact, &cloze, topic, &stage, &due, "amgi"];
         let line: Vec<String> = fields.iter().map(|f| quoted(f, sep)).collect();
         out.push_str(&line.join(&sep.to_string()));
         out.push('\n');
