@@ -105,3 +105,37 @@ fn error_state_and_control_characters_stripped() {
     both_sizes("error", &state);
     assert_eq!(state.pane, Pane::Review);
 }
+
+#[test]
+fn browse_pane() {
+    let mut state = common::cards::browse_state();
+    state.browse.selected = 4;
+    both_sizes("browse", &state);
+}
+
+#[test]
+fn browse_pane_searching_in_korean() {
+    let mut state = with(common::cards::browse_state(), &[Command::Search]);
+    for c in "훈민정음".chars() {
+        update(
+            &mut state,
+            Action::Key(crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            )),
+        );
+    }
+    let rows = common::cards::browse_rows();
+    state.browse.rows = vec![rows[0].clone(), rows[1].clone(), rows[2].clone()];
+    state.browse.loading = false;
+    state.browse.filter.state = Some(amgi::store::BrowseState::InReview);
+    both_sizes("browse_search", &state);
+}
+
+#[test]
+fn browse_pane_nothing_matches() {
+    let mut state = common::cards::browse_state();
+    state.browse.rows.clear();
+    state.browse.filter.search = "없는 말".into();
+    both_sizes("browse_empty", &state);
+}

@@ -19,12 +19,10 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
         (Context::Due, "Due"),
         (Context::Cram, "Cram"),
         (Context::Quiz, "Quiz"),
+        (Context::Browse, "Browse"),
+        (Context::BrowseSearch, "Browse search line"),
         (Context::Editor, "editor"),
     ] {
-        lines.push(Line::from(Span::styled(
-            title,
-            Style::new().add_modifier(Modifier::BOLD),
-        )));
         // The answer keys read as one entry ("1/2/…/9 answer"), not nine.
         let answers: Vec<String> = keymap
             .of(context)
@@ -37,16 +35,28 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
                 Span::raw(" answer  ".to_owned()),
             ]
         });
-        let entries: Vec<Span> = keymap
-            .of(context)
-            .filter(|b| !matches!(b.command, Command::Answer(_)))
-            .flat_map(|b| {
-                [
-                    Span::styled(format!(" {}", b.labels.join("/")), Style::new().fg(ACCENT)),
-                    Span::raw(format!(" {}  ", b.desc)),
-                ]
-            })
-            .chain(answer_entry.into_iter().flatten())
+        // The title leads its own entries: one line saved per context keeps every key on an
+        // 80×24 screen.
+        let title = Span::styled(
+            format!("{title}:"),
+            Style::new().add_modifier(Modifier::BOLD),
+        );
+        let entries: Vec<Span> = std::iter::once(title)
+            .chain(
+                keymap
+                    .of(context)
+                    .filter(|b| !matches!(b.command, Command::Answer(_)))
+                    .flat_map(|b| {
+                        [
+                            Span::styled(
+                                format!(" {}", b.labels.join("/")),
+                                Style::new().fg(ACCENT),
+                            ),
+                            Span::raw(format!(" {}  ", b.desc)),
+                        ]
+                    })
+                    .chain(answer_entry.into_iter().flatten()),
+            )
             .collect();
         lines.push(Line::from(entries));
     }
