@@ -2,7 +2,8 @@
 //! started and its first loads finished untimed, then
 //! - *open*: the Browse key until the first page is drawn (the store's keyset page, the
 //!   filters' topics and materials, `update`, a 120×40 `TestBackend` frame), the pane never
-//!   shown before (its state reset between samples);
+//!   shown before (its state reset between samples); in the id order (the default, read
+//!   from an index) and by due date (every card read and sorted);
 //! - *search keystroke*: one key typed in the search line until the narrowed list is drawn
 //!   (`개념 1` ⇄ `개념 1N`: about 11% and 1% of the cards match, so the first 200 matches are
 //!   found within the first 2,000 or 20,000 rows);
@@ -18,6 +19,7 @@ mod support;
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
+use amgi::store::BrowseSort;
 use amgi::store::synth::{self, SynthSpec};
 use amgi::tui::action::Action;
 use amgi::tui::app::App;
@@ -97,8 +99,8 @@ fn key(app: &mut App, code: KeyCode) {
     app.apply(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
-#[divan::bench(args = support::backends(), sample_count = 40, sample_size = 1)]
-fn open_browse_to_first_drawn_page(bencher: Bencher, backend: &'static str) {
+/// Opens Browse, never shown before, in `sort`, to the first drawn page.
+fn open(bencher: Bencher, backend: &'static str, sort: BrowseSort) {
     with_app(backend, |running| {
         let cell = std::cell::RefCell::new(&mut *running);
         bencher
@@ -107,6 +109,7 @@ fn open_browse_to_first_drawn_page(bencher: Bencher, backend: &'static str) {
                 let mut running = cell.borrow_mut();
                 running.0.state.pane = Pane::Review;
                 running.0.state.browse = Default::default();
+                running.0.state.browse.filter.sort = sort;
             })
             .bench_local_values(|()| {
                 let mut running = cell.borrow_mut();
@@ -115,9 +118,22 @@ fn open_browse_to_first_drawn_page(bencher: Bencher, backend: &'static str) {
             });
         let browse = &running.0.state.browse;
         assert_eq!(browse.rows.len(), 200.min(cards() as usize));
-        let screen = format!("{}", running.1.backend());
-        assert!(screen.contains("개념 0이 처음 정리된 해는?"), "{screen}");
+        if sort == BrowseSort::Id {
+            let screen = format!("{}", running.1.backend());
+            assert!(screen.contains("개념 0이 처음 정리된 해는?"), "{screen}");
+        }
     });
+}
+
+#[divan::bench(args = support::backends(), sample_count = 40, sample_size = 1)]
+fn open_browse_to_first_drawn_page(bencher: Bencher, backend: &'static str) {
+    open(bencher, backend, BrowseSort::Id);
+}
+
+/// Sorted by due date no index gives the order: every card is read and sorted.
+#[divan::bench(args = support::backends(), sample_count = 20, sample_size = 1)]
+fn open_browse_sorted_by_due_date(bencher: Bencher, backend: &'static str) {
+    open(bencher, backend, BrowseSort::Due);
 }
 
 /// Types into the search line: the next character of `cycle` after `prefix`, or a

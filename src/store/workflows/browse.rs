@@ -27,9 +27,8 @@ macro_rules! browse_sql {
             card_columns!(),
             ", p.review_stage AS p_stage, p.due_at AS p_due, p.last_reviewed_at AS p_reviewed, \
                CAST(p.id AS BIGINT) AS p_id, ",
-            "CAST(",
             $key,
-            " AS BIGINT) AS sort_key \
+            " AS sort_key \
              FROM study_memo_cards c \
              LEFT JOIN study_memo_card_progress p ON p.user_id = c.user_id AND p.card_id = c.id \
              WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.id > $8 \
@@ -56,6 +55,8 @@ macro_rules! browse_sql {
 /// due, never reviewed) take the largest key, `i64::MAX`, and go last.
 fn statements(sort: BrowseSort) -> (&'static str, &'static str) {
     match sort {
+        // The id itself, not an expression of it: SQLite then reads the (user, id) index in
+        // order and stops at the page's last row instead of sorting every card.
         BrowseSort::Id => (browse_sql!("c.id"), browse_sql!("c.id")),
         BrowseSort::Due => (
             browse_sql!("COALESCE(p.due_at, 9223372036854775807)"),
@@ -70,7 +71,10 @@ fn statements(sort: BrowseSort) -> (&'static str, &'static str) {
                  9223372036854775807)"
             ),
         ),
-        BrowseSort::Views => (browse_sql!("-c.view_count"), browse_sql!("-c.view_count")),
+        BrowseSort::Views => (
+            browse_sql!("CAST(-c.view_count AS BIGINT)"),
+            browse_sql!("CAST(-c.view_count AS BIGINT)"),
+        ),
     }
 }
 
