@@ -31,7 +31,9 @@ async fn the_card_listings_use_the_partial_indexes() {
         (
             "SELECT c.id FROM study_memo_cards c WHERE c.user_id = 1 AND c.deleted_at IS NULL \
              AND NOT c.needs_review ORDER BY c.id",
-            "study_memo_cards_approved",
+            // Either live-card index in id order (approved only, or every live card, which
+            // Browse added): no sort, no scan of the deleted.
+            "study_memo_cards_approved|study_memo_cards_browse",
         ),
         (
             "SELECT c.id FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
@@ -39,10 +41,24 @@ async fn the_card_listings_use_the_partial_indexes() {
              ORDER BY c.source_question_id, c.id",
             "study_memo_cards_review_queue",
         ),
+        (
+            // Browse in id order (workflows/browse.rs): a page read from the cursor in index
+            // order, never every card sorted.
+            "SELECT * FROM (SELECT c.id, p.review_stage, c.id AS sort_key FROM study_memo_cards c \
+             LEFT JOIN study_memo_card_progress p ON p.user_id = c.user_id AND p.card_id = c.id \
+             WHERE c.user_id = 1 AND c.deleted_at IS NULL AND c.id > 5 \
+               AND (CAST(NULL AS TEXT) IS NULL OR c.search_text LIKE '%a%' ESCAPE '\\')) AS b \
+             WHERE CAST(NULL AS BIGINT) IS NULL OR b.sort_key > 5 \
+             ORDER BY b.sort_key, b.id LIMIT 200",
+            "study_memo_cards_browse",
+        ),
     ];
     for (sql, index) in cases {
         let plan = plan(&store, sql).await;
-        assert!(plan.contains(index), "{sql}\n  uses {plan}, not {index}");
+        assert!(
+            index.split('|').any(|i| plan.contains(i)),
+            "{sql}\n  uses {plan}, not {index}"
+        );
         assert!(!plan.contains("TEMP B-TREE"), "{sql}\n  sorts: {plan}");
     }
 }

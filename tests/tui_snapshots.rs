@@ -93,6 +93,7 @@ fn every_panes_help_fits_a_small_terminal() {
         (Pane::Due, "show answer"),
         (Pane::Cram, "filter by format"),
         (Pane::Quiz, "mark unsure"),
+        (Pane::Browse, "forget"),
     ] {
         let mut state = loaded_state();
         state.pane = pane;
@@ -123,4 +124,38 @@ fn error_state_and_control_characters_stripped() {
     assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
     both_sizes("error", &state);
     assert_eq!(state.pane, Pane::Review);
+}
+
+#[test]
+fn browse_pane() {
+    let mut state = common::cards::browse_state();
+    state.browse.selected = 4;
+    both_sizes("browse", &state);
+}
+
+#[test]
+fn browse_pane_searching_in_korean() {
+    let mut state = with(common::cards::browse_state(), &[Command::Search]);
+    for c in "훈민정음".chars() {
+        update(
+            &mut state,
+            Action::Key(crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Char(c),
+                crossterm::event::KeyModifiers::NONE,
+            )),
+        );
+    }
+    let rows = common::cards::browse_rows();
+    state.browse.rows = vec![rows[0].clone(), rows[1].clone(), rows[2].clone()];
+    state.browse.loading = false;
+    state.browse.filter.state = Some(amgi::store::BrowseState::InReview);
+    both_sizes("browse_search", &state);
+}
+
+#[test]
+fn browse_pane_nothing_matches() {
+    let mut state = common::cards::browse_state();
+    state.browse.rows.clear();
+    state.browse.filter.search = "없는 말".into();
+    both_sizes("browse_empty", &state);
 }

@@ -16,6 +16,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use common::cards::{groups, loaded_state};
 
+#[path = "tui_update/browse.rs"]
+mod browse;
 #[path = "tui_update/study.rs"]
 mod study;
 
@@ -69,7 +71,11 @@ fn panes_switch_and_quit() {
         "the quiz is read on first show"
     );
     cmd(&mut s, Command::NextPane);
+    assert_eq!(s.pane, Pane::Browse);
+    cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::PrevPane);
+    assert_eq!(s.pane, Pane::Browse);
     cmd(&mut s, Command::PrevPane);
     assert_eq!(s.pane, Pane::Quiz);
     cmd(&mut s, Command::PrevPane);

@@ -9,4 +9,5 @@ pub mod normalize;
 pub mod numbers;
 pub mod quiz;
 pub mod schedule;
+pub mod search;
 pub mod text;

@@ -83,6 +83,8 @@ pub enum UndoKind {
     Rate,
     /// A manual card added.
     Add,
+    /// A card's schedule reset (Browse).
+    Forget,
 }
 
 impl UndoKind {
@@ -95,6 +97,7 @@ impl UndoKind {
             UndoKind::Flag => "flag",
             UndoKind::Rate => "rate",
             UndoKind::Add => "add",
+            UndoKind::Forget => "forget",
         }
     }
 }

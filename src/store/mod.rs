@@ -2,6 +2,7 @@
 //! SQLite backend (embedded default) and a PostgreSQL backend (shared use).
 
 pub mod archive;
+pub mod browse;
 mod cards;
 mod clean;
 mod error;
@@ -23,6 +24,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use archive::InteropStore;
+pub use browse::{
+    BrowseCursor, BrowseFilter, BrowsePage, BrowseRow, BrowseSort, BrowseState, BrowseStore,
+};
 pub use cards::*;
 pub use error::{StoreError, StoreResult, is_dedup_violation};
 pub use jobs::*;
@@ -34,8 +38,8 @@ pub use types::*;
 /// Brings every part of the Store API into scope: `use amgi::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        CardStore, ContentStore, InteropStore, JobStore, PublishStore, QuizStore, SharedStore,
-        Store,
+        BrowseStore, CardStore, ContentStore, InteropStore, JobStore, PublishStore, QuizStore,
+        SharedStore, Store,
     };
 }
 
@@ -43,11 +47,14 @@ pub mod prelude {
 /// Every method that reads or writes user data takes the [`UserId`] and never touches
 /// another user's rows; each state change is one transaction.
 pub trait Store:
-    ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore
+    ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore + BrowseStore
 {
 }
 
-impl<T: ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore> Store for T {}
+impl<T: ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore + BrowseStore>
+    Store for T
+{
+}
 
 /// Users, topics, questions and import.
 #[async_trait]

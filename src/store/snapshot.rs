@@ -78,6 +78,11 @@ pub enum UndoData {
         before: Option<ProgressState>,
         review_id: i64,
     },
+    /// A card's schedule reset: its progress row as it was, put back by undo.
+    Forget {
+        progress: ProgressState,
+        created_at: DateTime<Utc>,
+    },
 }
 
 /// One outbox row to write in the same transaction as the change it describes.

@@ -31,6 +31,10 @@ pub enum Change {
     Viewed {
         card_id: CardId,
     },
+    /// A card's schedule was reset (Browse).
+    Forgot {
+        card_id: CardId,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -100,4 +104,6 @@ pub enum Action {
     Undone(Option<Undone>),
     /// A Quiz pane effect reported back.
     Quiz(super::quiz::QuizEvent),
+    /// A Browse pane read reported back.
+    Browse(super::browse::BrowseEvent),
 }

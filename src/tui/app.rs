@@ -113,11 +113,19 @@ impl App {
                 || self.keymap.lookup(Context::Global, key) == Some(Command::ToggleHelp);
             return closes.then_some(Action::Command(Command::ToggleHelp));
         }
+        if state.pane == Pane::Browse && state.browse.searching {
+            // The search line takes every key but its own: typing q searches for "q".
+            return Some(match self.keymap.lookup(Context::BrowseSearch, key) {
+                Some(command) => Action::Command(command),
+                None => Action::Key(*key),
+            });
+        }
         let context = match state.pane {
             Pane::Review => Context::Review,
             Pane::Due => Context::Due,
             Pane::Cram => Context::Cram,
             Pane::Quiz => Context::Quiz,
+            Pane::Browse => Context::Browse,
         };
         self.keymap.lookup(context, key).map(Action::Command)
     }

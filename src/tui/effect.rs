@@ -50,9 +50,13 @@ pub enum Effect {
         outcome: Outcome,
     },
     RecordView(CardId),
+    /// Resets a card's schedule (Browse).
+    Forget(CardId),
     Undo,
     /// Store work of the Quiz pane.
     Quiz(super::quiz::QuizEffect),
+    /// Reads of the Browse pane.
+    Browse(super::browse::BrowseEffect),
 }
 
 impl Effect {
@@ -67,6 +71,7 @@ impl Effect {
                 | Effect::LoadCram(_)
                 | Effect::LoadMaterials
                 | Effect::LoadCounts
+                | Effect::Browse(_)
         ) && !matches!(self, Effect::Quiz(quiz) if !quiz.is_write())
     }
 }
@@ -205,6 +210,11 @@ impl EffectRunner {
                     "recording the view",
                 );
             }
+            Effect::Forget(card_id) => {
+                let r = s.forget_card(user, card_id, now).await;
+                self.report(r.map(|()| Change::Forgot { card_id }), "forgetting");
+            }
+            Effect::Browse(effect) => self.send(super::browse::run(effect, s, user).await),
             Effect::Undo => match s.undo_last(user, now).await {
                 Ok(undone) => self.send(Action::Undone(undone)),
                 Err(e) => self.fail_write("undo", e),

@@ -19,6 +19,7 @@ pub enum Command {
     GoDue,
     GoCram,
     GoQuiz,
+    GoBrowse,
     Undo,
     Refresh,
     SelectNext,
@@ -54,6 +55,16 @@ pub enum Command {
     /// Quiz: finish the session now with the answers given.
     AbandonQuiz,
     NewQuiz,
+    /// Browse: open the search line (typing narrows the list).
+    Search,
+    /// Browse: the next order (id, due date, last review, views).
+    CycleSort,
+    /// Browse: the next state filter (in review, flagged, new, stage 0–3, mastered, all).
+    CycleState,
+    /// Browse: the next topic filter.
+    CycleTopic,
+    /// Browse: reset the selected card's schedule (asks first).
+    Forget,
 }
 
 /// Where a binding applies. Global bindings apply in the four panes, not in the editor or
@@ -66,6 +77,9 @@ pub enum Context {
     Due,
     Cram,
     Quiz,
+    Browse,
+    /// The Browse pane's search line, while it has the keyboard.
+    BrowseSearch,
     Editor,
     Confirm,
 }
@@ -191,7 +205,7 @@ impl Keymap {
                 .map(|b| b.command)
         };
         in_context(context).or_else(|| match context {
-            Context::Review | Context::Due | Context::Cram | Context::Quiz => {
+            Context::Review | Context::Due | Context::Cram | Context::Quiz | Context::Browse => {
                 in_context(Context::Global)
             }
             _ => None,
@@ -258,6 +272,20 @@ mod tests {
         let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
         assert_eq!(map.lookup(Context::Editor, &ctrl_s), Some(Command::Save));
         assert_eq!(map.label(Context::Due, Command::RateKnow), "1");
+        assert_eq!(
+            map.lookup(Context::Browse, &key(KeyCode::Char('F'))),
+            Some(Command::Forget)
+        );
+        assert_eq!(
+            map.lookup(Context::Browse, &key(KeyCode::Char('B'))),
+            Some(Command::GoBrowse),
+            "global keys work in Browse"
+        );
+        assert_eq!(
+            map.lookup(Context::BrowseSearch, &key(KeyCode::Char('q'))),
+            None,
+            "typing q in the search line"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod app;
+pub mod browse;
 pub mod effect;
 pub mod keymap;
 pub mod quiz;
@@ -10,6 +11,7 @@ pub mod state;
 pub mod terminal;
 pub mod ui;
 pub mod update;
+mod update_browse;
 mod update_quiz;
 mod update_review;
 mod update_study;

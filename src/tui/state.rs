@@ -17,22 +17,36 @@ pub enum Pane {
     Due,
     Cram,
     Quiz,
+    Browse,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Review, Pane::Due, Pane::Cram, Pane::Quiz];
+    pub const ALL: [Pane; 5] = [
+        Pane::Review,
+        Pane::Due,
+        Pane::Cram,
+        Pane::Quiz,
+        Pane::Browse,
+    ];
 
     pub fn next(self) -> Pane {
         match self {
             Pane::Review => Pane::Due,
             Pane::Due => Pane::Cram,
             Pane::Cram => Pane::Quiz,
-            Pane::Quiz => Pane::Review,
+            Pane::Quiz => Pane::Browse,
+            Pane::Browse => Pane::Review,
         }
     }
 
     pub fn prev(self) -> Pane {
-        self.next().next().next()
+        match self {
+            Pane::Review => Pane::Browse,
+            Pane::Due => Pane::Review,
+            Pane::Cram => Pane::Due,
+            Pane::Quiz => Pane::Cram,
+            Pane::Browse => Pane::Quiz,
+        }
     }
 }
 
@@ -45,6 +59,7 @@ pub struct AppState {
     pub due: DuePane,
     pub cram: CramPane,
     pub quiz: super::quiz::QuizPane,
+    pub browse: super::browse::BrowsePane,
     /// The card editor, when open (it covers the pane).
     pub editor: Option<EditorState>,
     /// A question waiting for y/n, when one is asked.
@@ -271,6 +286,8 @@ pub enum Confirmed {
     DiscardEdit,
     /// Finalize the quiz under way with the answers given.
     FinishQuiz,
+    /// Reset the card's schedule (Browse).
+    Forget(CardId),
 }
 
 /// The status bar.

@@ -39,6 +39,13 @@ fn write_failed(state: &mut AppState, error: String) {
 fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Command(command) => command_effects(state, command),
+        Action::Key(key) if state.editor.is_none() && state.browse.searching => {
+            super::update_browse::search_key(state, key)
+        }
+        Action::Paste(text) if state.editor.is_none() && state.browse.searching => {
+            state.status.message = None;
+            super::update_browse::search_paste(state, &text)
+        }
         Action::Key(key) => {
             // Fields are one paragraph: Enter moves on instead of adding a hidden line break.
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
@@ -179,6 +186,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             if let Some(id) = state.cram.reload_after_view {
                 effects.extend(cram_reload_after(state, id));
             }
+            effects.extend(super::update_browse::reload(state));
             effects
         }
         Action::WriteSettled => {
@@ -219,6 +227,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![Effect::LoadDue, Effect::LoadCounts]
         }
         Action::Quiz(event) => super::update_quiz::event(state, event),
+        Action::Browse(event) => super::update_browse::event(state, event),
         Action::Undone(undone) => {
             let undone_changes_cards = undone.as_ref().is_some_and(|u| u.kind != UndoKind::Rate);
             state.status.error = None;
@@ -240,6 +249,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             if undone_changes_cards {
                 effects.push(Effect::LoadCram(state.cram.filter.clone()));
             }
+            effects.extend(super::update_browse::reload(state));
             effects
         }
     }
@@ -270,6 +280,7 @@ fn undone_words(undone: &Undone) -> String {
         UndoKind::Flag => "sending the card back".to_owned(),
         UndoKind::Rate => "the rating".to_owned(),
         UndoKind::Add => "adding the card".to_owned(),
+        UndoKind::Forget => "forgetting the card's schedule".to_owned(),
     }
 }
 
@@ -314,8 +325,10 @@ fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
             state.editor = None;
             "added 1 card to review".to_owned()
         }
+        Change::Forgot { .. } => "forgot the card's schedule: it is new again".to_owned(),
         Change::Viewed { .. } => return vec![],
     });
+    effects.extend(super::update_browse::reload(state));
     // An approval can make cards due at once.
     effects.extend(refill_if_low(state));
     effects
@@ -391,6 +404,7 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::GoDue => switch(state, Pane::Due),
         Command::GoCram => switch(state, Pane::Cram),
         Command::GoQuiz => switch(state, Pane::Quiz),
+        Command::GoBrowse => switch(state, Pane::Browse),
         Command::Undo => vec![Effect::Undo],
         Command::Refresh => {
             state.due.refilling = true;
@@ -407,6 +421,7 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
             Pane::Due => super::update_study::due_command(state, command),
             Pane::Cram => super::update_study::cram_command(state, command),
             Pane::Quiz => super::update_quiz::command(state, command),
+            Pane::Browse => super::update_browse::command(state, command),
         },
     }
 }
@@ -428,6 +443,7 @@ fn switch(state: &mut AppState, pane: Pane) -> Vec<Effect> {
             Effect::LoadMaterials,
         ],
         Pane::Quiz => super::update_quiz::entered(state),
+        Pane::Browse => super::update_browse::entered(state),
     }
 }
 
@@ -498,6 +514,7 @@ fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
                 vec![]
             }
             Some(Confirmed::FinishQuiz) => super::update_quiz::finish(state),
+            Some(Confirmed::Forget(card_id)) => vec![Effect::Forget(card_id)],
             None => vec![],
         },
         // q and Ctrl-C (quit) and Esc (cancel) answer no: nothing is done unasked.

@@ -124,3 +124,88 @@ pub fn loaded_state() -> AppState {
     state.cram.loaded = true;
     state
 }
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// One Browse row of every state, Korean and English content.
+pub fn browse_rows() -> Vec<amgi::store::BrowseRow> {
+    use amgi::store::{BrowseRow, BrowseState};
+    let row = |card: Card, ladder: Option<LadderState>, reviewed: Option<&str>| {
+        let state = BrowseState::of(&card, ladder);
+        BrowseRow {
+            card,
+            ladder,
+            last_reviewed_at: reviewed.map(at),
+            state,
+        }
+    };
+    let approved = |mut card: Card| {
+        card.needs_review = false;
+        card
+    };
+    let ladder = |stage: Option<i16>, due: Option<&str>| {
+        Some(LadderState {
+            stage,
+            due_at: due.map(at),
+        })
+    };
+    let mut flagged = approved(qa(104, 12, "훈민정음을 창제한 왕은?", "세종대왕"));
+    flagged.needs_review = true;
+    flagged.flagged_by = Some("user".into());
+    let mut viewed = approved(qa(106, 15, "임진왜란이 일어난 해는?", "1592년"));
+    viewed.view_count = 7;
+    vec![
+        row(qa(101, 12, "훈민정음이 반포된 해는?", "1446년"), None, None),
+        row(flagged, None, None),
+        row(
+            approved(cloze(
+                102,
+                12,
+                "세종대왕은 {{blank}}에 훈민정음을 창제하였다.",
+                "1443년",
+            )),
+            None,
+            None,
+        ),
+        row(
+            approved(qa(103, 14, "Default port of HTTPS", "443")),
+            ladder(Some(0), Some("2026-03-02T09:00:00Z")),
+            Some("2026-03-01T09:00:00Z"),
+        ),
+        row(
+            viewed,
+            ladder(Some(2), Some("2026-03-12T09:00:00Z")),
+            Some("2026-03-05T09:00:00Z"),
+        ),
+        row(
+            approved(cloze(
+                107,
+                16,
+                "미토콘드리아는 {{blank}}를 생성하는 세포 소기관이다.",
+                "ATP",
+            )),
+            ladder(Some(4), None),
+            Some("2026-02-20T09:00:00Z"),
+        ),
+    ]
+}
+
+/// [`loaded_state`] on the Browse pane with [`browse_rows`] listed (one page, the last).
+pub fn browse_state() -> AppState {
+    let mut state = loaded_state();
+    state.pane = amgi::tui::state::Pane::Browse;
+    state.browse.rows = browse_rows();
+    state.browse.loaded = true;
+    state.browse.seq = 1;
+    state.browse.topics = vec![amgi::store::Topic {
+        id: TopicId(1),
+        name: "한국사".into(),
+        focused_at: None,
+        created_at: DateTime::<Utc>::UNIX_EPOCH,
+    }];
+    state
+}

@@ -112,7 +112,8 @@ pub async fn approved_card(
     id
 }
 
-/// Every column of a card row, as JSON text: equal strings mean equal rows.
+/// Every column of a card row but the derived `search_text` (computed on write or before a
+/// search), as JSON text: equal strings mean equal rows.
 pub async fn card_row(db: &TestDb, id: CardId) -> String {
     match &db.kind {
         Kind::Sqlite { sqlite, .. } => sqlx::query_scalar(
@@ -126,7 +127,9 @@ pub async fn card_row(db: &TestDb, id: CardId) -> String {
         .fetch_one(sqlite.pool())
         .await,
         Kind::Postgres { pg, .. } => {
-            sqlx::query_scalar("SELECT row_to_json(c)::TEXT FROM study_memo_cards c WHERE id = $1")
+            sqlx::query_scalar(
+                "SELECT (to_jsonb(c) - 'search_text')::TEXT FROM study_memo_cards c WHERE id = $1",
+            )
                 .bind(id)
                 .fetch_one(pg.pool())
                 .await

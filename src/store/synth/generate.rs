@@ -131,26 +131,31 @@ pub(super) async fn generate_user(db: &Db, plan: &UserPlan) -> StoreResult<()> {
             series!(
                 "INSERT INTO study_memo_cards (id, user_id, study_topic_id, source_kind, source_id, \
                    source_version, source_question_id, format, cue, fact, cloze_text, needs_review, \
-                   dedup_hash, view_count, last_viewed_at, created_at, updated_at) \
+                   dedup_hash, view_count, last_viewed_at, created_at, updated_at, search_text) \
                  SELECT $2 + i, $3, $4 + ((i / 4) % $5) % $6, 'question', $7 + (i / 4) % $5, \
                    $9 - ((i / 4) % $5) * 1000, $7 + (i / 4) % $5, \
                    CASE WHEN i % 2 = 0 THEN 'qa' ELSE 'cloze' END, \
                    '개념 ' || i || '이 처음 정리된 해는?', (1000 + i % 900) || '년', \
                    CASE WHEN i % 2 = 1 THEN '개념 ' || i || '은 {{blank}}에 처음 정리되었다.' END, \
                    i % 100 < 10, printf('%064x', i), i % 5, \
-                   CASE WHEN i % 100 >= 10 AND i % 3 = 0 THEN $9 - i * 1000 END, $8, $8 FROM seq"
+                   CASE WHEN i % 100 >= 10 AND i % 3 = 0 THEN $9 - i * 1000 END, $8, $8, \
+                   '개념 ' || i || '이 처음 정리된 해는? / ' || (1000 + i % 900) || '년' || \
+                   CASE WHEN i % 2 = 1 THEN ' / 개념 ' || i || '은 {{blank}}에 처음 정리되었다.' ELSE '' END \
+                 FROM seq"
             ),
             series!(
                 "INSERT INTO study_memo_cards (id, user_id, study_topic_id, source_kind, source_id, \
                    source_version, source_question_id, format, cue, fact, cloze_text, needs_review, \
-                   dedup_hash, view_count, last_viewed_at, created_at, updated_at) \
+                   dedup_hash, view_count, last_viewed_at, created_at, updated_at, search_text) \
                  SELECT $2 + i, $3, $4 + ((i / 4) % $5) % $6, 'question', $7 + (i / 4) % $5, \
                    $8 - ((i / 4) % $5) * interval '1 second', $7 + (i / 4) % $5, \
                    CASE WHEN i % 2 = 0 THEN 'qa' ELSE 'cloze' END, \
                    '개념 ' || i || '이 처음 정리된 해는?', (1000 + i % 900) || '년', \
                    CASE WHEN i % 2 = 1 THEN '개념 ' || i || '은 {{blank}}에 처음 정리되었다.' END, \
                    i % 100 < 10, lpad(to_hex(i), 64, '0'), i % 5, \
-                   CASE WHEN i % 100 >= 10 AND i % 3 = 0 THEN $8 - i * interval '1 second' END, $8, $8 \
+                   CASE WHEN i % 100 >= 10 AND i % 3 = 0 THEN $8 - i * interval '1 second' END, $8, $8, \
+                   '개념 ' || i || '이 처음 정리된 해는? / ' || (1000 + i % 900) || '년' || \
+                   CASE WHEN i % 2 = 1 THEN ' / 개념 ' || i || '은 {{blank}}에 처음 정리되었다.' ELSE '' END \
                  FROM seq"
             ),
         )

@@ -1,6 +1,7 @@
 //! Manual cards brought in from another program (Anki), written in one transaction with
 //! their evidence and their place on the ladder.
 
+use crate::domain::search::search_text;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
@@ -41,8 +42,8 @@ pub(super) async fn import_cards(
         let id: Option<i64> = tx
             .query(
                 "INSERT INTO study_memo_cards (user_id, source_kind, format, cue, fact, cloze_text, \
-                   extra, needs_review, dedup_hash, created_at, updated_at) \
-                 VALUES ($1, 'manual', $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                   extra, needs_review, dedup_hash, created_at, updated_at, search_text) \
+                 VALUES ($1, 'manual', $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) \
                  ON CONFLICT (user_id, dedup_hash) WHERE deleted_at IS NULL DO NOTHING RETURNING id",
             )
             .bind(user.0)
@@ -54,6 +55,7 @@ pub(super) async fn import_cards(
             .bind(!approve)
             .bind(hash.as_str())
             .bind(now)
+            .bind(search_text(&edit.cue, &edit.fact, edit.cloze_text.as_deref()))
             .scalar_optional(&mut tx)
             .await?;
         let Some(id) = id else {

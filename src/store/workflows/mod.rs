@@ -4,6 +4,7 @@
 //! content (users, import), publish, jobs, quiz; export, restore and card imports of whole
 //! collections (the InteropStore, in interop.rs).
 
+mod browse;
 mod content;
 mod explain;
 mod export;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use super::browse::{BrowseCursor, BrowseFilter, BrowsePage, BrowseStore};
 use super::quiz::{AttemptRow, PendingQuestion, QuizSession, QuizStore, QuizSummary};
 use super::sql::{Db, Pool};
 use super::{
@@ -466,5 +468,27 @@ impl<T: HasDb + ?Sized> QuizStore for T {
     ) -> StoreResult<Vec<QuestionProgress>> {
         let mut conn = self.db().read().await?;
         quiz::progress_rows(&mut conn, user, topic, false).await
+    }
+}
+
+#[async_trait]
+impl<T: HasDb + ?Sized> BrowseStore for T {
+    async fn browse(
+        &self,
+        user: UserId,
+        filter: &BrowseFilter,
+        after: Option<BrowseCursor>,
+        limit: u32,
+    ) -> StoreResult<BrowsePage> {
+        browse::browse(self.db(), user, filter, after, limit).await
+    }
+
+    async fn forget_card(
+        &self,
+        user: UserId,
+        card_id: CardId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        browse::forget(self.db(), user, card_id, now).await
     }
 }

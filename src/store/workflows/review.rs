@@ -12,6 +12,7 @@ use super::rows::{
 };
 use crate::domain::card::correct_answer;
 use crate::domain::normalize::{DedupScope, dedup_hash};
+use crate::domain::search::search_text;
 use crate::domain::text::clean_line;
 use crate::store::snapshot::{CardState, UndoData, check_shown, group_review_queue};
 use crate::store::sql::{Connected, Db, IdList, Stamp, Tx, query_for_update};
@@ -259,7 +260,7 @@ pub(super) async fn edit(
     let updated = tx
         .query(
             "UPDATE study_memo_cards SET cue = $3, fact = $4, cloze_text = $5, dedup_hash = $6, needs_review = FALSE, \
-             flagged_by = NULL, flagged_at = NULL, updated_at = $7 WHERE id = $1 AND user_id = $2",
+             flagged_by = NULL, flagged_at = NULL, updated_at = $7, search_text = $8 WHERE id = $1 AND user_id = $2",
         )
         .bind(card_id)
         .bind(user.0)
@@ -268,6 +269,7 @@ pub(super) async fn edit(
         .bind(edit.cloze_text.as_deref())
         .bind(hash.as_str())
         .bind(now)
+        .bind(search_text(&edit.cue, &edit.fact, edit.cloze_text.as_deref()))
         .execute(&mut tx)
         .await;
     match updated {
@@ -358,8 +360,8 @@ pub(super) async fn create_manual(
     let inserted = tx
         .query(
             "INSERT INTO study_memo_cards (user_id, source_kind, format, cue, fact, cloze_text, extra, needs_review, \
-             dedup_hash, created_at, updated_at) \
-             VALUES ($1, 'manual', $2, $3, $4, $5, $6, TRUE, $7, $8, $8) RETURNING id",
+             dedup_hash, created_at, updated_at, search_text) \
+             VALUES ($1, 'manual', $2, $3, $4, $5, $6, TRUE, $7, $8, $8, $9) RETURNING id",
         )
         .bind(user.0)
         .bind(new.format.as_str())
@@ -369,6 +371,7 @@ pub(super) async fn create_manual(
         .bind(Json(&extra))
         .bind(hash.as_str())
         .bind(now)
+        .bind(search_text(&edit.cue, &edit.fact, edit.cloze_text.as_deref()))
         .scalar::<CardId>(&mut tx)
         .await;
     let id = match inserted {

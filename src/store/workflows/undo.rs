@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
-use super::rows::{load_card, publish_card, write_outbox};
+use super::rows::{load_card, load_progress, publish_card, write_outbox};
+use crate::domain::search::search_text;
 use crate::store::snapshot::{
     CardState, KIND_CARD_PROGRESS, ProgressState, UndoData, progress_outbox, tombstone,
 };
@@ -82,6 +83,18 @@ pub(super) async fn undo_last(
             }
             vec![card_id]
         }
+        UndoData::Forget {
+            progress,
+            created_at,
+        } => {
+            let card_id = progress.card_id;
+            restore_forgotten(&mut tx, user, &progress, created_at).await?;
+            if db.publish {
+                let topic_id = load_card(&mut tx, user, card_id, true).await?.card.topic_id;
+                write_outbox(&mut tx, user, &progress_outbox(&progress, topic_id), now).await?;
+            }
+            vec![card_id]
+        }
     };
     tx.query("UPDATE undo_log SET undone_at = $2 WHERE id = $1")
         .bind(entry.id)
@@ -97,7 +110,8 @@ async fn restore_card(tx: &mut Tx, user: UserId, s: &CardState) -> StoreResult<(
     let restored = tx
         .query(
             "UPDATE study_memo_cards SET needs_review = $3, flagged_by = $4, flagged_at = $5, cue = $6, fact = $7, \
-             cloze_text = $8, dedup_hash = $9, deleted_at = $10, updated_at = $11 WHERE id = $1 AND user_id = $2",
+              cloze_text = $8, dedup_hash = $9, deleted_at = $10, updated_at = $11, search_text = $12 \
+             WHERE id = $1 AND user_id = $2",
         )
         .bind(s.id)
         .bind(user.0)
@@ -110,6 +124,7 @@ async fn restore_card(tx: &mut Tx, user: UserId, s: &CardState) -> StoreResult<(
         .bind(s.dedup_hash.as_str())
         .bind(s.deleted_at)
         .bind(s.updated_at)
+        .bind(search_text(&s.cue, &s.fact, s.cloze_text.as_deref()))
         .execute(tx)
         .await;
     match restored {
@@ -152,5 +167,36 @@ async fn restore_progress(
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Puts back the progress row a forget deleted, with its id. Refused when the card has a
+/// progress row again (it was rated since, and that rating is no longer undoable).
+async fn restore_forgotten(
+    tx: &mut Tx,
+    user: UserId,
+    p: &ProgressState,
+    created_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    if load_progress(tx, user, p.card_id).await?.is_some() {
+        return Err(StoreError::Refused(
+            "cannot undo the forget: the card was rated since".into(),
+        ));
+    }
+    tx.query(
+        "INSERT INTO study_memo_card_progress (id, user_id, card_id, last_outcome, last_reviewed_at, due_at, \
+         review_stage, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(p.id)
+    .bind(user.0)
+    .bind(p.card_id)
+    .bind(p.last_outcome.as_deref())
+    .bind(p.last_reviewed_at)
+    .bind(p.due_at)
+    .bind(p.review_stage)
+    .bind(created_at)
+    .bind(p.updated_at)
+    .execute(tx)
+    .await?;
     Ok(())
 }

@@ -20,6 +20,11 @@ fn sections(pane: Pane) -> Vec<(Context, &'static str)> {
         Pane::Due => &[(Context::Due, "Due")],
         Pane::Cram => &[(Context::Cram, "Cram")],
         Pane::Quiz => &[(Context::Quiz, "Quiz")],
+        Pane::Browse => &[
+            (Context::Browse, "Browse"),
+            (Context::BrowseSearch, "Browse search line"),
+            (Context::Editor, "editor"),
+        ],
     });
     out
 }

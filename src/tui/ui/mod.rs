@@ -1,5 +1,6 @@
 //! Drawing: one `draw` of the whole screen from the state; no I/O.
 
+mod browse;
 mod cram;
 mod due;
 mod editor;
@@ -46,6 +47,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
         Pane::Due => due::draw(frame, body, state, keymap),
         Pane::Cram => cram::draw(frame, body, state, keymap),
         Pane::Quiz => quiz::draw(frame, body, state, keymap),
+        Pane::Browse => browse::draw(frame, body, state, keymap),
     }
     status::draw(frame, status_area, state);
     status::draw_footer(frame, footer, state, keymap);
@@ -78,6 +80,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState) {
             format!(" Cram ({}) ", state.status.counts.cards_approved),
         ),
         (Pane::Quiz, " Quiz ".to_owned()),
+        (Pane::Browse, " Browse ".to_owned()),
     ];
     let mut spans = vec![Span::styled(
         " amgi ",

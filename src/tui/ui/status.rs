@@ -102,15 +102,25 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Key
         Context::Confirm
     } else if state.editor.is_some() {
         Context::Editor
+    } else if state.pane == Pane::Browse && state.browse.searching {
+        Context::BrowseSearch
     } else {
         match state.pane {
             Pane::Review => Context::Review,
             Pane::Due => Context::Due,
             Pane::Cram => Context::Cram,
             Pane::Quiz => Context::Quiz,
+            Pane::Browse => Context::Browse,
         }
     };
-    let in_pane = [Context::Review, Context::Due, Context::Cram, Context::Quiz].contains(&context);
+    let in_pane = [
+        Context::Review,
+        Context::Due,
+        Context::Cram,
+        Context::Quiz,
+        Context::Browse,
+    ]
+    .contains(&context);
     // The rate keys have their own bar in the Due pane.
     let shown_elsewhere = [
         Command::RateKnow,

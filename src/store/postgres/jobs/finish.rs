@@ -3,6 +3,7 @@
 //! evidence, one finishes every job. Five round trips with BEGIN/COMMIT, whatever the number
 //! of jobs and cards.
 
+use crate::domain::search::search_text;
 use crate::store::CardId;
 use std::collections::{HashMap, HashSet};
 
@@ -258,15 +259,15 @@ impl CardBatch {
             "WITH input AS ( \
                SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], \
                  $4::TIMESTAMPTZ[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], \
-                 $10::TEXT[]) WITH ORDINALITY AS d(user_id, topic_id, question_id, version, \
-                 format, cue, fact, cloze_text, dedup_hash, evidence, ord)), \
+                 $10::TEXT[], $12::TEXT[]) WITH ORDINALITY AS d(user_id, topic_id, question_id, \
+                 version, format, cue, fact, cloze_text, dedup_hash, evidence, search_text, ord)), \
              inserted AS ( \
                INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, \
                  source_version, source_question_id, format, cue, fact, cloze_text, \
-                 needs_review, dedup_hash, created_at, updated_at) \
+                 needs_review, dedup_hash, created_at, updated_at, search_text) \
                SELECT d.user_id, d.topic_id, 'question', d.question_id, d.version, \
                  d.question_id, d.format, d.cue, d.fact, d.cloze_text, TRUE, d.dedup_hash, \
-                 $11, $11 FROM input d ORDER BY d.ord \
+                 $11, $11, d.search_text FROM input d ORDER BY d.ord \
                ON CONFLICT (user_id, dedup_hash) WHERE deleted_at IS NULL DO NOTHING \
                RETURNING id, user_id, dedup_hash), \
              stored AS ( \
@@ -293,6 +294,11 @@ impl CardBatch {
         .bind(c.iter().map(|c| c.dedup_hash.as_str()).collect::<Vec<_>>())
         .bind(c.iter().map(|c| c.evidence.as_str()).collect::<Vec<_>>())
         .bind(now)
+        .bind(
+            c.iter()
+                .map(|c| search_text(&c.cue, &c.fact, c.cloze_text.as_deref()))
+                .collect::<Vec<_>>(),
+        )
         .fetch_all(&mut **tx)
         .await?;
         rows.into_iter()

@@ -1,6 +1,7 @@
 //! SQLite: applying finished extractions (supersede, insert, complete), a batch of them in
 //! one write transaction.
 
+use crate::domain::search::search_text;
 use crate::store::CardId;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
@@ -155,8 +156,8 @@ async fn insert_card(
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO study_memo_cards (user_id, study_topic_id, source_kind, source_id, \
            source_version, source_question_id, format, cue, fact, cloze_text, needs_review, \
-           dedup_hash, created_at, updated_at) \
-         VALUES ($1, $2, 'question', $3, $4, $3, $5, $6, $7, $8, 1, $9, $10, $10) \
+           dedup_hash, created_at, updated_at, search_text) \
+         VALUES ($1, $2, 'question', $3, $4, $3, $5, $6, $7, $8, 1, $9, $10, $10, $11) \
          ON CONFLICT (user_id, dedup_hash) WHERE deleted_at IS NULL DO NOTHING \
          RETURNING id",
     )
@@ -170,6 +171,11 @@ async fn insert_card(
     .bind(card.cloze_text.as_deref())
     .bind(&card.dedup_hash)
     .bind(now_ms)
+    .bind(search_text(
+        &card.cue,
+        &card.fact,
+        card.cloze_text.as_deref(),
+    ))
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(id) = id {

@@ -5,6 +5,7 @@
 
 mod quiz;
 
+use crate::domain::search::search_text;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -270,6 +271,7 @@ impl Writer<'_, '_> {
                 "view_count": c.view_count, "last_viewed_at": self.ts(c.last_viewed_at),
                 "retired_reason": c.retired_reason, "created_at": self.ts(Some(c.created_at)),
                 "updated_at": self.ts(Some(c.updated_at)), "deleted_at": self.ts(c.deleted_at),
+                "search_text": search_text(&c.cue, &c.fact, c.cloze_text.as_deref()),
             }));
         }
         self.insert(
@@ -279,18 +281,18 @@ impl Writer<'_, '_> {
              INSERT INTO study_memo_cards (id, user_id, study_topic_id, source_kind, source_id, \
                source_version, source_question_id, format, cue, fact, cloze_text, extra, needs_review, \
                flagged_by, flagged_at, dedup_hash, view_count, last_viewed_at, retired_reason, \
-               created_at, updated_at, deleted_at) \
+               created_at, updated_at, deleted_at, search_text) \
              SELECT v ->> 'id', $1, v ->> 'topic_id', v ->> 'source_kind', \
                v ->> 'source_id', v ->> 'source_version', v ->> 'source_question_id', \
                v ->> 'format', v ->> 'cue', v ->> 'fact', v ->> 'cloze_text', \
                v -> 'extra', v ->> 'needs_review', v ->> 'flagged_by', \
                v ->> 'flagged_at', v ->> 'dedup_hash', v ->> 'view_count', \
                v ->> 'last_viewed_at', v ->> 'retired_reason', v ->> 'created_at', \
-               v ->> 'updated_at', v ->> 'deleted_at' FROM batch ORDER BY key",
+               v ->> 'updated_at', v ->> 'deleted_at', v ->> 'search_text' FROM batch ORDER BY key",
             "INSERT INTO study_memo_cards (id, user_id, study_topic_id, source_kind, source_id, \
                source_version, source_question_id, format, cue, fact, cloze_text, extra, needs_review, \
                flagged_by, flagged_at, dedup_hash, view_count, last_viewed_at, retired_reason, \
-               created_at, updated_at, deleted_at) \
+               created_at, updated_at, deleted_at, search_text) \
              SELECT (value ->> 'id')::BIGINT, $1, (value ->> 'topic_id')::BIGINT, value ->> 'source_kind', \
                (value ->> 'source_id')::BIGINT, (value ->> 'source_version')::TIMESTAMPTZ, \
                (value ->> 'source_question_id')::BIGINT, value ->> 'format', value ->> 'cue', \
@@ -299,7 +301,8 @@ impl Writer<'_, '_> {
                (value ->> 'flagged_at')::TIMESTAMPTZ, value ->> 'dedup_hash', \
                (value ->> 'view_count')::INTEGER, (value ->> 'last_viewed_at')::TIMESTAMPTZ, \
                value ->> 'retired_reason', (value ->> 'created_at')::TIMESTAMPTZ, \
-               (value ->> 'updated_at')::TIMESTAMPTZ, (value ->> 'deleted_at')::TIMESTAMPTZ \
+               (value ->> 'updated_at')::TIMESTAMPTZ, (value ->> 'deleted_at')::TIMESTAMPTZ, \
+               value ->> 'search_text' \
              FROM jsonb_array_elements($2) WITH ORDINALITY AS e(value, n) ORDER BY n",
         )
         .await?;
