@@ -19,6 +19,8 @@ use common::cards::{groups, loaded_state};
 
 #[path = "tui_update/study.rs"]
 mod study;
+#[path = "tui_update/tools.rs"]
+mod tools;
 
 pub(crate) fn cmd(state: &mut AppState, command: Command) -> Vec<Effect> {
     update(state, Action::Command(command))

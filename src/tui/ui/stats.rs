@@ -82,16 +82,16 @@ fn draw_roomy(frame: &mut Frame, area: Rect, loaded: &LoadedStats) {
     let [map, _, middle, _, bottom] = Layout::vertical([
         Constraint::Length(9),
         Constraint::Length(1),
-        Constraint::Length(11),
+        Constraint::Min(8),
         Constraint::Length(1),
-        Constraint::Min(0),
+        Constraint::Length(9),
     ])
     .areas(area);
     heatmap(frame, map, stats, loaded.today, 2, true);
     let [forecast_area, _, today_area] = Layout::horizontal([
         Constraint::Min(0),
         Constraint::Length(2),
-        Constraint::Length(30),
+        Constraint::Length(22),
     ])
     .areas(middle);
     forecast_bars(frame, forecast_area, &stats.forecast, loaded.today);
