@@ -125,7 +125,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -299,7 +299,7 @@ fn forecast_bars(frame: &mut Frame, area: Rect, forecast: &[u64], today: NaiveDa
         .enumerate()
         .map(|(i, &v)| {
             let date = today + Duration::days(i64::try_from(i).unwrap_or(0));
-            let label = if width == 2 || i % 2 == 0 {
+            let label = if width == 2 || i.is_multiple_of(2) {
                 format!("{:02}", date.day())
             } else {
                 String::new()
