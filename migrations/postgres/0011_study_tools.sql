@@ -7,3 +7,6 @@ CREATE INDEX study_card_reviews_user_time
 -- Approved live cards of one topic, for the Due and Cram panes narrowed to a topic.
 CREATE INDEX study_memo_cards_approved_topic
     ON study_memo_cards (user_id, study_topic_id, id) WHERE deleted_at IS NULL AND NOT needs_review;
+-- Due progress rows with their card: the forecast reads them without the table.
+CREATE INDEX study_memo_card_progress_due_card
+    ON study_memo_card_progress (user_id, due_at, card_id, review_stage) WHERE due_at IS NOT NULL;

