@@ -162,7 +162,9 @@ async fn ankis_text_importer_reads_the_csv_and_tsv_exports() {
         let notes = read["notes"].as_array().cloned().unwrap_or_default();
         assert_eq!(notes.len(), 2, "{ext}: {notes:?}");
         assert!(
-            notes.iter().all(|n| n["tags"] == serde_json::json!(["amgi"])),
+            notes
+                .iter()
+                .all(|n| n["tags"] == serde_json::json!(["amgi"])),
             "{ext}: {notes:?}"
         );
         let fronts: Vec<(String, String, String)> = notes

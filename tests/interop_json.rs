@@ -78,7 +78,14 @@ async fn collection(db: &TestDb) -> (UserId, UserId) {
     let done = quiz(store.start_quiz(me, None, 10, now).await);
     for (q, chosen, minute) in [(q1, Some(1), 1), (q2, Some(2), 2)] {
         store
-            .answer_question(me, done.id, q, chosen, false, now + Duration::minutes(minute))
+            .answer_question(
+                me,
+                done.id,
+                q,
+                chosen,
+                false,
+                now + Duration::minutes(minute),
+            )
             .await
             .unwrap_or_else(|e| panic!("answer: {e}"));
     }
@@ -90,7 +97,11 @@ async fn collection(db: &TestDb) -> (UserId, UserId) {
         .mark_question_reviewed(me, q1, now + Duration::minutes(4))
         .await
         .unwrap_or_else(|e| panic!("mark reviewed: {e}"));
-    let open = quiz(store.start_quiz(me, None, 10, now + Duration::days(1)).await);
+    let open = quiz(
+        store
+            .start_quiz(me, None, 10, now + Duration::days(1))
+            .await,
+    );
     store
         .answer_question(me, open.id, q2, None, false, now + Duration::days(1))
         .await
@@ -234,7 +245,10 @@ mod cases {
         );
         let mut orphan = archive.clone();
         orphan.question_attempts[0].session_id = 424_242;
-        let err = target.store.restore(&[("me".into(), &orphan)], &|_| {}).await;
+        let err = target
+            .store
+            .restore(&[("me".into(), &orphan)], &|_| {})
+            .await;
         assert!(
             matches!(&err, Err(StoreError::Invalid(m)) if m.contains("question_attempts[0].session_id")),
             "{err:?}"
@@ -244,7 +258,10 @@ mod cases {
             session.status = "active".into();
             session.finished_at = None;
         }
-        let err = target.store.restore(&[("me".into(), &two_open)], &|_| {}).await;
+        let err = target
+            .store
+            .restore(&[("me".into(), &two_open)], &|_| {})
+            .await;
         assert!(
             matches!(&err, Err(StoreError::Invalid(m)) if m.contains("second active session")),
             "{err:?}"

@@ -376,7 +376,15 @@ pub fn write(archive: &crate::store::archive::UserArchive, sep: char) -> (String
                 p.due_at.map(|d| d.to_rfc3339()).unwrap_or_default(),
             ),
         };
-        let fields = [card.cue.as_str(), &card.fact, &cloze, topic, &stage, &due, "amgi"];
+        let fields = [
+            card.cue.as_str(),
+            &card.fact,
+            &cloze,
+            topic,
+            &stage,
+            &due,
+            "amgi",
+        ];
         let line: Vec<String> = fields.iter().map(|f| quoted(f, sep)).collect();
         out.push_str(&line.join(&sep.to_string()));
         out.push('\n');

@@ -542,7 +542,8 @@ impl UserArchive {
                 return Err(dangling(here("last_attempt_id"), "attempt", a));
             }
             if let Some(o) = &p.last_outcome {
-                Outcome::from_stored(o).map_err(|e| invalid(here("last_outcome"), &e.to_string()))?;
+                Outcome::from_stored(o)
+                    .map_err(|e| invalid(here("last_outcome"), &e.to_string()))?;
             }
             if let Some(state) = &p.pattern_state {
                 state

@@ -45,8 +45,8 @@ pub(super) async fn restore(
             "LOCK TABLE study_topics, study_questions, study_memo_cards, study_quiz_sessions, \
              study_question_attempts IN EXCLUSIVE MODE",
         )
-            .execute(&mut tx)
-            .await?;
+        .execute(&mut tx)
+        .await?;
     }
     let mut report = RestoreReport::default();
     let mut done = 0u64;

@@ -98,10 +98,12 @@ impl Writer<'_, '_> {
         let ids = Self::number(base, archive.question_attempts.iter().map(|a| a.id));
         let mut rows = Vec::with_capacity(archive.question_attempts.len());
         for a in &archive.question_attempts {
-            rows.push(json!({"id": new_id(&ids, a.id)?, "topic_id": new_id(topics, a.topic_id)?,
+            rows.push(
+                json!({"id": new_id(&ids, a.id)?, "topic_id": new_id(topics, a.topic_id)?,
                 "question_id": new_id(questions, a.question_id)?,
                 "session_id": new_id(sessions, a.session_id)?, "chosen_choice": a.chosen_choice,
-                "outcome": a.outcome, "answered_at": self.ts(Some(a.answered_at))}));
+                "outcome": a.outcome, "answered_at": self.ts(Some(a.answered_at))}),
+            );
         }
         self.insert(
             user,
