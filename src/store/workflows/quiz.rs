@@ -196,6 +196,20 @@ const RECENT_ATTEMPTS: &str = concat!(
      ORDER BY study_question_id, answered_at, id"
 );
 
+/// The conflict clause of the progress upsert: a row already there takes every new value
+/// but its creation time.
+macro_rules! progress_upsert {
+    () => {
+        " ON CONFLICT (user_id, study_topic_id, study_question_id) DO UPDATE SET \
+           last_outcome = excluded.last_outcome, last_attempted_at = excluded.last_attempted_at, \
+           last_attempt_id = excluded.last_attempt_id, last_reviewed_at = excluded.last_reviewed_at, \
+           pattern_state = excluded.pattern_state, pattern_updated_at = excluded.pattern_updated_at, \
+           pattern_window_attempts = excluded.pattern_window_attempts, due_at = excluded.due_at, \
+           review_stage = excluded.review_stage, updated_at = excluded.updated_at \
+         RETURNING id, study_question_id"
+    };
+}
+
 /// Upserts progress rows in one statement (a session's rows would otherwise cost a round
 /// trip each, most of a finalize on PostgreSQL) and, when publishing is on, writes each to
 /// the outbox in the same transaction (like a card's progress row).
@@ -229,6 +243,7 @@ async fn write_progress(
         .collect();
     let written: Vec<(i64, i64)> = tx
         .query_pick(
+            concat!(
             "WITH batch AS MATERIALIZED (SELECT key, value AS v FROM json_each($2)) \
              INSERT INTO study_question_progress (user_id, study_topic_id, study_question_id, \
                last_outcome, last_attempted_at, last_attempt_id, last_reviewed_at, pattern_state, \
@@ -236,14 +251,10 @@ async fn write_progress(
              SELECT $1, v ->> 'topic_id', v ->> 'question_id', v ->> 'last_outcome', \
                v ->> 'last_attempted_at', v ->> 'last_attempt_id', v ->> 'last_reviewed_at', \
                v ->> 'pattern_state', v ->> 'pattern_updated_at', v ->> 'pattern_window_attempts', \
-               v ->> 'due_at', v ->> 'review_stage', $3, $3 FROM batch WHERE true ORDER BY key \
-             ON CONFLICT (user_id, study_topic_id, study_question_id) DO UPDATE SET \
-               last_outcome = excluded.last_outcome, last_attempted_at = excluded.last_attempted_at, \
-               last_attempt_id = excluded.last_attempt_id, last_reviewed_at = excluded.last_reviewed_at, \
-               pattern_state = excluded.pattern_state, pattern_updated_at = excluded.pattern_updated_at, \
-               pattern_window_attempts = excluded.pattern_window_attempts, due_at = excluded.due_at, \
-               review_stage = excluded.review_stage, updated_at = excluded.updated_at \
-             RETURNING id, study_question_id",
+               v ->> 'due_at', v ->> 'review_stage', $3, $3 FROM batch WHERE true ORDER BY key",
+            progress_upsert!(),
+        ),
+            concat!(
             "INSERT INTO study_question_progress (user_id, study_topic_id, study_question_id, \
                last_outcome, last_attempted_at, last_attempt_id, last_reviewed_at, pattern_state, \
                pattern_updated_at, pattern_window_attempts, due_at, review_stage, created_at, updated_at) \
@@ -253,14 +264,9 @@ async fn write_progress(
                value ->> 'pattern_state', (value ->> 'pattern_updated_at')::TIMESTAMPTZ, \
                (value ->> 'pattern_window_attempts')::SMALLINT, (value ->> 'due_at')::TIMESTAMPTZ, \
                (value ->> 'review_stage')::SMALLINT, $3, $3 \
-             FROM jsonb_array_elements($2) WITH ORDINALITY AS e(value, n) ORDER BY n \
-             ON CONFLICT (user_id, study_topic_id, study_question_id) DO UPDATE SET \
-               last_outcome = excluded.last_outcome, last_attempted_at = excluded.last_attempted_at, \
-               last_attempt_id = excluded.last_attempt_id, last_reviewed_at = excluded.last_reviewed_at, \
-               pattern_state = excluded.pattern_state, pattern_updated_at = excluded.pattern_updated_at, \
-               pattern_window_attempts = excluded.pattern_window_attempts, due_at = excluded.due_at, \
-               review_stage = excluded.review_stage, updated_at = excluded.updated_at \
-             RETURNING id, study_question_id",
+             FROM jsonb_array_elements($2) WITH ORDINALITY AS e(value, n) ORDER BY n",
+            progress_upsert!(),
+        ),
         )
         .bind(user.0)
         .bind(Json(batch))

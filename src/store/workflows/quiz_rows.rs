@@ -138,25 +138,36 @@ pub(super) async fn questions_by_ids(
     rows.into_iter().map(QuestionRow::question).collect()
 }
 
+/// The session columns every session query selects.
+macro_rules! session_columns {
+    () => {
+        "id, study_topic_id, status, question_ids, started_at, finished_at, \
+         correct_count, wrong_count, unsure_count, skipped_count, newly_correct_count, relapsed_count, \
+         recovered_count, chronic_remaining_count, pending_review_count, chronic_count, regressed_count"
+    };
+}
+pub(super) use session_columns;
+
+/// One row of [`session_columns!`].
 #[derive(sqlx::FromRow)]
-struct SessionDbRow {
-    id: i64,
-    study_topic_id: Option<TopicId>,
-    status: String,
-    question_ids: Json<Vec<i64>>,
-    started_at: Stamp,
-    finished_at: Option<Stamp>,
-    correct_count: i64,
-    wrong_count: i64,
-    unsure_count: i64,
-    skipped_count: i64,
-    newly_correct_count: i64,
-    relapsed_count: i64,
-    recovered_count: i64,
-    chronic_remaining_count: i64,
-    pending_review_count: i64,
-    chronic_count: i64,
-    regressed_count: i64,
+pub(super) struct SessionDbRow {
+    pub(super) id: i64,
+    pub(super) study_topic_id: Option<TopicId>,
+    pub(super) status: String,
+    pub(super) question_ids: Json<Vec<i64>>,
+    pub(super) started_at: Stamp,
+    pub(super) finished_at: Option<Stamp>,
+    pub(super) correct_count: i64,
+    pub(super) wrong_count: i64,
+    pub(super) unsure_count: i64,
+    pub(super) skipped_count: i64,
+    pub(super) newly_correct_count: i64,
+    pub(super) relapsed_count: i64,
+    pub(super) recovered_count: i64,
+    pub(super) chronic_remaining_count: i64,
+    pub(super) pending_review_count: i64,
+    pub(super) chronic_count: i64,
+    pub(super) regressed_count: i64,
 }
 
 /// A session row as read: its head and, once done, its snapshot.
@@ -178,10 +189,9 @@ pub(super) async fn session_head(
 ) -> StoreResult<SessionHead> {
     let row: SessionDbRow = query_for_update!(
         on,
-        "SELECT id, study_topic_id, status, question_ids, started_at, finished_at, \
-         correct_count, wrong_count, unsure_count, skipped_count, newly_correct_count, relapsed_count, \
-         recovered_count, chronic_remaining_count, pending_review_count, chronic_count, regressed_count \
-         FROM study_quiz_sessions WHERE id = $1 AND user_id = $2"
+        "SELECT ",
+        session_columns!(),
+        " FROM study_quiz_sessions WHERE id = $1 AND user_id = $2"
     )
     .bind(session_id)
     .bind(user.0)

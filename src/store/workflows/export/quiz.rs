@@ -1,35 +1,13 @@
 //! The quiz's rows of an export: sessions with their summary snapshot, every attempt, and
 //! each question's progress, read inside the export's snapshot.
 
-use sqlx::types::Json;
-
 use super::at;
 use crate::store::StoreResult;
 use crate::store::archive::{
     ArchivedAttempt, ArchivedQuestionProgress, ArchivedQuizSession, ArchivedQuizSummary,
 };
 use crate::store::sql::{Connected, Stamp};
-
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    id: i64,
-    study_topic_id: Option<i64>,
-    status: String,
-    question_ids: Json<Vec<i64>>,
-    started_at: Stamp,
-    finished_at: Option<Stamp>,
-    correct_count: i64,
-    wrong_count: i64,
-    unsure_count: i64,
-    skipped_count: i64,
-    newly_correct_count: i64,
-    relapsed_count: i64,
-    recovered_count: i64,
-    chronic_remaining_count: i64,
-    pending_review_count: i64,
-    chronic_count: i64,
-    regressed_count: i64,
-}
+use crate::store::workflows::quiz_rows::{SessionDbRow, session_columns};
 
 #[derive(sqlx::FromRow)]
 struct AttemptRow {
@@ -67,13 +45,12 @@ pub(super) struct QuizRows {
 }
 
 pub(super) async fn read(on: &mut impl Connected, user: i64) -> StoreResult<QuizRows> {
-    let sessions: Vec<SessionRow> = on
-        .query(
-            "SELECT id, study_topic_id, status, question_ids, started_at, finished_at, \
-             correct_count, wrong_count, unsure_count, skipped_count, newly_correct_count, \
-             relapsed_count, recovered_count, chronic_remaining_count, pending_review_count, \
-             chronic_count, regressed_count FROM study_quiz_sessions WHERE user_id = $1 ORDER BY id",
-        )
+    let sessions: Vec<SessionDbRow> = on
+        .query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM study_quiz_sessions WHERE user_id = $1 ORDER BY id"
+        ))
         .bind(user)
         .fetch_all(&mut *on)
         .await?;
@@ -96,35 +73,33 @@ pub(super) async fn read(on: &mut impl Connected, user: i64) -> StoreResult<Quiz
         .fetch_all(&mut *on)
         .await?;
     Ok(QuizRows {
-        sessions: sessions.into_iter().map(SessionRow::archived).collect(),
+        sessions: sessions.into_iter().map(archived_session).collect(),
         attempts: attempts.into_iter().map(AttemptRow::archived).collect(),
         progress: progress.into_iter().map(ProgressRow::archived).collect(),
     })
 }
 
-impl SessionRow {
-    fn archived(self) -> ArchivedQuizSession {
-        ArchivedQuizSession {
-            id: self.id,
-            topic_id: self.study_topic_id,
-            status: self.status,
-            question_ids: self.question_ids.0,
-            started_at: self.started_at.into(),
-            finished_at: at(self.finished_at),
-            summary: ArchivedQuizSummary {
-                correct: self.correct_count,
-                wrong: self.wrong_count,
-                unsure: self.unsure_count,
-                skipped: self.skipped_count,
-                newly_correct: self.newly_correct_count,
-                relapsed: self.relapsed_count,
-                recovered: self.recovered_count,
-                chronic_remaining: self.chronic_remaining_count,
-                pending_review: self.pending_review_count,
-                chronic: self.chronic_count,
-                regressed: self.regressed_count,
-            },
-        }
+fn archived_session(s: SessionDbRow) -> ArchivedQuizSession {
+    ArchivedQuizSession {
+        id: s.id,
+        topic_id: s.study_topic_id.map(|t| t.0),
+        status: s.status,
+        question_ids: s.question_ids.0,
+        started_at: s.started_at.into(),
+        finished_at: at(s.finished_at),
+        summary: ArchivedQuizSummary {
+            correct: s.correct_count,
+            wrong: s.wrong_count,
+            unsure: s.unsure_count,
+            skipped: s.skipped_count,
+            newly_correct: s.newly_correct_count,
+            relapsed: s.relapsed_count,
+            recovered: s.recovered_count,
+            chronic_remaining: s.chronic_remaining_count,
+            pending_review: s.pending_review_count,
+            chronic: s.chronic_count,
+            regressed: s.regressed_count,
+        },
     }
 }
 
