@@ -14,6 +14,7 @@ mod rehash;
 pub mod snapshot;
 mod sql;
 pub mod sqlite;
+pub mod study_tools;
 pub mod synth;
 mod types;
 mod workflows;
@@ -29,13 +30,14 @@ pub use jobs::*;
 pub use listen::ChangeListener;
 pub use publish::*;
 pub use quiz::QuizStore;
+pub use study_tools::*;
 pub use types::*;
 
 /// Brings every part of the Store API into scope: `use amgi::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
         CardStore, ContentStore, InteropStore, JobStore, PublishStore, QuizStore, SharedStore,
-        Store,
+        Store, StudyToolsStore,
     };
 }
 
@@ -43,11 +45,15 @@ pub mod prelude {
 /// Every method that reads or writes user data takes the [`UserId`] and never touches
 /// another user's rows; each state change is one transaction.
 pub trait Store:
-    ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore
+    ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore + StudyToolsStore
 {
 }
 
-impl<T: ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore> Store for T {}
+impl<
+    T: ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore + StudyToolsStore,
+> Store for T
+{
+}
 
 /// Users, topics, questions and import.
 #[async_trait]

@@ -118,6 +118,7 @@ impl App {
             Pane::Due => Context::Due,
             Pane::Cram => Context::Cram,
             Pane::Quiz => Context::Quiz,
+            Pane::Stats => Context::Stats,
         };
         self.keymap.lookup(context, key).map(Action::Command)
     }
@@ -147,7 +148,7 @@ impl App {
     {
         if !self.started {
             self.started = true;
-            for effect in init() {
+            for effect in init(&mut self.state) {
                 self.run_effect(effect);
             }
         }

@@ -19,6 +19,8 @@ pub enum Command {
     GoDue,
     GoCram,
     GoQuiz,
+    /// Show the Statistics pane.
+    GoStats,
     Undo,
     Refresh,
     SelectNext,
@@ -38,6 +40,8 @@ pub enum Command {
     NextCard,
     CycleFormat,
     CycleMaterial,
+    /// Due and Cram: narrow to the next topic (all → topic 1 → … → all), remembered.
+    CycleTopic,
     Save,
     Cancel,
     NextField,
@@ -66,6 +70,7 @@ pub enum Context {
     Due,
     Cram,
     Quiz,
+    Stats,
     Editor,
     Confirm,
 }
@@ -191,7 +196,7 @@ impl Keymap {
                 .map(|b| b.command)
         };
         in_context(context).or_else(|| match context {
-            Context::Review | Context::Due | Context::Cram | Context::Quiz => {
+            Context::Review | Context::Due | Context::Cram | Context::Quiz | Context::Stats => {
                 in_context(Context::Global)
             }
             _ => None,
@@ -258,6 +263,14 @@ mod tests {
         let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
         assert_eq!(map.lookup(Context::Editor, &ctrl_s), Some(Command::Save));
         assert_eq!(map.label(Context::Due, Command::RateKnow), "1");
+        let (t, s) = (key(KeyCode::Char('t')), key(KeyCode::Char('S')));
+        assert_eq!(map.lookup(Context::Due, &t), Some(Command::CycleTopic));
+        assert_eq!(map.lookup(Context::Cram, &t), Some(Command::CycleTopic));
+        assert_eq!(map.lookup(Context::Stats, &s), Some(Command::GoStats));
+        assert_eq!(
+            map.lookup(Context::Stats, &key(KeyCode::Char('q'))),
+            Some(Command::Quit)
+        );
     }
 
     #[test]

@@ -19,8 +19,12 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap) {
         (Context::Due, "Due"),
         (Context::Cram, "Cram"),
         (Context::Quiz, "Quiz"),
+        (Context::Stats, "Statistics"),
         (Context::Editor, "editor"),
     ] {
+        if keymap.of(context).next().is_none() {
+            continue;
+        }
         lines.push(Line::from(Span::styled(
             title,
             Style::new().add_modifier(Modifier::BOLD),

@@ -108,9 +108,17 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Key
             Pane::Due => Context::Due,
             Pane::Cram => Context::Cram,
             Pane::Quiz => Context::Quiz,
+            Pane::Stats => Context::Stats,
         }
     };
-    let in_pane = [Context::Review, Context::Due, Context::Cram, Context::Quiz].contains(&context);
+    let in_pane = [
+        Context::Review,
+        Context::Due,
+        Context::Cram,
+        Context::Quiz,
+        Context::Stats,
+    ]
+    .contains(&context);
     // The rate keys have their own bar in the Due pane.
     let shown_elsewhere = [
         Command::RateKnow,
