@@ -12,13 +12,15 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use amgi::domain::card::Outcome;
+use amgi::domain::due_plan::DueRules;
+use amgi::domain::study_day::StudyDay;
 use amgi::store::synth::{self, SynthSpec};
-use amgi::store::{CardEdit, CramFilter, Location, SharedStore, UserId};
+use amgi::store::{CardEdit, CramFilter, DueRequest, Location, SharedStore, UserId};
 use amgi::tui::action::Action;
 use amgi::tui::app::App;
 use amgi::tui::keymap::{Command, Keymap};
 use amgi::tui::state::Pane;
-use chrono::Utc;
+use chrono::{Local, Offset, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::{Samples, report};
@@ -145,6 +147,29 @@ async fn fetches(
         assert!(!deck.is_empty());
     }
     report(backend, cards, "due deck fetch (200 cards)", &due);
+
+    // The fetch the app makes: the learner's day, 20 new cards a day, siblings buried.
+    let mut today = Samples::default();
+    for _ in 0..n(100) {
+        let now = Utc::now();
+        let request = DueRequest {
+            now,
+            today: StudyDay::of(now, Local::now().offset().fix()),
+            topic: None,
+            rules: DueRules::default(),
+            limit: 200,
+        };
+        let t = Instant::now();
+        let deck = store.due_deck_today(user, &request).await?;
+        today.push(t.elapsed());
+        assert!(!deck.cards.is_empty());
+    }
+    report(
+        backend,
+        cards,
+        "due deck fetch, day rules (limit 20 new, burying)",
+        &today,
+    );
 
     let mut cram = Samples::default();
     for _ in 0..n(100) {

@@ -19,6 +19,7 @@ pub struct Config {
     pub llm: LlmConfig,
     pub publish: PublishConfig,
     pub quiz: QuizConfig,
+    pub study: StudyConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -63,6 +64,25 @@ pub struct PublishConfig {
 pub struct QuizConfig {
     /// Questions per quiz session.
     pub size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyConfig {
+    /// Never-reviewed cards the Due deck introduces per local day.
+    pub new_per_day: u32,
+    /// After one card of a source question is answered, its other cards wait for tomorrow.
+    pub bury_siblings: bool,
+}
+
+impl StudyConfig {
+    /// The Due deck's rules these settings give.
+    pub fn rules(self) -> crate::domain::due_plan::DueRules {
+        crate::domain::due_plan::DueRules {
+            new_per_day: self.new_per_day,
+            bury_siblings: self.bury_siblings,
+        }
+    }
 }
 
 /// A config file that could not be used.
@@ -123,6 +143,9 @@ impl Config {
         check_user_name(&self.user).map_err(|e| format!("user: {e}"))?;
         if !(1..=200).contains(&self.quiz.size) {
             return Err("quiz.size must be between 1 and 200".into());
+        }
+        if self.study.new_per_day > 10_000 {
+            return Err("study.new_per_day must be at most 10000".into());
         }
         if self.database_connect_timeout_secs == 0 {
             return Err("database_connect_timeout_secs must be at least 1".into());
@@ -204,6 +227,24 @@ mod tests {
         assert_eq!(c.extract.extractor, ExtractorKind::Builtin);
         assert_eq!(c.extract.max_attempts, 2);
         assert!(!c.publish.enabled);
+        assert_eq!(c.study.new_per_day, 20);
+        assert!(c.study.bury_siblings);
+    }
+
+    #[test]
+    fn study_rules_overlay() {
+        let c = Config::from_overlay("[study]\nnew_per_day = 5\nbury_siblings = false\n", "t").ok();
+        assert_eq!(
+            c.map(|c| c.study.rules()),
+            Some(crate::domain::due_plan::DueRules {
+                new_per_day: 5,
+                bury_siblings: false
+            })
+        );
+        let err = Config::from_overlay("[study]\nnew_per_day = -1\n", "c")
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("new_per_day")));
     }
 
     #[test]

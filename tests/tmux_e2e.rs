@@ -114,6 +114,16 @@ fn tmux_available() -> bool {
 }
 
 /// The number after `prefix` in the screen, e.g. "saved card 123".
+/// The Due tab's count, due and new cards together ("Due (12+20)" is 32).
+fn due_total(screen: &str) -> i64 {
+    let due = number_after(screen, " Due (").unwrap_or(0);
+    let new = screen
+        .find(" Due (")
+        .and_then(|at| number_after(&screen[at..], "+"))
+        .unwrap_or(0);
+    due + new
+}
+
 fn number_after(screen: &str, prefix: &str) -> Option<i64> {
     let rest = &screen[screen.find(prefix)? + prefix.len()..];
     rest.chars()
@@ -211,10 +221,10 @@ fn ten_quick_ratings_then_quit_are_all_stored() {
     tmux.wait_for("extracted cards in Review", |s| {
         s.contains("Review · ") && s.contains("[cloze]")
     });
-    // Approve whole questions until ten cards are due.
+    // Approve whole questions until ten cards are in Due (one per question: siblings wait).
     loop {
         let screen = tmux.screen();
-        let due = number_after(&screen, " Due (").unwrap_or(0);
+        let due = due_total(&screen);
         if due >= 10 {
             break;
         }
@@ -222,7 +232,7 @@ fn ten_quick_ratings_then_quit_are_all_stored() {
         tmux.wait_for("the confirmation", |s| s.contains("Approve all"));
         tmux.keys(&["y"]);
         tmux.wait_for("the approval and the next question selected", |s| {
-            !s.contains("Approve all") && number_after(s, " Due (").unwrap_or(0) > due
+            !s.contains("Approve all") && due_total(s) > due
         });
     }
     tmux.keys(&["D"]);

@@ -159,3 +159,119 @@ fn browse_pane_nothing_matches() {
     state.browse.filter.search = "없는 말".into();
     both_sizes("browse_empty", &state);
 }
+
+/// Figures as the store would compute them for a learner a few months in: a busier recent
+/// fortnight, weekends off, a due forecast falling away, quiz patterns.
+fn sample_stats() -> amgi::tui::study::LoadedStats {
+    use amgi::store::{PatternCounts, Retention, StageCounts, Stats, TodayCounts};
+    let reviews_per_day: Vec<u64> = (0..365u64)
+        .map(|i| match i {
+            0..=239 => 0,
+            // Saturdays off (day 364, today, is a Sunday).
+            _ if i % 7 == 6 => 0,
+            _ if i >= 350 => 20 + (i % 5) * 6,
+            _ => (i * 7) % 23,
+        })
+        .collect();
+    let forecast: Vec<u64> = (0..30u64)
+        .map(|i| [34, 12, 18, 7, 25, 3, 9][(i % 7) as usize] / (1 + i / 10))
+        .collect();
+    amgi::tui::study::LoadedStats {
+        stats: Stats {
+            reviews_per_day,
+            today: TodayCounts {
+                reviewed: 42,
+                new: 12,
+                again: 7,
+            },
+            forecast,
+            stages: StageCounts {
+                new: 1180,
+                stages: [240, 310, 185, 96],
+                mastered: 412,
+                known: 77,
+            },
+            retention: vec![
+                Retention {
+                    stage: None,
+                    reviews: 260,
+                    known: 104,
+                },
+                Retention {
+                    stage: Some(0),
+                    reviews: 180,
+                    known: 117,
+                },
+                Retention {
+                    stage: Some(1),
+                    reviews: 95,
+                    known: 78,
+                },
+                Retention {
+                    stage: Some(2),
+                    reviews: 40,
+                    known: 36,
+                },
+                Retention {
+                    stage: Some(3),
+                    reviews: 22,
+                    known: 21,
+                },
+            ],
+            patterns: PatternCounts {
+                stable: 18,
+                learning: 6,
+                recovered: 4,
+                regressed: 2,
+                chronic_wrong: 3,
+            },
+        },
+        // A Sunday: the heatmap's last column is full.
+        today: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn stats_pane() {
+    let mut state = with(loaded_state(), &[Command::GoStats]);
+    both_sizes("stats_loading", &state);
+    update(&mut state, Action::StatsLoaded(Box::new(sample_stats())));
+    both_sizes("stats", &state);
+    let mut empty = with(loaded_state(), &[Command::GoStats]);
+    let mut nothing = sample_stats();
+    nothing.stats = amgi::store::Stats {
+        reviews_per_day: vec![0; 365],
+        forecast: vec![0; 30],
+        ..Default::default()
+    };
+    update(&mut empty, Action::StatsLoaded(Box::new(nothing)));
+    both_sizes("stats_empty", &empty);
+}
+
+#[test]
+fn due_pane_narrowed_to_a_topic() {
+    use amgi::store::{Topic, TopicId};
+    let mut state = loaded_state();
+    let topics = vec![
+        Topic {
+            id: TopicId(1),
+            name: "한국사".into(),
+            focused_at: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        },
+        Topic {
+            id: TopicId(2),
+            name: "생명과학".into(),
+            focused_at: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        },
+    ];
+    update(&mut state, Action::TopicsLoaded(Ok(topics)));
+    let mut state = with(state, &[Command::GoDue, Command::CycleTopic]);
+    // The narrowed read arrives: only the cards of 한국사.
+    let deck: Vec<_> = common::cards::due_cards().into_iter().take(1).collect();
+    update(&mut state, Action::DueLoaded(deck));
+    both_sizes("due_topic", &state);
+    state.due.deck.clear();
+    both_sizes("due_topic_empty", &state);
+}

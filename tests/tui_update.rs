@@ -11,6 +11,7 @@ use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
 use amgi::tui::quiz::QuizEffect;
 use amgi::tui::state::{AppState, Confirmed, EditTarget, Field, Pane};
+use amgi::tui::study::DueScope;
 use amgi::tui::update::{init, update};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -20,6 +21,8 @@ use common::cards::{groups, loaded_state};
 mod browse;
 #[path = "tui_update/study.rs"]
 mod study;
+#[path = "tui_update/tools.rs"]
+mod tools;
 
 pub(crate) fn cmd(state: &mut AppState, command: Command) -> Vec<Effect> {
     update(state, Action::Command(command))
@@ -36,15 +39,25 @@ fn typed(state: &mut AppState, text: &str) {
 
 #[test]
 fn start_loads_every_pane() {
-    let effects = init();
+    let mut s = AppState::default();
+    let effects = init(&mut s);
     for wanted in [
         Effect::LoadReview,
-        Effect::LoadDue,
+        Effect::LoadTopics,
         Effect::LoadCounts,
         Effect::LoadMaterials,
     ] {
         assert!(effects.contains(&wanted), "{wanted:?}");
     }
+    // The decks are read once the topics, and with them the remembered focus, have arrived.
+    assert!(!effects.iter().any(|e| matches!(e, Effect::LoadDue(_))));
+    assert_eq!(
+        update(&mut s, Action::TopicsLoaded(Ok(Vec::new()))),
+        vec![
+            Effect::LoadDue(DueScope::default()),
+            Effect::LoadCram(CramFilter::default())
+        ]
+    );
 }
 
 #[test]
@@ -72,8 +85,21 @@ fn panes_switch_and_quit() {
     );
     cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Browse);
+    let effects = cmd(&mut s, Command::NextPane);
+    assert_eq!(s.pane, Pane::Stats);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadStats],
+        "statistics are computed on show"
+    );
+    assert!(
+        cmd(&mut s, Command::GoStats).is_empty(),
+        "not again while computing"
+    );
     cmd(&mut s, Command::NextPane);
     assert_eq!(s.pane, Pane::Review);
+    cmd(&mut s, Command::PrevPane);
+    assert_eq!(s.pane, Pane::Stats);
     cmd(&mut s, Command::PrevPane);
     assert_eq!(s.pane, Pane::Browse);
     cmd(&mut s, Command::PrevPane);
@@ -91,7 +117,7 @@ fn panes_switch_and_quit() {
     cmd(&mut s, Command::ToggleHelp);
     assert!(!s.help);
     assert_eq!(cmd(&mut s, Command::Undo), vec![Effect::Undo]);
-    assert!(cmd(&mut s, Command::Refresh).contains(&Effect::LoadDue));
+    assert!(cmd(&mut s, Command::Refresh).contains(&Effect::LoadDue(DueScope::default())));
     cmd(&mut s, Command::Quit);
     assert!(s.quit);
 }
@@ -293,7 +319,11 @@ fn events_update_the_status_bar() {
             &mut s,
             Action::Changed(Change::Approved { card_id: CardId(3) })
         ),
-        vec![Effect::LoadReview, Effect::LoadCounts, Effect::RefillDue],
+        vec![
+            Effect::LoadReview,
+            Effect::LoadCounts,
+            Effect::RefillDue(DueScope::default())
+        ],
         "the queue and counts moved; approvals may be due"
     );
     assert_eq!(
@@ -329,7 +359,10 @@ fn events_update_the_status_bar() {
     };
     let effects = update(&mut s, Action::Undone(Some(undone)));
     assert_eq!(s.status.message.as_deref(), Some("undid the rating"));
-    assert!(effects.contains(&Effect::LoadDue) && effects.contains(&Effect::LoadReview));
+    assert!(
+        effects.contains(&Effect::LoadDue(DueScope::default()))
+            && effects.contains(&Effect::LoadReview)
+    );
     update(&mut s, Action::Undone(None));
     assert_eq!(s.status.message.as_deref(), Some("nothing to undo"));
     update(&mut s, Action::MaterialsLoaded(vec!["노트".into()]));
@@ -458,7 +491,10 @@ fn a_rating_refused_as_stale_reloads_the_deck_and_says_why() {
                 .into(),
         },
     );
-    assert!(effects.contains(&Effect::LoadDue), "{effects:?}");
+    assert!(
+        effects.contains(&Effect::LoadDue(DueScope::default())),
+        "{effects:?}"
+    );
     assert!(
         s.status
             .error

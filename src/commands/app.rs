@@ -30,6 +30,7 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
     let cancel = CancellationToken::new();
     let mut app = App::new(store.clone(), user, &settings.user_name, keymap);
     app.state.quiz.size = settings.config.quiz.size;
+    app.state.due.rules = settings.config.study.rules();
     if settings.config.publish.enabled {
         tokio::spawn(publisher::run(
             store.clone(),

@@ -1,6 +1,7 @@
 //! Pure domain logic: no I/O, no clocks read, no database. Everything here is unit-tested.
 
 pub mod card;
+pub mod due_plan;
 pub mod extract;
 pub mod guard;
 pub mod korean;
@@ -10,4 +11,5 @@ pub mod numbers;
 pub mod quiz;
 pub mod schedule;
 pub mod search;
+pub mod study_day;
 pub mod text;

@@ -69,6 +69,8 @@ pub struct RatingResult {
 pub struct CramFilter {
     pub material: Option<String>,
     pub format: Option<CardFormat>,
+    /// Only cards of this topic.
+    pub topic: Option<super::TopicId>,
 }
 
 /// The kinds of action that can be undone.

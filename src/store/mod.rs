@@ -15,6 +15,7 @@ mod rehash;
 pub mod snapshot;
 mod sql;
 pub mod sqlite;
+pub mod study_tools;
 pub mod synth;
 mod types;
 mod workflows;
@@ -33,13 +34,14 @@ pub use jobs::*;
 pub use listen::ChangeListener;
 pub use publish::*;
 pub use quiz::QuizStore;
+pub use study_tools::*;
 pub use types::*;
 
 /// Brings every part of the Store API into scope: `use amgi::store::prelude::*;`.
 pub mod prelude {
     pub use super::{
         BrowseStore, CardStore, ContentStore, InteropStore, JobStore, PublishStore, QuizStore,
-        SharedStore, Store,
+        SharedStore, Store, StudyToolsStore,
     };
 }
 
@@ -47,12 +49,27 @@ pub mod prelude {
 /// Every method that reads or writes user data takes the [`UserId`] and never touches
 /// another user's rows; each state change is one transaction.
 pub trait Store:
-    ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore + BrowseStore
+    ContentStore
+    + CardStore
+    + JobStore
+    + PublishStore
+    + QuizStore
+    + InteropStore
+    + BrowseStore
+    + StudyToolsStore
 {
 }
 
-impl<T: ContentStore + CardStore + JobStore + PublishStore + QuizStore + InteropStore + BrowseStore>
-    Store for T
+impl<
+    T: ContentStore
+        + CardStore
+        + JobStore
+        + PublishStore
+        + QuizStore
+        + InteropStore
+        + BrowseStore
+        + StudyToolsStore,
+> Store for T
 {
 }
 

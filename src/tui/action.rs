@@ -5,7 +5,7 @@ use crate::store::{CardId, QuestionId};
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
-use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, ReviewStamp, Undone};
+use crate::store::{Card, Counts, DueCard, RatingResult, ReviewGroup, ReviewStamp, Topic, Undone};
 
 /// What a write effect changed.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +102,13 @@ pub enum Action {
         error: String,
     },
     Undone(Option<Undone>),
+    /// The learner's topics, with `focused_at` (the remembered focus), or why they could not
+    /// be read (the decks are then read for all topics).
+    TopicsLoaded(Result<Vec<Topic>, String>),
+    /// The Statistics pane's figures.
+    StatsLoaded(Box<super::study::LoadedStats>),
+    /// Computing the statistics failed.
+    StatsFailed(String),
     /// A Quiz pane effect reported back.
     Quiz(super::quiz::QuizEvent),
     /// A Browse pane read reported back.

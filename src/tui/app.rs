@@ -126,6 +126,7 @@ impl App {
             Pane::Cram => Context::Cram,
             Pane::Quiz => Context::Quiz,
             Pane::Browse => Context::Browse,
+            Pane::Stats => Context::Stats,
         };
         self.keymap.lookup(context, key).map(Action::Command)
     }
@@ -155,7 +156,7 @@ impl App {
     {
         if !self.started {
             self.started = true;
-            for effect in init() {
+            for effect in init(&mut self.state) {
                 self.run_effect(effect);
             }
         }

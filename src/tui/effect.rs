@@ -9,9 +9,12 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::{Action, Change};
 use super::review_loads::{LoadKind, ReviewLoads};
+use super::study::{DueScope, LoadedStats};
 use crate::domain::card::Outcome;
+use crate::domain::study_day::StudyDay;
 use crate::store::{
-    CardEdit, CramFilter, DueCard, NewManualCard, ReviewStamp, SharedStore, StoreError, UserId,
+    CardEdit, CramFilter, DueCard, DueRequest, NewManualCard, ReviewStamp, SharedStore,
+    StatsRequest, StoreError, StoreResult, TopicId, UserId,
 };
 
 /// How many due cards are held in memory; a refill is asked for below `DUE_REFILL_AT`.
@@ -25,11 +28,19 @@ pub enum Effect {
     LoadReview,
     /// Reloads the review listing unless the queue's stamp is still the one given.
     RefreshReview(Option<ReviewStamp>),
-    LoadDue,
-    RefillDue,
+    /// Reads the due deck anew (replacing the held one).
+    LoadDue(DueScope),
+    /// Reads the due deck to merge into the held one.
+    RefillDue(DueScope),
     LoadCram(CramFilter),
     LoadMaterials,
     LoadCounts,
+    /// Reads the topics (with the remembered focus).
+    LoadTopics,
+    /// Remembers the topic Due and Cram are narrowed to (`None`: all topics).
+    FocusTopic(Option<TopicId>),
+    /// Computes the Statistics pane's figures.
+    LoadStats,
     /// Approves a card as shown (its `updated_at` then).
     Approve {
         card_id: CardId,
@@ -66,12 +77,14 @@ impl Effect {
             self,
             Effect::LoadReview
                 | Effect::RefreshReview(_)
-                | Effect::LoadDue
-                | Effect::RefillDue
+                | Effect::LoadDue(_)
+                | Effect::RefillDue(_)
                 | Effect::LoadCram(_)
                 | Effect::LoadMaterials
                 | Effect::LoadCounts
                 | Effect::Browse(_)
+                | Effect::LoadTopics
+                | Effect::LoadStats
         ) && !matches!(self, Effect::Quiz(quiz) if !quiz.is_write())
     }
 }
@@ -125,7 +138,7 @@ impl EffectRunner {
         match effect {
             Effect::LoadReview => self.reload_review().await,
             Effect::RefreshReview(known) => self.refresh_review(known).await,
-            Effect::RefillDue => match s.due_deck(user, now, DUE_BATCH).await {
+            Effect::RefillDue(scope) => match self.due_deck(scope, now).await {
                 Ok(deck) => self.send(Action::DueRefilled(deck)),
                 Err(e) => {
                     tracing::warn!(error = %e, "refilling the due deck failed");
@@ -134,7 +147,7 @@ impl EffectRunner {
                     )));
                 }
             },
-            Effect::LoadDue => match s.due_deck(user, now, DUE_BATCH).await {
+            Effect::LoadDue(scope) => match self.due_deck(scope, now).await {
                 Ok(deck) => self.send(Action::DueLoaded(deck)),
                 Err(e) => {
                     tracing::warn!(error = %e, "loading the due deck failed");
@@ -143,6 +156,34 @@ impl EffectRunner {
                     )));
                 }
             },
+            Effect::LoadTopics => {
+                let topics = s.list_topics(user).await.map_err(|e| {
+                    tracing::warn!(error = %e, "loading the topics failed");
+                    format!("loading the topics failed: {e}")
+                });
+                self.send(Action::TopicsLoaded(topics));
+            }
+            Effect::FocusTopic(topic) => {
+                if let Err(e) = s.focus_topic(user, topic, now).await {
+                    self.fail_write("remembering the topic", e);
+                }
+            }
+            Effect::LoadStats => {
+                let today = local_day(now);
+                let request = StatsRequest::standard(now, today);
+                match s.stats(user, &request).await {
+                    Ok(stats) => self.send(Action::StatsLoaded(Box::new(LoadedStats {
+                        stats,
+                        today: today.local_date(local_offset()),
+                    }))),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "computing the statistics failed");
+                        self.send(Action::StatsFailed(format!(
+                            "computing the statistics failed: {e}"
+                        )));
+                    }
+                }
+            }
             Effect::LoadCram(filter) => match s.cram_deck(user, &filter, CRAM_BATCH).await {
                 Ok(deck) => self.send(Action::CramLoaded(deck)),
                 Err(e) => self.fail("loading the cram deck", e),
@@ -223,6 +264,18 @@ impl EffectRunner {
         }
     }
 
+    /// The due deck of the learner's day under `scope`.
+    async fn due_deck(&self, scope: DueScope, now: DateTime<Utc>) -> StoreResult<Vec<DueCard>> {
+        let request = DueRequest {
+            now,
+            today: local_day(now),
+            topic: scope.topic,
+            rules: scope.rules,
+            limit: DUE_BATCH,
+        };
+        Ok(self.store.due_deck_today(self.user, &request).await?.cards)
+    }
+
     /// Reports what a write changed, or why it failed; `update` decides what to reload.
     fn report(&self, result: Result<Change, StoreError>, what: &str) {
         match result {
@@ -289,4 +342,15 @@ impl EffectRunner {
         tracing::warn!(error = %e, "{what} failed");
         self.send(Action::Failed(format!("{what} failed: {e}")));
     }
+}
+
+/// The learner's UTC offset now (the terminal's local time zone).
+fn local_offset() -> chrono::FixedOffset {
+    use chrono::Offset;
+    chrono::Local::now().offset().fix()
+}
+
+/// The learner's local day `now` falls in.
+fn local_day(now: DateTime<Utc>) -> StudyDay {
+    StudyDay::of(now, local_offset())
 }

@@ -20,6 +20,8 @@ pub enum Command {
     GoCram,
     GoQuiz,
     GoBrowse,
+    /// Show the Statistics pane.
+    GoStats,
     Undo,
     Refresh,
     SelectNext,
@@ -39,6 +41,8 @@ pub enum Command {
     NextCard,
     CycleFormat,
     CycleMaterial,
+    /// Due, Cram and Browse: narrow to the next topic (all → topic 1 → … → all), remembered.
+    CycleTopic,
     Save,
     Cancel,
     NextField,
@@ -61,8 +65,6 @@ pub enum Command {
     CycleSort,
     /// Browse: the next state filter (in review, flagged, new, stage 0–3, mastered, all).
     CycleState,
-    /// Browse: the next topic filter.
-    CycleTopic,
     /// Browse: reset the selected card's schedule (asks first).
     Forget,
 }
@@ -80,6 +82,7 @@ pub enum Context {
     Browse,
     /// The Browse pane's search line, while it has the keyboard.
     BrowseSearch,
+    Stats,
     Editor,
     Confirm,
 }
@@ -205,9 +208,12 @@ impl Keymap {
                 .map(|b| b.command)
         };
         in_context(context).or_else(|| match context {
-            Context::Review | Context::Due | Context::Cram | Context::Quiz | Context::Browse => {
-                in_context(Context::Global)
-            }
+            Context::Review
+            | Context::Due
+            | Context::Cram
+            | Context::Quiz
+            | Context::Browse
+            | Context::Stats => in_context(Context::Global),
             _ => None,
         })
     }
@@ -285,6 +291,15 @@ mod tests {
             map.lookup(Context::BrowseSearch, &key(KeyCode::Char('q'))),
             None,
             "typing q in the search line"
+        );
+        let (t, s) = (key(KeyCode::Char('t')), key(KeyCode::Char('S')));
+        assert_eq!(map.lookup(Context::Due, &t), Some(Command::CycleTopic));
+        assert_eq!(map.lookup(Context::Cram, &t), Some(Command::CycleTopic));
+        assert_eq!(map.lookup(Context::Browse, &t), Some(Command::CycleTopic));
+        assert_eq!(map.lookup(Context::Stats, &s), Some(Command::GoStats));
+        assert_eq!(
+            map.lookup(Context::Stats, &key(KeyCode::Char('q'))),
+            Some(Command::Quit)
         );
     }
 

@@ -9,7 +9,7 @@ use ratatui_textarea::TextArea;
 use crate::domain::card::CardFormat;
 use crate::store::{Card, CardEdit, Counts, CramFilter, DueCard, ReviewGroup, ReviewStamp};
 
-/// The four panes.
+/// The panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pane {
     #[default]
@@ -18,35 +18,27 @@ pub enum Pane {
     Cram,
     Quiz,
     Browse,
+    Stats,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
+    pub const ALL: [Pane; 6] = [
         Pane::Review,
         Pane::Due,
         Pane::Cram,
         Pane::Quiz,
         Pane::Browse,
+        Pane::Stats,
     ];
 
     pub fn next(self) -> Pane {
-        match self {
-            Pane::Review => Pane::Due,
-            Pane::Due => Pane::Cram,
-            Pane::Cram => Pane::Quiz,
-            Pane::Quiz => Pane::Browse,
-            Pane::Browse => Pane::Review,
-        }
+        let at = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        Pane::ALL[(at + 1) % Pane::ALL.len()]
     }
 
     pub fn prev(self) -> Pane {
-        match self {
-            Pane::Review => Pane::Browse,
-            Pane::Due => Pane::Review,
-            Pane::Cram => Pane::Due,
-            Pane::Quiz => Pane::Cram,
-            Pane::Browse => Pane::Quiz,
-        }
+        let at = Pane::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        Pane::ALL[(at + Pane::ALL.len() - 1) % Pane::ALL.len()]
     }
 }
 
@@ -60,6 +52,9 @@ pub struct AppState {
     pub cram: CramPane,
     pub quiz: super::quiz::QuizPane,
     pub browse: super::browse::BrowsePane,
+    pub stats: super::study::StatsPane,
+    /// The topic Due, Cram and Browse are narrowed to.
+    pub topics: super::study::TopicFocus,
     /// The card editor, when open (it covers the pane).
     pub editor: Option<EditorState>,
     /// A question waiting for y/n, when one is asked.
@@ -134,6 +129,19 @@ pub struct DuePane {
     pub rated: u32,
     /// A card to put in front when the next full deck arrives (its rating was undone).
     pub front_next: Option<CardId>,
+    /// The daily new-card limit and sibling burying (`[study]`).
+    pub rules: crate::domain::due_plan::DueRules,
+    /// Questions answered in this session: with burying, a refill that raced a rating must
+    /// not bring their other cards back.
+    pub buried: HashSet<QuestionId>,
+}
+
+impl DuePane {
+    /// (due cards, new cards) held.
+    pub fn split_counts(&self) -> (usize, usize) {
+        let new = self.deck.iter().filter(|d| d.ladder.is_none()).count();
+        (self.deck.len() - new, new)
+    }
 }
 
 /// The cram deck: least-viewed cards first.

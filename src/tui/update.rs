@@ -7,19 +7,29 @@ use super::action::{Action, Change};
 use super::effect::{DUE_REFILL_AT, Effect};
 use super::keymap::Command;
 use super::state::{AppState, Confirm, Confirmed, EditTarget, EditorState, Field, Pane};
+use super::study::DueScope;
 use crate::domain::card::CardFormat;
 use crate::domain::schedule::preview;
 use crate::store::{GroupKey, NewManualCard, UndoKind, Undone};
 
-/// The effects to run when the app starts.
-pub fn init() -> Vec<Effect> {
+/// The effects to run when the app starts. The due and cram decks are read once the topics
+/// have arrived, narrowed to the remembered topic.
+pub fn init(state: &mut AppState) -> Vec<Effect> {
+    state.due.refilling = true;
     vec![
         Effect::LoadReview,
-        Effect::LoadDue,
+        Effect::LoadTopics,
         Effect::LoadCounts,
-        Effect::LoadCram(Default::default()),
         Effect::LoadMaterials,
     ]
+}
+
+/// What the due deck is read with now: the focused topic and the day rules.
+pub fn due_scope(state: &AppState) -> DueScope {
+    DueScope {
+        topic: state.topics.focused,
+        rules: state.due.rules,
+    }
 }
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -80,7 +90,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             // merged with a fresh read (the card on screen stays).
             if !state.due.refilling {
                 state.due.refilling = true;
-                effects.push(Effect::RefillDue);
+                effects.push(Effect::RefillDue(due_scope(state)));
             }
             effects
         }
@@ -147,6 +157,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.due.refilling = false;
             state.due.revealed = false;
             state.due.rated_this_session.clear();
+            state.due.buried.clear();
             vec![]
         }
         Action::DueRefillFailed(error) => {
@@ -224,8 +235,11 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.due.rated_this_session.remove(&card_id);
             write_failed(state, format!("{error}; the due deck was reloaded"));
             state.due.refilling = true;
-            vec![Effect::LoadDue, Effect::LoadCounts]
+            vec![Effect::LoadDue(due_scope(state)), Effect::LoadCounts]
         }
+        Action::TopicsLoaded(topics) => super::update_tools::topics_loaded(state, topics),
+        Action::StatsLoaded(stats) => super::update_tools::stats_loaded(state, *stats),
+        Action::StatsFailed(error) => super::update_tools::stats_failed(state, error),
         Action::Quiz(event) => super::update_quiz::event(state, event),
         Action::Browse(event) => super::update_browse::event(state, event),
         Action::Undone(undone) => {
@@ -244,7 +258,11 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 _ => None,
             };
             state.due.refilling = true;
-            let mut effects = vec![Effect::LoadReview, Effect::LoadCounts, Effect::LoadDue];
+            let mut effects = vec![
+                Effect::LoadReview,
+                Effect::LoadCounts,
+                Effect::LoadDue(due_scope(state)),
+            ];
             // Every undo but a rating's changes which cards are approved: the cram deck.
             if undone_changes_cards {
                 effects.push(Effect::LoadCram(state.cram.filter.clone()));
@@ -341,20 +359,33 @@ fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
 fn merge_due(due: &mut crate::tui::state::DuePane, fresh: Vec<crate::store::DueCard>) {
     let complete = fresh.len() < super::effect::DUE_BATCH as usize;
     let front_id = due.deck.front().map(|d| d.card.id);
-    let wanted = |id: CardId, due: &crate::tui::state::DuePane| {
-        Some(id) != front_id && !due.rated_this_session.contains(&id)
+    let front_question = due.deck.front().and_then(|d| d.card.source_question_id);
+    // With burying, a question answered in this session (its rating perhaps still in
+    // flight) or already on screen brings no other card.
+    let bury = due.rules.bury_siblings;
+    let wanted = |card: &crate::store::Card, due: &crate::tui::state::DuePane| {
+        let sibling = bury
+            && card.source_question_id.is_some_and(|q| {
+                due.buried.contains(&q) || (Some(q) == front_question && Some(card.id) != front_id)
+            });
+        Some(card.id) != front_id && !due.rated_this_session.contains(&card.id) && !sibling
     };
     if complete {
         let front = due.deck.pop_front();
-        let rest: Vec<_> = fresh
-            .into_iter()
-            .filter(|d| wanted(d.card.id, due))
-            .collect();
+        let rest: Vec<_> = fresh.into_iter().filter(|d| wanted(&d.card, due)).collect();
         due.deck = front.into_iter().chain(rest).collect();
     } else {
         for card in fresh {
             let id = card.card.id;
-            if wanted(id, due) && !due.deck.iter().any(|d| d.card.id == id) {
+            let question = card.card.source_question_id;
+            let held_sibling = bury
+                && question.is_some()
+                && due
+                    .deck
+                    .iter()
+                    .any(|d| d.card.source_question_id == question);
+            if wanted(&card.card, due) && !held_sibling && !due.deck.iter().any(|d| d.card.id == id)
+            {
                 due.deck.push_back(card);
             }
         }
@@ -366,7 +397,7 @@ fn merge_due(due: &mut crate::tui::state::DuePane, fresh: Vec<crate::store::DueC
 fn refill_if_low(state: &mut AppState) -> Vec<Effect> {
     if state.due.deck.len() < DUE_REFILL_AT && !state.due.refilling {
         state.due.refilling = true;
-        vec![Effect::RefillDue]
+        vec![Effect::RefillDue(due_scope(state))]
     } else {
         vec![]
     }
@@ -405,16 +436,23 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::GoCram => switch(state, Pane::Cram),
         Command::GoQuiz => switch(state, Pane::Quiz),
         Command::GoBrowse => switch(state, Pane::Browse),
+        Command::GoStats => switch(state, Pane::Stats),
         Command::Undo => vec![Effect::Undo],
         Command::Refresh => {
             state.due.refilling = true;
-            vec![
+            let mut effects = vec![
                 Effect::LoadReview,
-                Effect::LoadDue,
+                Effect::LoadDue(due_scope(state)),
                 Effect::LoadCounts,
                 Effect::LoadCram(state.cram.filter.clone()),
                 Effect::LoadMaterials,
-            ]
+                Effect::LoadTopics,
+            ];
+            effects.extend(super::update_tools::load_stats_if_shown(state));
+            effects
+        }
+        Command::CycleTopic if matches!(state.pane, Pane::Due | Pane::Cram | Pane::Browse) => {
+            super::update_tools::cycle_topic(state)
         }
         _ => match state.pane {
             Pane::Review => super::update_review::command(state, command),
@@ -422,6 +460,7 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
             Pane::Cram => super::update_study::cram_command(state, command),
             Pane::Quiz => super::update_quiz::command(state, command),
             Pane::Browse => super::update_browse::command(state, command),
+            Pane::Stats => vec![],
         },
     }
 }
@@ -435,7 +474,7 @@ fn switch(state: &mut AppState, pane: Pane) -> Vec<Effect> {
         Pane::Review => vec![],
         Pane::Due if state.due.deck.is_empty() && !state.due.refilling => {
             state.due.refilling = true;
-            vec![Effect::RefillDue]
+            vec![Effect::RefillDue(due_scope(state))]
         }
         Pane::Due => vec![],
         Pane::Cram => vec![
@@ -444,6 +483,7 @@ fn switch(state: &mut AppState, pane: Pane) -> Vec<Effect> {
         ],
         Pane::Quiz => super::update_quiz::entered(state),
         Pane::Browse => super::update_browse::entered(state),
+        Pane::Stats => super::update_tools::load_stats_if_shown(state),
     }
 }
 

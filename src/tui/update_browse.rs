@@ -30,6 +30,15 @@ fn relist(state: &mut AppState) -> Vec<Effect> {
     read_first(state, PAGE)
 }
 
+/// The focused topic changed (`update_tools`): the list is read anew once the pane has been
+/// shown; before that, its first read uses the new filter.
+pub fn renarrowed(state: &mut AppState) -> Vec<Effect> {
+    if !state.browse.loaded && !state.browse.loading {
+        return vec![];
+    }
+    relist(state)
+}
+
 /// The same listing read again after a change, as many rows as are held, so the selection
 /// stays where it was. Nothing is read before the pane was first shown.
 pub fn reload(state: &mut AppState) -> Vec<Effect> {
@@ -128,20 +137,17 @@ pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
             vec![]
         }
         Command::Cancel => {
-            // Esc in the list clears the search and every filter.
-            let sort = browse.filter.sort;
-            if browse.filter
-                == (crate::store::BrowseFilter {
-                    sort,
-                    ..Default::default()
-                })
-            {
-                return vec![];
-            }
-            browse.filter = crate::store::BrowseFilter {
-                sort,
+            // Esc in the list clears the search and the filters; the sort and the topic
+            // (the focus Due and Cram share, changed with its own key) stay.
+            let cleared = crate::store::BrowseFilter {
+                sort: browse.filter.sort,
+                topic: browse.filter.topic,
                 ..Default::default()
             };
+            if browse.filter == cleared {
+                return vec![];
+            }
+            browse.filter = cleared;
             relist(state)
         }
         Command::CycleSort => {
@@ -155,11 +161,6 @@ pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::CycleFormat => {
             browse.filter.format =
                 cycle(&[CardFormat::Qa, CardFormat::Cloze], browse.filter.format);
-            relist(state)
-        }
-        Command::CycleTopic => {
-            let ids: Vec<_> = browse.topics.iter().map(|t| t.id).collect();
-            browse.filter.topic = cycle(&ids, browse.filter.topic);
             relist(state)
         }
         Command::CycleMaterial => {

@@ -37,6 +37,16 @@ pub fn due_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     };
     state.due.revealed = false;
     state.due.rated_this_session.insert(card.card.id);
+    if state.due.rules.bury_siblings
+        && let Some(question) = card.card.source_question_id
+    {
+        // The question's other cards wait for tomorrow (the store's next read agrees).
+        state.due.buried.insert(question);
+        state
+            .due
+            .deck
+            .retain(|d| d.card.source_question_id != Some(question));
+    }
     vec![Effect::Rate {
         card: Box::new(card),
         outcome,

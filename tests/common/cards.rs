@@ -207,5 +207,10 @@ pub fn browse_state() -> AppState {
         focused_at: None,
         created_at: DateTime::<Utc>::UNIX_EPOCH,
     }];
+    state.topics = amgi::tui::study::TopicFocus {
+        topics: state.browse.topics.clone(),
+        focused: None,
+        loaded: true,
+    };
     state
 }

@@ -209,7 +209,7 @@ pub async fn cram_order_filters_and_views(db: &TestDb) {
     assert_eq!(deck[3].view_count, 2);
     let only_notes = CramFilter {
         material: Some("노트".into()),
-        format: None,
+        ..CramFilter::default()
     };
     let ids: Vec<CardId> = s
         .cram_deck(me, &only_notes, 10)
@@ -220,8 +220,8 @@ pub async fn cram_order_filters_and_views(db: &TestDb) {
         .collect();
     assert_eq!(ids, vec![m.id]);
     let cloze = CramFilter {
-        material: None,
         format: Some(CardFormat::Cloze),
+        ..CramFilter::default()
     };
     assert!(
         s.cram_deck(me, &cloze, 10)

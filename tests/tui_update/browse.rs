@@ -195,8 +195,17 @@ fn filters_and_sort_cycle_and_esc_clears_them() {
     assert_eq!(s.browse.filter.state, Some(BrowseState::Mastered));
     cmd(&mut s, Command::CycleState);
     assert_eq!(s.browse.filter.state, None, "after the last: all cards");
-    cmd(&mut s, Command::CycleTopic);
+    // The topic is the focus Due and Cram share: all three are read narrowed.
+    let effects = cmd(&mut s, Command::CycleTopic);
     assert_eq!(s.browse.filter.topic, Some(TopicId(1)));
+    assert_eq!(s.topics.focused, Some(TopicId(1)));
+    assert_eq!(s.cram.filter.topic, Some(TopicId(1)));
+    assert_eq!(effects[0], Effect::FocusTopic(Some(TopicId(1))));
+    assert!(matches!(
+        effects.last(),
+        Some(Effect::Browse(BrowseEffect::Load { filter, after: None, .. }))
+            if filter.topic == Some(TopicId(1))
+    ));
     cmd(&mut s, Command::CycleFormat);
     cmd(&mut s, Command::CycleSort);
     assert_eq!(s.browse.filter.sort, BrowseSort::Due);
@@ -205,9 +214,10 @@ fn filters_and_sort_cycle_and_esc_clears_them() {
         s.browse.filter,
         BrowseFilter {
             sort: BrowseSort::Due,
+            topic: Some(TopicId(1)),
             ..Default::default()
         },
-        "filters cleared, the sort kept"
+        "filters cleared, the sort and the topic kept"
     );
     assert_eq!(effects.len(), 1);
     assert!(

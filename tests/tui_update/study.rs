@@ -6,6 +6,7 @@ use amgi::store::{CardId, CramFilter, RatingResult};
 use amgi::tui::action::{Action, Change};
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
+use amgi::tui::study::DueScope;
 use amgi::tui::update::update;
 
 use super::cmd;
@@ -40,7 +41,7 @@ fn due_reveal_rate_and_refill() {
     };
     assert_eq!(
         update(&mut s, Action::Rated(result)),
-        vec![Effect::LoadCounts, Effect::RefillDue],
+        vec![Effect::LoadCounts, Effect::RefillDue(DueScope::default())],
         "counts move; a low deck refills after the rating"
     );
     assert!(
@@ -120,6 +121,7 @@ fn cram_views_filters_and_send_back() {
     let fmt = |f| CramFilter {
         material: None,
         format: f,
+        topic: None,
     };
     assert_eq!(
         cmd(&mut s, Command::CycleFormat),
@@ -152,11 +154,13 @@ fn another_devices_changes_merge_into_the_held_deck_behind_the_card_on_screen() 
     let mut s = loaded_state();
     cmd(&mut s, Command::GoDue);
     cmd(&mut s, Command::Reveal);
-    assert!(update(&mut s, Action::ExternalChange).contains(&Effect::RefillDue));
+    assert!(
+        update(&mut s, Action::ExternalChange).contains(&Effect::RefillDue(DueScope::default()))
+    );
     assert!(
         update(&mut s, Action::Tick)
             .iter()
-            .all(|e| *e != Effect::RefillDue),
+            .all(|e| *e != Effect::RefillDue(DueScope::default())),
         "one refill at a time"
     );
     // Elsewhere: card 202 was rated (no longer due), card 301 was approved (new).
@@ -178,7 +182,7 @@ fn another_devices_changes_merge_into_the_held_deck_behind_the_card_on_screen() 
         "front kept, stale card gone, new card merged"
     );
     assert!(s.due.revealed, "the card on screen is undisturbed");
-    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue(DueScope::default())));
 }
 
 #[test]
@@ -190,7 +194,7 @@ fn the_card_whose_rating_was_undone_comes_back_in_front() {
         card_ids: vec![CardId(202)],
     };
     let effects = update(&mut s, Action::Undone(Some(undone)));
-    assert!(effects.contains(&Effect::LoadDue));
+    assert!(effects.contains(&Effect::LoadDue(DueScope::default())));
     update(&mut s, Action::DueLoaded(due_cards()));
     let ids: Vec<i64> = s.due.deck.iter().map(|d| d.card.id.0).collect();
     assert_eq!(ids, vec![202, 201]);
@@ -226,11 +230,11 @@ fn undoing_a_send_back_reloads_the_cram_deck_but_undoing_a_rating_does_not() {
 #[test]
 fn a_failed_refill_is_tried_again_on_the_next_refresh() {
     let mut s = loaded_state();
-    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue(DueScope::default())));
     update(
         &mut s,
         Action::DueRefillFailed("refilling the due deck failed: database is locked".into()),
     );
     assert!(s.status.error.is_some());
-    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue));
+    assert!(update(&mut s, Action::Tick).contains(&Effect::RefillDue(DueScope::default())));
 }

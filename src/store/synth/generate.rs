@@ -246,3 +246,51 @@ pub(super) async fn vacuum_analyze(db: &Db) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// `reviews` more rows of `user`'s review log, spread over the year before `now` (every day,
+/// at different times), on the user's cards in turn: a year of studying for the statistics.
+pub(super) async fn review_history(
+    db: &Db,
+    user: UserId,
+    reviews: u64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<()> {
+    let mut tx = db.write().await?;
+    let dialect = tx.dialect();
+    let (first, cards): (Option<i64>, i64) = tx
+        .query("SELECT MIN(id), COUNT(*) FROM study_memo_cards WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_one(&mut tx)
+        .await?;
+    let Some(first) = first else {
+        return tx.abandon(StoreError::NotFound("cards to review")).await;
+    };
+    let insert = tx
+        .query_pick(
+            series!(
+                "INSERT INTO study_card_reviews (user_id, card_id, outcome, had_progress, stage_before, \
+                   stage_after, reviewed_at) \
+                 SELECT $2, $3 + (i * 7) % $4, \
+                   CASE i % 5 WHEN 0 THEN 'wrong' WHEN 1 THEN 'unsure' ELSE 'correct' END, \
+                   i % 4 <> 0, CASE WHEN i % 4 <> 0 THEN i % 4 - 1 END, 0, \
+                   $6 - (i % 365) * 86400000 - (i % 720) * 60000 FROM seq"
+            ),
+            series!(
+                "INSERT INTO study_card_reviews (user_id, card_id, outcome, had_progress, stage_before, \
+                   stage_after, reviewed_at) \
+                 SELECT $2, $3 + (i * 7) % $4, \
+                   CASE i % 5 WHEN 0 THEN 'wrong' WHEN 1 THEN 'unsure' ELSE 'correct' END, \
+                   i % 4 <> 0, CASE WHEN i % 4 <> 0 THEN i % 4 - 1 END, 0, \
+                   $5 - (i % 365) * interval '1 day' - (i % 720) * interval '1 minute' FROM seq"
+            ),
+        )
+        .bind(i64::try_from(reviews).unwrap_or(i64::MAX))
+        .bind(user.0)
+        .bind(first)
+        .bind(cards.max(1))
+        .bind(now);
+    with_now_ms(insert, dialect, now.timestamp_millis())
+        .execute(&mut tx)
+        .await?;
+    tx.commit().await
+}

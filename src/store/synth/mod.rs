@@ -132,6 +132,21 @@ pub async fn generate(location: &Location, spec: &SynthSpec) -> StoreResult<Synt
     })
 }
 
+/// Adds `reviews` rows to the review log of the user called `user` (generated before),
+/// spread over the year before now: what the statistics read.
+pub async fn add_review_history(location: &Location, user: &str, reviews: u64) -> StoreResult<()> {
+    let store: Box<dyn HasDb> = match location {
+        Location::SqliteFile(path) => Box::new(super::sqlite::SqliteStore::open(path).await?),
+        Location::Postgres(url) => Box::new(super::postgres::PgStore::connect(url).await?),
+    };
+    let db = store.db();
+    let user = store.ensure_user(user).await?;
+    generate::review_history(db, user, reviews, Utc::now()).await?;
+    generate::vacuum_analyze(db).await?;
+    db.close().await;
+    Ok(())
+}
+
 /// How many of `0..cards` have `i % 100` in `range`.
 fn count_bucket(cards: u64, range: std::ops::Range<u64>) -> u64 {
     let whole = (cards / 100) * (range.end - range.start);

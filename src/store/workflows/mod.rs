@@ -17,7 +17,9 @@ mod quiz_rows;
 mod restore;
 mod review;
 pub(crate) mod rows;
+mod stats;
 mod study;
+mod study_tools;
 mod undo;
 
 use crate::store::{CardId, JobId, QuestionId, TopicId};
@@ -29,6 +31,10 @@ use chrono::{DateTime, Utc};
 use super::browse::{BrowseCursor, BrowseFilter, BrowsePage, BrowseStore};
 use super::quiz::{AttemptRow, PendingQuestion, QuizSession, QuizStore, QuizSummary};
 use super::sql::{Db, Pool};
+use super::study_tools::{
+    DueDeck, DueRequest, PatternCounts, Retention, StageCounts, StatsRequest, StudyToolsStore,
+    TodayCounts,
+};
 use super::{
     AttemptFailure, Backend, Card, CardEdit, CardStore, ChangeListener, ClaimedJob, ContentStore,
     Counts, CramFilter, DueCard, EnqueueReport, ExplanationFinish, ExtractionFinish, FeedEntry,
@@ -490,5 +496,53 @@ impl<T: HasDb + ?Sized> BrowseStore for T {
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         browse::forget(self.db(), user, card_id, now).await
+    }
+}
+
+#[async_trait]
+impl<T: HasDb + ?Sized> StudyToolsStore for T {
+    async fn due_deck_today(&self, user: UserId, request: &DueRequest) -> StoreResult<DueDeck> {
+        study_tools::due_deck_today(self.db(), user, request).await
+    }
+
+    async fn focus_topic(
+        &self,
+        user: UserId,
+        topic: Option<TopicId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        study_tools::focus_topic(self.db(), user, topic, now).await
+    }
+
+    async fn focused_topic(&self, user: UserId) -> StoreResult<Option<TopicId>> {
+        study_tools::focused_topic(self.db(), user).await
+    }
+
+    async fn reviews_per_day(&self, user: UserId, request: &StatsRequest) -> StoreResult<Vec<u64>> {
+        stats::reviews_per_day(self.db(), user, request).await
+    }
+
+    async fn today_counts(&self, user: UserId, request: &StatsRequest) -> StoreResult<TodayCounts> {
+        stats::today_counts(self.db(), user, request).await
+    }
+
+    async fn due_forecast(&self, user: UserId, request: &StatsRequest) -> StoreResult<Vec<u64>> {
+        stats::due_forecast(self.db(), user, request).await
+    }
+
+    async fn stage_counts(&self, user: UserId, request: &StatsRequest) -> StoreResult<StageCounts> {
+        stats::stage_counts(self.db(), user, request).await
+    }
+
+    async fn retention(&self, user: UserId, request: &StatsRequest) -> StoreResult<Vec<Retention>> {
+        stats::retention(self.db(), user, request).await
+    }
+
+    async fn pattern_counts(
+        &self,
+        user: UserId,
+        request: &StatsRequest,
+    ) -> StoreResult<PatternCounts> {
+        stats::pattern_counts(self.db(), user, request).await
     }
 }

@@ -21,12 +21,13 @@ use crate::store::{
 
 /// A due-deck row: the card, and its ladder when it has been rated (bucket 0).
 #[derive(sqlx::FromRow)]
-struct DueRow {
+pub(super) struct DueRow {
     #[sqlx(flatten)]
-    card: CardRow,
+    pub(super) card: CardRow,
     p_stage: Option<i16>,
     p_due: Option<Stamp>,
-    bucket: i32,
+    /// 0: due, 1: new.
+    pub(super) bucket: i32,
 }
 
 pub(super) async fn due_deck(
@@ -61,6 +62,15 @@ pub(super) async fn due_deck(
         .bind(i64::from(limit))
         .fetch_all(&mut conn)
         .await?;
+    due_cards(&mut conn, user, rows).await
+}
+
+/// The deck's rows as cards with their ladder, evidence and source question.
+pub(super) async fn due_cards(
+    conn: &mut impl Connected,
+    user: UserId,
+    rows: Vec<DueRow>,
+) -> StoreResult<Vec<DueCard>> {
     let mut ladders = Vec::with_capacity(rows.len());
     let mut card_rows = Vec::with_capacity(rows.len());
     for row in rows {
@@ -71,14 +81,14 @@ pub(super) async fn due_deck(
         card_rows.push(row.card);
     }
     let mut deck_cards = cards(card_rows)?;
-    attach_evidence(&mut conn, &mut deck_cards).await?;
+    attach_evidence(conn, &mut deck_cards).await?;
     let mut ids: Vec<QuestionId> = deck_cards
         .iter()
         .filter_map(|c| c.source_question_id)
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let questions: HashMap<QuestionId, SourceQuestion> = questions_by_id(&mut conn, user, &ids)
+    let questions: HashMap<QuestionId, SourceQuestion> = questions_by_id(conn, user, &ids)
         .await?
         .into_iter()
         .map(|q| {
@@ -211,12 +221,14 @@ pub(super) async fn cram_deck(
             " FROM study_memo_cards c WHERE c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review \
              AND (CAST($2 AS TEXT) IS NULL OR c.extra ->> 'material' = $2) \
              AND (CAST($3 AS TEXT) IS NULL OR c.format = $3) \
+             AND (CAST($5 AS BIGINT) IS NULL OR c.study_topic_id = $5) \
              ORDER BY c.last_viewed_at NULLS FIRST, c.id LIMIT $4"
         ))
         .bind(user.0)
         .bind(filter.material.as_deref())
         .bind(filter.format.map(|f| f.as_str()))
         .bind(i64::from(limit))
+        .bind(filter.topic.map(|t| t.0))
         .fetch_all(&mut conn)
         .await?;
     let mut cards = cards(rows)?;

@@ -19,11 +19,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
         .material
         .as_deref()
         .map_or_else(|| "all".to_owned(), clean);
+    let topic = state.topics.name().map_or_else(|| "all".to_owned(), clean);
     let filters = Line::from(Span::styled(
         format!(
-            "format: {format} ({}) · material: {material} ({})",
+            "format: {format} ({}) · material: {material} ({}) · topic: {topic} ({})",
             key(Command::CycleFormat),
-            key(Command::CycleMaterial)
+            key(Command::CycleMaterial),
+            key(Command::CycleTopic)
         ),
         Style::new().fg(Color::Gray),
     ));

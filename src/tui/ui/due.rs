@@ -16,11 +16,16 @@ use crate::tui::state::AppState;
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
     let due = &state.due;
     let block = Block::default().borders(Borders::ALL);
+    let topic = state.topics.name().map(clean);
     let Some(front) = due.deck.front() else {
+        let nothing = match &topic {
+            Some(name) => format!("Nothing is due in {name} right now."),
+            None => "Nothing is due right now.".to_owned(),
+        };
         let text = if due.loaded {
             vec![
                 Line::from(Span::styled(
-                    "Nothing is due right now.",
+                    nothing,
                     Style::new().add_modifier(Modifier::BOLD),
                 )),
                 Line::from(""),
@@ -30,12 +35,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
                     keymap.label(Context::Global, Command::GoReview),
                     keymap.label(Context::Global, Command::GoCram)
                 )),
+                Line::from(format!(
+                    "New cards come at most {} a day; {}: narrow to a topic ({}).",
+                    due.rules.new_per_day,
+                    keymap.label(Context::Due, Command::CycleTopic),
+                    topic.as_deref().unwrap_or("all topics")
+                )),
             ]
         } else {
             vec![Line::from("Loading the due deck…")]
         };
         frame.render_widget(
-            wrap::paragraph(text, block.title(" Due "), area, wrap::Indent::Trim),
+            wrap::paragraph(
+                text,
+                block.title(match &topic {
+                    Some(name) => format!(" Due · {name} "),
+                    None => " Due ".to_owned(),
+                }),
+                area,
+                wrap::Indent::Trim,
+            ),
             area,
         );
         return;
@@ -47,11 +66,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Keymap) {
         None => "new".to_owned(),
         Some(l) => format!("stage {}", l.stage.unwrap_or(0)),
     };
-    let title = format!(
-        " Due · {} left · card {} · {state_label} ",
-        due.deck.len(),
-        card.id
-    );
+    let title = match &topic {
+        Some(name) => format!(
+            " Due · {name} · {} left · card {} · {state_label} ",
+            due.deck.len(),
+            card.id
+        ),
+        None => format!(
+            " Due · {} left · card {} · {state_label} ",
+            due.deck.len(),
+            card.id
+        ),
+    };
     let mut lines = vec![Line::from(Span::styled(
         clean(&card.cue),
         Style::new().add_modifier(Modifier::BOLD),

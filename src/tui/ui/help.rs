@@ -20,6 +20,7 @@ fn sections(pane: Pane) -> Vec<(Context, &'static str)> {
         Pane::Due => &[(Context::Due, "Due")],
         Pane::Cram => &[(Context::Cram, "Cram")],
         Pane::Quiz => &[(Context::Quiz, "Quiz")],
+        Pane::Stats => &[(Context::Stats, "Statistics")],
         Pane::Browse => &[
             (Context::Browse, "Browse"),
             (Context::BrowseSearch, "Browse search line"),
@@ -32,6 +33,9 @@ fn sections(pane: Pane) -> Vec<(Context, &'static str)> {
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, pane: Pane) {
     let mut lines = Vec::new();
     for (context, title) in sections(pane) {
+        if keymap.of(context).next().is_none() {
+            continue;
+        }
         lines.push(Line::from(Span::styled(
             title,
             Style::new().add_modifier(Modifier::BOLD),

@@ -7,6 +7,7 @@ mod editor;
 mod help;
 mod quiz;
 mod review;
+mod stats;
 mod status;
 pub mod wrap;
 
@@ -48,6 +49,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
         Pane::Cram => cram::draw(frame, body, state, keymap),
         Pane::Quiz => quiz::draw(frame, body, state, keymap),
         Pane::Browse => browse::draw(frame, body, state, keymap),
+        Pane::Stats => stats::draw(frame, body, state, keymap),
     }
     status::draw(frame, status_area, state);
     status::draw_footer(frame, footer, state, keymap);
@@ -63,11 +65,12 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState) {
-    let due = state.due.deck.len();
+    // Due cards and the new cards of today's allowance, e.g. "12+20".
+    let (due, new) = state.due.split_counts();
     let due_label = if due >= super::effect::DUE_BATCH as usize {
-        format!("{due}+")
+        format!("≥{due}+{new}")
     } else {
-        due.to_string()
+        format!("{due}+{new}")
     };
     let tabs = [
         (
@@ -81,6 +84,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState) {
         ),
         (Pane::Quiz, " Quiz ".to_owned()),
         (Pane::Browse, " Browse ".to_owned()),
+        (Pane::Stats, " Stats ".to_owned()),
     ];
     let mut spans = vec![Span::styled(
         " amgi ",

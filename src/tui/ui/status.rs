@@ -111,6 +111,7 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Key
             Pane::Cram => Context::Cram,
             Pane::Quiz => Context::Quiz,
             Pane::Browse => Context::Browse,
+            Pane::Stats => Context::Stats,
         }
     };
     let in_pane = [
@@ -119,6 +120,7 @@ pub fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, keymap: &Key
         Context::Cram,
         Context::Quiz,
         Context::Browse,
+        Context::Stats,
     ]
     .contains(&context);
     // The rate keys have their own bar in the Due pane.
