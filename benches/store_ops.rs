@@ -109,6 +109,15 @@ async fn next_card(backend: &str, cards: u64, location: &Location) -> anyhow::Re
         .await?;
     let mut samples = Samples::default();
     for _ in 0..n(150) {
+        // With sibling burying a 200-card fetch holds one card per question, fewer than the
+        // samples; the refill the app asks for is let land (untimed), as it would between
+        // a learner's answers.
+        if app.state.due.deck.len() < 2 {
+            app.run_until(&mut terminal, futures_util::stream::pending(), |s| {
+                s.due.deck.len() >= 2 || s.status.error.is_some()
+            })
+            .await?;
+        }
         app.apply(Action::Command(Command::Reveal));
         let before = app.state.due.deck.front().map(|d| d.card.id);
         let t = Instant::now();

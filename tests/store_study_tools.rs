@@ -14,7 +14,11 @@ mod cases {
         CardId, CramFilter, DueRequest, PatternCounts, Retention, SharedStore, StageCounts,
         StatsRequest, StoreError, TodayCounts, TopicId, UserId,
     };
+    use amgi::tui::app::App;
+    use amgi::tui::keymap::Keymap;
     use chrono::{DateTime, Duration, FixedOffset, Utc};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
 
     use crate::common::fixtures::{approved_card, question};
     use crate::common::{TestDb, user};
@@ -240,12 +244,26 @@ mod cases {
         );
         let listed = s.list_topics(me).await.unwrap_or_default();
         assert!(listed.iter().all(|t| t.focused_at.is_some()));
-        // Another process (another run of the app) reads the same focus.
+        // Another process (another run of the app) reads the same focus, and the app's
+        // first Due deck is narrowed to it.
         let again = db.reopen().await;
         assert_eq!(
             again.focused_topic(me).await.ok(),
             Some(Some(korean_history))
         );
+        let mut app = App::new(again.clone(), me, "me", Keymap::defaults());
+        let mut terminal =
+            Terminal::new(TestBackend::new(80, 24)).unwrap_or_else(|e| panic!("{e}"));
+        app.run_until(&mut terminal, futures_util::stream::pending(), |s| {
+            s.due.loaded && s.cram.loaded && s.topics.loaded
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let first_deck: Vec<CardId> = app.state.due.deck.iter().map(|d| d.card.id).collect();
+        assert_eq!(first_deck, history, "the first Due deck, narrowed");
+        assert_eq!(app.state.topics.focused, Some(korean_history));
+        let first_cram: Vec<CardId> = app.state.cram.deck.iter().map(|c| c.id).collect();
+        assert_eq!(first_cram, history, "the first Cram deck, narrowed");
         // Another user neither sees nor changes it.
         let other = user(s, "other").await;
         assert_eq!(s.focused_topic(other).await.ok(), Some(None));

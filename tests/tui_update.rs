@@ -42,6 +42,7 @@ fn start_loads_every_pane() {
     let mut s = AppState::default();
     let effects = init(&mut s);
     for wanted in [
+        Effect::LoadFirstDue(s.due.rules),
         Effect::LoadReview,
         Effect::LoadTopics,
         Effect::LoadCounts,
@@ -49,14 +50,13 @@ fn start_loads_every_pane() {
     ] {
         assert!(effects.contains(&wanted), "{wanted:?}");
     }
-    // The decks are read once the topics, and with them the remembered focus, have arrived.
+    // Due is read at once (narrowed to the topic the database remembers); Cram once the
+    // topics, and with them the remembered focus, have arrived.
     assert!(!effects.iter().any(|e| matches!(e, Effect::LoadDue(_))));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCram(_))));
     assert_eq!(
         update(&mut s, Action::TopicsLoaded(Ok(Vec::new()))),
-        vec![
-            Effect::LoadDue(DueScope::default()),
-            Effect::LoadCram(CramFilter::default())
-        ]
+        vec![Effect::LoadCram(CramFilter::default())]
     );
 }
 

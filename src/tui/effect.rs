@@ -39,6 +39,9 @@ pub enum Effect {
     LoadTopics,
     /// Remembers the topic Due and Cram are narrowed to (`None`: all topics).
     FocusTopic(Option<TopicId>),
+    /// The first Due deck: narrowed to the topic remembered in the database, read in the
+    /// same task, so the deck does not wait for the topic list to reach `update` first.
+    LoadFirstDue(crate::domain::due_plan::DueRules),
     /// Computes the Statistics pane's figures.
     LoadStats,
     /// Approves a card as shown (its `updated_at` then).
@@ -78,6 +81,7 @@ impl Effect {
             Effect::LoadReview
                 | Effect::RefreshReview(_)
                 | Effect::LoadDue(_)
+                | Effect::LoadFirstDue(_)
                 | Effect::RefillDue(_)
                 | Effect::LoadCram(_)
                 | Effect::LoadMaterials
@@ -138,6 +142,21 @@ impl EffectRunner {
         match effect {
             Effect::LoadReview => self.reload_review().await,
             Effect::RefreshReview(known) => self.refresh_review(known).await,
+            Effect::LoadFirstDue(rules) => {
+                let deck = match s.focused_topic(user).await {
+                    Ok(topic) => self.due_deck(DueScope { topic, rules }, now).await,
+                    Err(e) => Err(e),
+                };
+                match deck {
+                    Ok(deck) => self.send(Action::DueLoaded(deck)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "loading the due deck failed");
+                        self.send(Action::DueRefillFailed(format!(
+                            "loading the due deck failed: {e}"
+                        )));
+                    }
+                }
+            }
             Effect::RefillDue(scope) => match self.due_deck(scope, now).await {
                 Ok(deck) => self.send(Action::DueRefilled(deck)),
                 Err(e) => {

@@ -12,15 +12,17 @@ use crate::domain::card::CardFormat;
 use crate::domain::schedule::preview;
 use crate::store::{GroupKey, NewManualCard, UndoKind, Undone};
 
-/// The effects to run when the app starts. The due and cram decks are read once the topics
-/// have arrived, narrowed to the remembered topic.
+/// The effects to run when the app starts. The Due deck is read at once, narrowed to the
+/// topic remembered in the database; the Cram deck once the topics (and with them that
+/// topic) have arrived.
 pub fn init(state: &mut AppState) -> Vec<Effect> {
     state.due.refilling = true;
     vec![
-        Effect::LoadReview,
+        Effect::LoadFirstDue(state.due.rules),
         Effect::LoadTopics,
         Effect::LoadCounts,
         Effect::LoadMaterials,
+        Effect::LoadReview,
     ]
 }
 

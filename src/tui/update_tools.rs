@@ -7,8 +7,9 @@ use super::study::{LoadedStats, TopicFocus};
 use super::update::due_scope;
 use crate::store::Topic;
 
-/// The topics arrived: the first time, the remembered focus narrows Due and Cram, whose
-/// first reads wait for it; later, a focused topic that is gone falls back to all topics.
+/// The topics arrived: the first time, the remembered focus narrows Cram (and Browse), whose
+/// first read waits for it (the first Due deck was read narrowed to the same topic, see
+/// `Effect::LoadFirstDue`); later, a focused topic that is gone falls back to all topics.
 pub fn topics_loaded(state: &mut AppState, topics: Result<Vec<Topic>, String>) -> Vec<Effect> {
     let first = !state.topics.loaded;
     let topics = match topics {
@@ -29,7 +30,11 @@ pub fn topics_loaded(state: &mut AppState, topics: Result<Vec<Topic>, String>) -
         focused,
         loaded: true,
     };
-    if first || focused != before {
+    if first {
+        state.cram.filter.topic = focused;
+        state.browse.filter.topic = focused;
+        vec![Effect::LoadCram(state.cram.filter.clone())]
+    } else if focused != before {
         narrow(state)
     } else {
         Vec::new()

@@ -57,13 +57,9 @@ fn the_remembered_topic_narrows_the_first_reads() {
         ])),
     );
     assert_eq!(s.topics.focused, Some(TopicId(2)), "the latest focus");
-    assert_eq!(
-        effects,
-        vec![
-            Effect::LoadDue(scope(Some(2))),
-            Effect::LoadCram(cram(Some(2)))
-        ]
-    );
+    // The first Due deck was read narrowed to the same topic (`LoadFirstDue`).
+    assert_eq!(effects, vec![Effect::LoadCram(cram(Some(2)))]);
+    assert_eq!(s.browse.filter.topic, Some(TopicId(2)));
     // A later listing with the topic still there changes nothing.
     let again = update(
         &mut s,
@@ -83,13 +79,10 @@ fn the_remembered_topic_narrows_the_first_reads() {
         gone,
         vec![Effect::LoadDue(scope(None)), Effect::LoadCram(cram(None))]
     );
-    // The topics could not be read: the decks are read for all topics, the error shown.
+    // The topics could not be read: Cram is read for all topics, the error shown.
     let mut fresh = AppState::default();
     let effects = update(&mut fresh, Action::TopicsLoaded(Err("db gone".into())));
-    assert_eq!(
-        effects,
-        vec![Effect::LoadDue(scope(None)), Effect::LoadCram(cram(None))]
-    );
+    assert_eq!(effects, vec![Effect::LoadCram(cram(None))]);
     assert_eq!(fresh.status.error.as_deref(), Some("db gone"));
 }
 
