@@ -129,6 +129,25 @@ struct StageRow {
     mastered: Option<i64>,
 }
 
+/// The stage counts' statement over the cards table as `$approved` (the approved count) and
+/// `$joined` (the cards joined to their progress rows), for each dialect's index choice.
+macro_rules! stage_counts_sql {
+    ($approved:literal, $joined:literal) => {
+        concat!(
+            "SELECT (SELECT COUNT(*) FROM ", $approved, " \
+                      WHERE a.user_id = $1 AND a.deleted_at IS NULL AND NOT a.needs_review) AS approved, \
+               COUNT(*) AS rated, \
+               SUM(CASE WHEN p.due_at IS NOT NULL AND COALESCE(p.review_stage, 0) = 0 THEN 1 ELSE 0 END) AS s0, \
+               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 1 THEN 1 ELSE 0 END) AS s1, \
+               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 2 THEN 1 ELSE 0 END) AS s2, \
+               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 3 THEN 1 ELSE 0 END) AS s3, \
+               SUM(CASE WHEN p.due_at IS NULL AND p.review_stage >= 4 THEN 1 ELSE 0 END) AS mastered \
+             FROM study_memo_card_progress p JOIN ", $joined, " ON c.id = p.card_id \
+             WHERE p.user_id = $1 AND c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review"
+        )
+    };
+}
+
 pub(super) async fn stage_counts(
     db: &Db,
     user: UserId,
@@ -138,17 +157,14 @@ pub(super) async fn stage_counts(
     // The progress rows of live approved cards, grouped; the cards without one are new.
     // Driving from the progress rows (fewer than the cards) keeps this an index walk.
     let row: StageRow = conn
-        .query(
-            "SELECT (SELECT COUNT(*) FROM study_memo_cards a \
-                      WHERE a.user_id = $1 AND a.deleted_at IS NULL AND NOT a.needs_review) AS approved, \
-               COUNT(*) AS rated, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND COALESCE(p.review_stage, 0) = 0 THEN 1 ELSE 0 END) AS s0, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 1 THEN 1 ELSE 0 END) AS s1, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 2 THEN 1 ELSE 0 END) AS s2, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 3 THEN 1 ELSE 0 END) AS s3, \
-               SUM(CASE WHEN p.due_at IS NULL AND p.review_stage >= 4 THEN 1 ELSE 0 END) AS mastered \
-             FROM study_memo_card_progress p JOIN study_memo_cards c ON c.id = p.card_id \
-             WHERE p.user_id = $1 AND c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review",
+        .query_pick(
+            // SQLite otherwise picks Browse's (user, id) index of live cards and reads every
+            // card's row for `needs_review` (160 ms at 100k cards against 90 ms).
+            stage_counts_sql!(
+                "study_memo_cards a INDEXED BY study_memo_cards_approved",
+                "study_memo_cards c INDEXED BY study_memo_cards_approved"
+            ),
+            stage_counts_sql!("study_memo_cards a", "study_memo_cards c"),
         )
         .bind(user.0)
         .fetch_one(&mut conn)
