@@ -55,11 +55,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Reads map the file instead of copying pages into each connection's own small
-            // cache: a statistic over 100k index entries then costs the same on every pooled
-            // connection (the OS keeps one copy of the pages for all of them).
-            .pragma("mmap_size", "268435456");
+            // No `mmap_size`: mapping the file made the statistics and the due fetch faster,
+            // but every pooled connection maps it on its own and each mapping's touched
+            // pages count in the process's RSS (305 MiB peak at 100k cards against 40 MiB;
+            // BENCHMARKS.md, *Peak memory*).
+            .busy_timeout(Duration::from_secs(10));
         if create {
             // One connection creates the file; the pool's own connections never do, so a
             // file deleted later is not silently recreated empty by a new connection.
