@@ -221,13 +221,12 @@ fn a_whole_quiz() {
             ..
         }
     ));
-    // Finishing waits until the answer is stored.
+    // Finishing waits until the answer is stored, then goes on by itself.
     assert_eq!(cmd(&mut s, Command::Proceed), vec![]);
-    event(
+    let effects = event(
         &mut s,
         QuizEvent::Answered(stored(12, None, Outcome::Skipped)),
     );
-    let effects = cmd(&mut s, Command::Proceed);
     assert_eq!(
         effects,
         vec![Effect::Quiz(QuizEffect::Finish {
@@ -424,4 +423,43 @@ fn explanations_without_an_llm_are_reported_once() {
     let screen = render(&s);
     assert_eq!(screen.matches("written by an LLM").count(), 1, "{screen}");
     insta::assert_snapshot!("quiz_summary_needs_llm_80x24", screen);
+}
+
+#[test]
+fn enter_on_the_last_answer_before_it_is_stored_finishes_once_it_is() {
+    let mut s = picking();
+    cmd(&mut s, Command::Proceed);
+    event(&mut s, QuizEvent::Started(session()));
+    cmd(&mut s, Command::Answer(2));
+    settled(
+        &mut s,
+        QuizEvent::Answered(stored(11, Some(2), Outcome::Correct)),
+    );
+    cmd(&mut s, Command::Proceed);
+    assert_eq!(s.quiz.current().map(|q| q.id), Some(QuestionId(12)));
+    cmd(&mut s, Command::Answer(1));
+    // Enter on the last feedback while its answer is still being stored: nothing is lost,
+    // and the key is not either.
+    assert_eq!(cmd(&mut s, Command::Proceed), vec![]);
+    assert_eq!(s.status.message.as_deref(), Some("saving the answer…"));
+    let effects = event(
+        &mut s,
+        QuizEvent::Answered(stored(12, Some(1), Outcome::Wrong)),
+    );
+    assert_eq!(
+        effects,
+        vec![Effect::Quiz(QuizEffect::Finish {
+            session_id: 7,
+            topic: Some(TopicId(1)),
+        })]
+    );
+    assert!(matches!(s.quiz.phase, QuizPhase::Busy(_)));
+    assert_eq!(
+        s.quiz
+            .session
+            .as_ref()
+            .map(|session| session.attempts.len()),
+        Some(2),
+        "both answers are in the session that is finished"
+    );
 }

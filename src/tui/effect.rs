@@ -147,15 +147,7 @@ impl EffectRunner {
                     Ok(topic) => self.due_deck(DueScope { topic, rules }, now).await,
                     Err(e) => Err(e),
                 };
-                match deck {
-                    Ok(deck) => self.send(Action::DueLoaded(deck)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "loading the due deck failed");
-                        self.send(Action::DueRefillFailed(format!(
-                            "loading the due deck failed: {e}"
-                        )));
-                    }
-                }
+                self.due_loaded(deck);
             }
             Effect::RefillDue(scope) => match self.due_deck(scope, now).await {
                 Ok(deck) => self.send(Action::DueRefilled(deck)),
@@ -166,15 +158,10 @@ impl EffectRunner {
                     )));
                 }
             },
-            Effect::LoadDue(scope) => match self.due_deck(scope, now).await {
-                Ok(deck) => self.send(Action::DueLoaded(deck)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "loading the due deck failed");
-                    self.send(Action::DueRefillFailed(format!(
-                        "loading the due deck failed: {e}"
-                    )));
-                }
-            },
+            Effect::LoadDue(scope) => {
+                let deck = self.due_deck(scope, now).await;
+                self.due_loaded(deck);
+            }
             Effect::LoadTopics => {
                 let topics = s.list_topics(user).await.map_err(|e| {
                     tracing::warn!(error = %e, "loading the topics failed");
@@ -293,6 +280,19 @@ impl EffectRunner {
             limit: DUE_BATCH,
         };
         Ok(self.store.due_deck_today(self.user, &request).await?.cards)
+    }
+
+    /// Reports a Due deck read in full (not a refill), or why it failed.
+    fn due_loaded(&self, deck: StoreResult<Vec<DueCard>>) {
+        match deck {
+            Ok(deck) => self.send(Action::DueLoaded(deck)),
+            Err(e) => {
+                tracing::warn!(error = %e, "loading the due deck failed");
+                self.send(Action::DueRefillFailed(format!(
+                    "loading the due deck failed: {e}"
+                )));
+            }
+        }
     }
 
     /// Reports what a write changed, or why it failed; `update` decides what to reload.

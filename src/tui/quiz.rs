@@ -51,6 +51,9 @@ pub struct QuizPane {
     pub pending: Vec<PendingQuestion>,
     /// Questions answered whose answer the store has not confirmed yet.
     pub sending: Vec<QuestionId>,
+    /// The learner asked to finish while an answer was still being stored: the session is
+    /// finished as soon as the last one is (a key pressed meanwhile is not lost).
+    pub finish_when_saved: bool,
     /// Questions per session (`[quiz] size`).
     pub size: u32,
     /// An explanation job ended `no_llm`: the pane says once how to set an LLM endpoint.
@@ -66,6 +69,7 @@ impl Default for QuizPane {
             summary: None,
             pending: Vec::new(),
             sending: Vec::new(),
+            finish_when_saved: false,
             size: DEFAULT_SESSION_SIZE,
             needs_llm: false,
         }

@@ -165,10 +165,12 @@ pub fn finish(state: &mut AppState) -> Vec<Effect> {
         return vec![];
     };
     if !quiz.sending.is_empty() {
-        // Finishing before every answer is stored would leave some out.
+        // Finishing before every answer is stored would leave some out: it waits for them.
+        quiz.finish_when_saved = true;
         state.status.message = Some("saving the answer…".into());
         return vec![];
     }
+    quiz.finish_when_saved = false;
     let effect = QuizEffect::Finish {
         session_id: session.id,
         topic: session.topic_id,
@@ -211,9 +213,15 @@ pub fn event(state: &mut AppState, event: QuizEvent) -> Vec<Effect> {
             if let Some(session) = quiz.session.as_mut() {
                 session.attempts.push(stored);
             }
+            if quiz.finish_when_saved && quiz.sending.is_empty() {
+                state.status.message = None;
+                return finish(state);
+            }
         }
         QuizEvent::AnswerFailed { question_id, error } => {
             quiz.sending.retain(|id| *id != question_id);
+            // The failed question is asked again; the session is not finished without it.
+            quiz.finish_when_saved = false;
             if matches!(&quiz.phase, QuizPhase::Feedback { question_id: shown, .. } if *shown == question_id)
             {
                 quiz.phase = QuizPhase::Asking { unsure: false };
