@@ -13,6 +13,7 @@ pub mod terminal;
 pub mod ui;
 pub mod update;
 mod update_browse;
+mod update_editor;
 mod update_quiz;
 mod update_review;
 mod update_study;

@@ -6,11 +6,11 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use super::action::{Action, Change};
 use super::effect::{DUE_REFILL_AT, Effect};
 use super::keymap::Command;
-use super::state::{AppState, Confirm, Confirmed, EditTarget, EditorState, Field, Pane};
+use super::state::{AppState, Confirmed, EditorState, Pane};
 use super::study::DueScope;
-use crate::domain::card::CardFormat;
+pub use super::update_editor::open_editor;
 use crate::domain::schedule::preview;
-use crate::store::{GroupKey, NewManualCard, UndoKind, Undone};
+use crate::store::{GroupKey, UndoKind, Undone};
 
 /// The effects to run when the app starts. The Due deck is read at once, narrowed to the
 /// topic remembered in the database; the Cram deck once the topics (and with them that
@@ -63,7 +63,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             if key.code == KeyCode::Enter || (ctrl && matches!(key.code, KeyCode::Char('j' | 'm')))
             {
-                return editor_command(state, Command::NextField);
+                return super::update_editor::command(state, Command::NextField);
             }
             if let Some(area) = state.editor.as_mut().and_then(EditorState::focused_mut) {
                 area.input(key);
@@ -411,7 +411,7 @@ fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {
         return confirm_command(state, command);
     }
     if state.editor.is_some() {
-        return editor_command(state, command);
+        return super::update_editor::command(state, command);
     }
     if state.help {
         if matches!(
@@ -489,61 +489,6 @@ fn switch(state: &mut AppState, pane: Pane) -> Vec<Effect> {
     }
 }
 
-fn editor_command(state: &mut AppState, command: Command) -> Vec<Effect> {
-    let Some(editor) = state.editor.as_mut() else {
-        return vec![];
-    };
-    match command {
-        Command::NextField => {
-            editor.focus_on((editor.focus + 1) % editor.fields.len().max(1));
-            vec![]
-        }
-        Command::PrevField => {
-            let n = editor.fields.len().max(1);
-            editor.focus_on((editor.focus + n - 1) % n);
-            vec![]
-        }
-        Command::Cancel => {
-            if editor.changed() {
-                state.confirm = Some(Confirm {
-                    message: "Discard your changes to this card?".to_owned(),
-                    on_yes: Confirmed::DiscardEdit,
-                });
-            } else {
-                state.editor = None;
-            }
-            vec![]
-        }
-        Command::Save if !editor.saving => {
-            editor.saving = true;
-            editor.error = None;
-            match editor.target.clone() {
-                EditTarget::Card { id, shown, .. } => vec![Effect::SaveEdit {
-                    card_id: id,
-                    shown,
-                    edit: editor.edit(),
-                }],
-                EditTarget::NewCard => {
-                    let edit = editor.edit();
-                    let format = if edit.cloze_text.is_some() {
-                        CardFormat::Cloze
-                    } else {
-                        CardFormat::Qa
-                    };
-                    vec![Effect::CreateCard(NewManualCard {
-                        material: editor.text(Field::Material),
-                        format,
-                        cue: edit.cue,
-                        fact: edit.fact,
-                        cloze_text: edit.cloze_text,
-                    })]
-                }
-            }
-        }
-        _ => vec![],
-    }
-}
-
 fn confirm_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     match command {
         Command::ConfirmYes => match state.confirm.take().map(|c| c.on_yes) {
@@ -580,25 +525,6 @@ fn select_after_group(state: &mut AppState, qid: QuestionId) {
         .or_else(|| at.checked_sub(1).and_then(|i| groups.get(i)));
     state.review.selected = next.and_then(|g| g.cards.first()).map(|c| c.id);
     state.review.moved = true;
-}
-
-/// Opens the editor on an existing card.
-pub fn open_editor(state: &mut AppState, card: &crate::store::Card) {
-    let mut values = vec![
-        (Field::Cue, card.cue.clone()),
-        (Field::Fact, card.fact.clone()),
-    ];
-    if card.format == CardFormat::Cloze {
-        values.push((Field::Cloze, card.cloze_text.clone().unwrap_or_default()));
-    }
-    state.editor = Some(EditorState::open(
-        EditTarget::Card {
-            id: card.id,
-            shown: card.updated_at,
-            format: card.format,
-        },
-        &values,
-    ));
 }
 
 /// The material of the selected review group, for a new manual card.
