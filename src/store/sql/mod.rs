@@ -75,6 +75,9 @@ impl Db {
     /// a deleted database is not written through a stale handle.
     pub(crate) async fn write_one(&self) -> StoreResult<Pooled> {
         self.check_alive()?;
+        if let Pool::Sqlite { pool, file } = &self.pool {
+            file.checkpoint.after_write(pool);
+        }
         self.read().await
     }
 

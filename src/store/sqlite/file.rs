@@ -4,13 +4,16 @@
 
 use std::path::{Path, PathBuf};
 
+use super::checkpoint::WalCheckpoint;
 use crate::store::{StoreError, StoreResult};
 
-/// The file a store opened, with the identity (device, inode) it had then.
-#[derive(Debug, Clone)]
+/// The file a store opened, with the identity (device, inode) it had then, and the WAL
+/// checkpoint its writes schedule.
+#[derive(Debug)]
 pub(crate) struct DbFile {
     path: PathBuf,
     identity: Option<(u64, u64)>,
+    pub(crate) checkpoint: WalCheckpoint,
 }
 
 impl DbFile {
@@ -25,6 +28,7 @@ impl DbFile {
         Ok(DbFile {
             path: path.to_path_buf(),
             identity,
+            checkpoint: WalCheckpoint::default(),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The SQLite backend: one bundled database file in WAL mode, writes in immediate
 //! transactions, timestamps as INTEGER unix milliseconds.
 
+mod checkpoint;
 mod file;
 pub(crate) mod jobs;
 
@@ -59,6 +60,8 @@ impl SqliteStore {
             // but every pooled connection maps it on its own and each mapping's touched
             // pages count in the process's RSS (305 MiB peak at 100k cards against 40 MiB;
             // BENCHMARKS.md, *Peak memory*).
+            // Checkpoints run after writes, off the commit path (checkpoint.rs).
+            .pragma("wal_autocheckpoint", "0")
             .busy_timeout(Duration::from_secs(10));
         if create {
             // One connection creates the file; the pool's own connections never do, so a
@@ -121,6 +124,7 @@ pub(crate) async fn begin_immediate(
     file: &DbFile,
 ) -> StoreResult<Transaction<'static, Sqlite>> {
     file.check()?;
+    file.checkpoint.after_write(pool);
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 
