@@ -388,6 +388,56 @@ mod cases {
         assert!(nothing.retention.is_empty());
     }
 
+    /// The forecast and stage counts read each progress row's copy of its card's liveness:
+    /// sending a card back, deleting it, approving it again and undoing all move it.
+    pub async fn rated_cards_leave_and_rejoin_the_figures_with_their_card(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let ids = lone_cards(db, me, "생물학", 3).await;
+        for &card in &ids {
+            rate(s, me, card, Outcome::Wrong, t0() - Duration::hours(1)).await;
+        }
+        let req = &StatsRequest::standard(t0(), StudyDay::of(t0(), seoul()));
+        let figures = |when: &'static str| async move {
+            let forecast: u64 = s
+                .due_forecast(me, req)
+                .await
+                .unwrap_or_else(|e| panic!("{when}: {e}"))
+                .iter()
+                .sum();
+            let stages = s
+                .stage_counts(me, req)
+                .await
+                .unwrap_or_else(|e| panic!("{when}: {e}"));
+            (forecast, stages.stages[0], stages.new)
+        };
+        assert_eq!(figures("all rated").await, (3, 3, 0));
+
+        s.flag_card(me, ids[0], t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(figures("one sent back").await, (2, 2, 0));
+        s.approve_card(me, ids[0], t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(figures("approved again").await, (3, 3, 0));
+
+        s.delete_card(me, ids[1], t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(figures("one deleted").await, (2, 2, 0));
+        s.undo_last(me, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(figures("delete undone").await, (3, 3, 0));
+
+        // Another learner's cards and ratings change nothing here.
+        let other = user(s, "other").await;
+        let theirs = lone_cards(db, other, "생물학", 1).await;
+        rate(s, other, theirs[0], Outcome::Wrong, t0()).await;
+        assert_eq!(figures("another learner rated").await, (3, 3, 0));
+    }
+
     pub async fn question_patterns_come_from_the_quiz(db: &TestDb) {
         let s = db.store();
         let me = user(s, "me").await;
@@ -432,5 +482,6 @@ conformance!(
     siblings_are_buried_until_the_next_day,
     topics_narrow_the_decks_and_the_focus_is_remembered,
     statistics_match_a_hand_built_review_log,
+    rated_cards_leave_and_rejoin_the_figures_with_their_card,
     question_patterns_come_from_the_quiz,
 );

@@ -89,63 +89,32 @@ pub(super) async fn due_forecast(
 ) -> StoreResult<Vec<u64>> {
     let days = request.forecast_days.max(1);
     let mut conn = db.read().await?;
+    // One index range count per day over the live cards' due progress rows (the liveness
+    // is on the progress row: no join), day 0 taking the overdue ones too.
     let counts: Vec<DayCount> = conn
         .query_pick(
-            // SQLite would read each card's row by id; the approved cards' index answers
-            // whether it is live and approved without the row (40 → 20 ms at 100k cards).
-            "SELECT CASE WHEN p.due_at < $2 THEN 0 ELSE (p.due_at - $2) / $4 END AS day, COUNT(*) AS n \
-             FROM study_memo_card_progress p \
-             JOIN study_memo_cards c INDEXED BY study_memo_cards_approved ON c.id = p.card_id AND c.user_id = p.user_id \
-             WHERE p.user_id = $1 AND p.due_at IS NOT NULL AND p.due_at < $3 \
-               AND (p.review_stage IS NULL OR p.review_stage < 4) \
-               AND c.deleted_at IS NULL AND NOT c.needs_review GROUP BY day",
-            "SELECT CAST(ROUND(EXTRACT(EPOCH FROM d - CAST($2 AS TIMESTAMPTZ)) * 1000 / CAST($4 AS BIGINT)) AS BIGINT) AS day, n \
-             FROM (SELECT date_bin(CAST($4 AS BIGINT) * INTERVAL '1 millisecond', \
-                            GREATEST(p.due_at, CAST($2 AS TIMESTAMPTZ)), CAST($2 AS TIMESTAMPTZ)) AS d, \
-                     COUNT(*) AS n \
-                   FROM study_memo_card_progress p JOIN study_memo_cards c ON c.id = p.card_id \
-                   WHERE p.user_id = $1 AND p.due_at IS NOT NULL AND p.due_at < $3 \
-                     AND (p.review_stage IS NULL OR p.review_stage < 4) \
-                     AND c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review GROUP BY d) bins",
+            "WITH RECURSIVE days(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM days WHERE d + 1 < $3) \
+             SELECT d AS day, (SELECT COUNT(*) FROM study_memo_card_progress p \
+                 WHERE p.user_id = $1 AND p.card_live AND p.due_at IS NOT NULL \
+                   AND p.due_at >= CASE WHEN d = 0 THEN 0 ELSE $2 + d * $4 END \
+                   AND p.due_at < $2 + (d + 1) * $4 \
+                   AND (p.review_stage IS NULL OR p.review_stage < 4)) AS n \
+             FROM days",
+            "SELECT d AS day, (SELECT COUNT(*) FROM study_memo_card_progress p \
+                 WHERE p.user_id = $1 AND p.card_live AND p.due_at IS NOT NULL \
+                   AND p.due_at >= CASE WHEN d = 0 THEN CAST('-infinity' AS TIMESTAMPTZ) \
+                       ELSE CAST($2 AS TIMESTAMPTZ) + d * CAST($4 AS BIGINT) * INTERVAL '1 millisecond' END \
+                   AND p.due_at < CAST($2 AS TIMESTAMPTZ) + (d + 1) * CAST($4 AS BIGINT) * INTERVAL '1 millisecond' \
+                   AND (p.review_stage IS NULL OR p.review_stage < 4)) AS n \
+             FROM generate_series(0, CAST($3 AS BIGINT) - 1) AS d",
         )
         .bind(user.0)
         .bind(request.today.start)
-        .bind(request.today.plus(i64::from(days)).start)
+        .bind(i64::from(days))
         .bind(DAY_MS)
         .fetch_all(&mut conn)
         .await?;
     Ok(dense(&counts, days))
-}
-
-/// The columns of [`stage_counts`]'s one row.
-#[derive(sqlx::FromRow)]
-struct StageRow {
-    approved: i64,
-    rated: Option<i64>,
-    s0: Option<i64>,
-    s1: Option<i64>,
-    s2: Option<i64>,
-    s3: Option<i64>,
-    mastered: Option<i64>,
-}
-
-/// The stage counts' statement over the cards table as `$approved` (the approved count) and
-/// `$joined` (the cards joined to their progress rows), for each dialect's index choice.
-macro_rules! stage_counts_sql {
-    ($approved:literal, $joined:literal) => {
-        concat!(
-            "SELECT (SELECT COUNT(*) FROM ", $approved, " \
-                      WHERE a.user_id = $1 AND a.deleted_at IS NULL AND NOT a.needs_review) AS approved, \
-               COUNT(*) AS rated, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND COALESCE(p.review_stage, 0) = 0 THEN 1 ELSE 0 END) AS s0, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 1 THEN 1 ELSE 0 END) AS s1, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 2 THEN 1 ELSE 0 END) AS s2, \
-               SUM(CASE WHEN p.due_at IS NOT NULL AND p.review_stage = 3 THEN 1 ELSE 0 END) AS s3, \
-               SUM(CASE WHEN p.due_at IS NULL AND p.review_stage >= 4 THEN 1 ELSE 0 END) AS mastered \
-             FROM study_memo_card_progress p JOIN ", $joined, " ON c.id = p.card_id \
-             WHERE p.user_id = $1 AND c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review"
-        )
-    };
 }
 
 pub(super) async fn stage_counts(
@@ -154,30 +123,56 @@ pub(super) async fn stage_counts(
     _request: &StatsRequest,
 ) -> StoreResult<StageCounts> {
     let mut conn = db.read().await?;
-    // The progress rows of live approved cards, grouped; the cards without one are new.
-    // Driving from the progress rows (fewer than the cards) keeps this an index walk.
-    let row: StageRow = conn
+    // The approved cards from their index; the live cards' progress rows grouped by stage
+    // and whether a due date is set (liveness is on the progress row: no join). Approved
+    // cards without a progress row are new.
+    let approved: i64 = conn
         .query_pick(
             // SQLite otherwise picks Browse's (user, id) index of live cards and reads every
             // card's row for `needs_review` (160 ms at 100k cards against 90 ms).
-            stage_counts_sql!(
-                "study_memo_cards a INDEXED BY study_memo_cards_approved",
-                "study_memo_cards c INDEXED BY study_memo_cards_approved"
-            ),
-            stage_counts_sql!("study_memo_cards a", "study_memo_cards c"),
+            "SELECT COUNT(*) FROM study_memo_cards INDEXED BY study_memo_cards_approved \
+             WHERE user_id = $1 AND deleted_at IS NULL AND NOT needs_review",
+            "SELECT COUNT(*) FROM study_memo_cards \
+             WHERE user_id = $1 AND deleted_at IS NULL AND NOT needs_review",
         )
         .bind(user.0)
-        .fetch_one(&mut conn)
+        .scalar(&mut conn)
         .await?;
-    let stages = [row.s0, row.s1, row.s2, row.s3].map(|n| n.unwrap_or(0));
-    let rated = row.rated.unwrap_or(0);
-    let mastered = row.mastered.unwrap_or(0);
-    Ok(StageCounts {
-        new: row.approved - rated,
-        stages,
-        mastered,
-        known: rated - stages.iter().sum::<i64>() - mastered,
-    })
+    // Grouped by stage alone, in the stage index's order: adding "has a due date" to the
+    // key made SQLite sort all the rows (29 ms at 60k against 10 ms).
+    let groups: Vec<(Option<i16>, i64, i64)> = conn
+        .query(
+            "SELECT review_stage, COUNT(*), COUNT(due_at) FROM study_memo_card_progress \
+             WHERE user_id = $1 AND card_live GROUP BY review_stage",
+        )
+        .bind(user.0)
+        .fetch_all(&mut conn)
+        .await?;
+    Ok(stages_of(approved, &groups))
+}
+
+/// The ladder's places from the progress rows grouped by stage, as (stage, rows, rows with
+/// a due date): a due date puts a card on its stage (no stage yet is stage 0); without one
+/// it is mastered at stage 4, or known on first sight below it.
+fn stages_of(approved: i64, groups: &[(Option<i16>, i64, i64)]) -> StageCounts {
+    let mut counts = StageCounts {
+        new: approved,
+        ..StageCounts::default()
+    };
+    for &(stage, rows, scheduled) in groups {
+        counts.new -= rows;
+        let stage = stage.unwrap_or(0);
+        match usize::try_from(stage).ok().filter(|&s| s < counts.stages.len()) {
+            Some(s) => counts.stages[s] += scheduled,
+            None => counts.known += scheduled,
+        }
+        if stage >= 4 {
+            counts.mastered += rows - scheduled;
+        } else {
+            counts.known += rows - scheduled;
+        }
+    }
+    counts
 }
 
 /// (had a progress row, stage before, ratings, "know" answers).
@@ -190,19 +185,39 @@ pub(super) async fn retention(
 ) -> StoreResult<Vec<Retention>> {
     let days = request.retention_days.max(1);
     let mut conn = db.read().await?;
-    let rows: Vec<RetentionRow> = conn
+    // One index range count per (had progress, outcome, stage before): every value the
+    // columns' checks allow is listed, skipped answers left out. Grouping the window's
+    // reviews instead sorts all of them (44 ms for 68k reviews on SQLite, against 5 ms).
+    // `stage_before IS NULL` and `= st` are separate branches so both stay index seeks.
+    let counts: Vec<(bool, Option<i16>, String, i64)> = conn
         .query(
-            "SELECT had_progress, stage_before, COUNT(*) AS reviews, \
-               COALESCE(SUM(CASE WHEN outcome = 'correct' THEN 1 ELSE 0 END), 0) AS known \
-             FROM study_card_reviews \
-             WHERE user_id = $1 AND reviewed_at >= $2 AND reviewed_at < $3 AND outcome <> 'skipped' \
-             GROUP BY had_progress, stage_before",
+            "WITH progress(hp) AS (VALUES (FALSE), (TRUE)), \
+                  outcomes(oc) AS (VALUES ('correct'), ('wrong'), ('unsure')), \
+                  stages(st) AS (VALUES (NULL), (0), (1), (2), (3), (4)) \
+             SELECT hp, CAST(st AS SMALLINT) AS st, oc, CASE WHEN st IS NULL THEN \
+                 (SELECT COUNT(*) FROM study_card_reviews r WHERE r.user_id = $1 \
+                    AND r.had_progress = hp AND r.outcome = oc AND r.stage_before IS NULL \
+                    AND r.reviewed_at >= $2 AND r.reviewed_at < $3) \
+               ELSE \
+                 (SELECT COUNT(*) FROM study_card_reviews r WHERE r.user_id = $1 \
+                    AND r.had_progress = hp AND r.outcome = oc AND r.stage_before = st \
+                    AND r.reviewed_at >= $2 AND r.reviewed_at < $3) \
+               END AS n \
+             FROM progress, outcomes, stages",
         )
         .bind(user.0)
         .bind(request.today.plus(1 - i64::from(days)).start)
         .bind(request.today.end())
         .fetch_all(&mut conn)
         .await?;
+    let rows: Vec<RetentionRow> = counts
+        .into_iter()
+        .filter(|&(_, _, _, n)| n > 0)
+        .map(|(had_progress, stage, outcome, n)| {
+            let known = if outcome == "correct" { n } else { 0 };
+            (had_progress, stage, n, known)
+        })
+        .collect();
     Ok(retention_by_stage(&rows))
 }
 
@@ -268,6 +283,26 @@ mod tests {
         assert_eq!(
             dense(&[(0, 2), (3, 5), (7, 1), (-1, 4)], 4),
             vec![2, 0, 0, 5]
+        );
+    }
+
+    #[test]
+    fn progress_groups_become_ladder_places() {
+        let groups = [
+            (None, 5, 2),    // rated, no stage yet (stage 0); 3 known on first sight
+            (Some(0), 1, 1), // stage 0
+            (Some(2), 1, 0), // off the ladder below mastery: known
+            (Some(3), 4, 4), // stage 3
+            (Some(4), 5, 0), // mastered
+        ];
+        assert_eq!(
+            stages_of(20, &groups),
+            StageCounts {
+                new: 4,
+                stages: [3, 0, 0, 4],
+                mastered: 5,
+                known: 4
+            }
         );
     }
 
