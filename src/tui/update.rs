@@ -270,6 +270,8 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                 effects.push(Effect::LoadCram(state.cram.filter.clone()));
             }
             effects.extend(super::update_browse::reload(state));
+            // Undo is a key on the Statistics pane too: its figures follow what it reverted.
+            effects.extend(super::update_tools::load_stats_if_shown(state));
             effects
         }
     }

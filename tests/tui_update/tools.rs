@@ -2,7 +2,7 @@
 //! in the held deck, and the Statistics pane's loads.
 
 use amgi::domain::due_plan::DueRules;
-use amgi::store::{CardId, CramFilter, Stats, Topic, TopicId};
+use amgi::store::{CardId, CramFilter, Stats, Topic, TopicId, UndoKind, Undone};
 use amgi::tui::action::Action;
 use amgi::tui::effect::Effect;
 use amgi::tui::keymap::Command;
@@ -211,4 +211,29 @@ fn statistics_load_on_show_and_on_refresh() {
     // Elsewhere a refresh does not compute them.
     cmd(&mut s, Command::GoDue);
     assert!(!cmd(&mut s, Command::Refresh).contains(&Effect::LoadStats));
+}
+
+#[test]
+fn an_undo_on_the_statistics_pane_recomputes_its_figures() {
+    let mut s = loaded_state();
+    assert_eq!(cmd(&mut s, Command::GoStats), vec![Effect::LoadStats]);
+    update(
+        &mut s,
+        Action::StatsLoaded(Box::new(LoadedStats {
+            stats: Stats::default(),
+            today: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default(),
+        })),
+    );
+    assert_eq!(cmd(&mut s, Command::Undo), vec![Effect::Undo]);
+    let undone = Undone {
+        kind: UndoKind::Delete,
+        card_ids: vec![CardId(1)],
+    };
+    let effects = update(&mut s, Action::Undone(Some(undone.clone())));
+    assert!(effects.contains(&Effect::LoadStats), "{effects:?}");
+    assert!(s.stats.loading);
+    // Elsewhere an undo leaves the figures for the next visit.
+    cmd(&mut s, Command::GoDue);
+    let effects = update(&mut s, Action::Undone(Some(undone)));
+    assert!(!effects.contains(&Effect::LoadStats), "{effects:?}");
 }
