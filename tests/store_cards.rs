@@ -254,5 +254,6 @@ conformance!(
     another_users_card_is_not_found_everywhere,
     the_review_stamp_moves_with_every_change_to_the_queue,
     a_rating_of_a_card_rated_elsewhere_is_refused,
+    a_card_approved_from_the_review_listing_is_not_stale,
     an_edit_or_approval_of_a_card_changed_elsewhere_is_refused,
 );

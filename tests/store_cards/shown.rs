@@ -122,3 +122,37 @@ pub async fn an_edit_or_approval_of_a_card_changed_elsewhere_is_refused(db: &Tes
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// The review listing hands out each card's `updated_at` to the microsecond the database
+/// holds (PostgreSQL keeps microseconds), so an approval from the listing is not refused as
+/// "changed elsewhere".
+pub async fn a_card_approved_from_the_review_listing_is_not_stale(db: &TestDb) {
+    let s = db.store();
+    let me = user(s, "me").await;
+    let q = question(db, me, "t", "q").await;
+    let id = approved_card(db, me, q, "수도는?", "서울").await;
+    // Sent back at a time with sub-millisecond digits.
+    let sent_back = t0() + Duration::microseconds(1_234_567);
+    s.flag_card(me, id, sent_back)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = s.review_queue(me).await.unwrap_or_else(|e| panic!("{e}"));
+    let card = listed
+        .iter()
+        .flat_map(|g| &g.cards)
+        .find(|c| c.id == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("the card is listed: {listed:?}"));
+    assert_eq!(
+        card.updated_at,
+        s.get_card(me, id)
+            .await
+            .map(|c| c.updated_at)
+            .unwrap_or_default()
+    );
+    assert_eq!(card.cue, "수도는?");
+    assert!(card.needs_review && card.flagged_by.is_some());
+    s.approve_card_as_shown(me, id, card.updated_at, t0() + Duration::seconds(5))
+        .await
+        .unwrap_or_else(|e| panic!("approved from the listing: {e}"));
+}

@@ -11,6 +11,7 @@ mod export;
 mod import_cards;
 mod interop;
 mod jobs;
+mod listing;
 mod publish;
 mod quiz;
 mod quiz_rows;

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
-use super::rows::{
-    CardRow, attach_evidence, card_columns, cards, load_card, publish_card, push_undo,
-};
+use super::rows::{CardRow, attach_evidence, card_columns, load_card, publish_card, push_undo};
 use crate::domain::card::correct_answer;
 use crate::domain::normalize::{DedupScope, dedup_hash};
 use crate::domain::search::search_text;
@@ -56,31 +54,7 @@ pub(super) async fn questions_by_id(
 
 pub(super) async fn queue(db: &Db, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
     let mut conn = db.read().await?;
-    // Without statistics SQLite prefers the (user, question) index of all live cards and
-    // filters 100k rows for the 10k in review: 55 ms against 6 ms (BENCHMARKS.md). Manual
-    // cards (no question) sort first here and last on PostgreSQL; the grouping orders them.
-    let rows: Vec<CardRow> = conn
-        .query_pick(
-            concat!(
-                "SELECT ",
-                card_columns!(),
-                " FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
-                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review \
-                 ORDER BY c.source_question_id, c.id"
-            ),
-            concat!(
-                "SELECT ",
-                card_columns!(),
-                " FROM study_memo_cards c \
-                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review \
-                 ORDER BY c.source_question_id, c.id"
-            ),
-        )
-        .bind(user.0)
-        .fetch_all(&mut conn)
-        .await?;
-    let mut cards = cards(rows)?;
-    attach_evidence(&mut conn, &mut cards).await?;
+    let cards = super::listing::review_cards(&mut conn, user).await?;
     let mut question_ids: Vec<QuestionId> =
         cards.iter().filter_map(|c| c.source_question_id).collect();
     question_ids.dedup();

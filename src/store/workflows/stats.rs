@@ -162,7 +162,10 @@ fn stages_of(approved: i64, groups: &[(Option<i16>, i64, i64)]) -> StageCounts {
     for &(stage, rows, scheduled) in groups {
         counts.new -= rows;
         let stage = stage.unwrap_or(0);
-        match usize::try_from(stage).ok().filter(|&s| s < counts.stages.len()) {
+        match usize::try_from(stage)
+            .ok()
+            .filter(|&s| s < counts.stages.len())
+        {
             Some(s) => counts.stages[s] += scheduled,
             None => counts.known += scheduled,
         }
