@@ -22,10 +22,6 @@ use super::sql::{Db, Pool};
 use super::workflows::HasDb;
 use super::{StoreError, StoreResult};
 
-/// How long a connection waits for another's lock (a writer for the write lock) before
-/// failing with "database is locked".
-pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// A store on one SQLite file.
@@ -66,7 +62,7 @@ impl SqliteStore {
             // BENCHMARKS.md, *Peak memory*).
             // Checkpoints run after writes, off the commit path (checkpoint.rs).
             .pragma("wal_autocheckpoint", "0")
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(Duration::from_secs(10));
         if create {
             // One connection creates the file; the pool's own connections never do, so a
             // file deleted later is not silently recreated empty by a new connection.
