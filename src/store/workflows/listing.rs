@@ -9,6 +9,26 @@ use serde::{Deserialize, Deserializer};
 use crate::store::sql::Connected;
 use crate::store::{Card, CardId, Evidence, QuestionId, StoreError, StoreResult, TopicId, UserId};
 
+/// The key/value list of a card in the document ([`ListedCard`]'s fields), for SQLite's
+/// `json_object` and PostgreSQL's `json_build_object` alike.
+macro_rules! listed_card_fields {
+    () => {
+        "'id', c.id, 'source_kind', c.source_kind, \
+         'source_question_id', c.source_question_id, 'topic_id', c.study_topic_id, \
+         'format', c.format, 'cue', c.cue, 'fact', c.fact, 'cloze_text', c.cloze_text, \
+         'needs_review', c.needs_review, 'flagged_by', c.flagged_by, \
+         'material', c.extra ->> 'material', 'view_count', c.view_count, \
+         'last_viewed_at', c.last_viewed_at, 'updated_at', c.updated_at"
+    };
+}
+
+/// The key/value list of one evidence snippet ([`Evidence`]'s fields).
+macro_rules! listed_evidence_fields {
+    () => {
+        "'source_type', e.source_type, 'source_id', e.source_id, 'snippet', e.snippet"
+    };
+}
+
 /// The live in-review cards of `user` with their evidence (in insertion order), by source
 /// question then id (manual cards, with no question, first on SQLite and last on PostgreSQL:
 /// the grouping orders them).
@@ -18,34 +38,28 @@ pub(super) async fn review_cards(on: &mut impl Connected, user: UserId) -> Store
             // Without statistics SQLite prefers the (user, question) index of all live cards
             // and filters 100k rows for the 10k in review: 55 ms against 6 ms. A scalar
             // subquery's JSON reaches json_object as text, hence json() around the evidence.
-            "SELECT json_group_array(json_object( \
-                 'id', c.id, 'source_kind', c.source_kind, \
-                 'source_question_id', c.source_question_id, 'topic_id', c.study_topic_id, \
-                 'format', c.format, 'cue', c.cue, 'fact', c.fact, 'cloze_text', c.cloze_text, \
-                 'needs_review', c.needs_review, 'flagged_by', c.flagged_by, \
-                 'material', c.extra ->> 'material', 'view_count', c.view_count, \
-                 'last_viewed_at', c.last_viewed_at, 'updated_at', c.updated_at, \
-                 'evidence', json((SELECT json_group_array(json_object( \
-                     'source_type', e.source_type, 'source_id', e.source_id, 'snippet', e.snippet) \
-                   ORDER BY e.id) FROM study_memo_card_evidence e WHERE e.card_id = c.id))) \
-               ORDER BY c.source_question_id, c.id) \
-             FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
-             WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review",
+            concat!(
+                "SELECT json_group_array(json_object(",
+                listed_card_fields!(),
+                ", 'evidence', json((SELECT json_group_array(json_object(",
+                listed_evidence_fields!(),
+                ") ORDER BY e.id) FROM study_memo_card_evidence e WHERE e.card_id = c.id))) \
+                   ORDER BY c.source_question_id, c.id) \
+                 FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
+                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review"
+            ),
             // Timestamps go out as ISO 8601 text with microseconds: a change made from what
             // was shown compares `updated_at` exactly.
-            "SELECT CAST(COALESCE(json_agg(json_build_object( \
-                 'id', c.id, 'source_kind', c.source_kind, \
-                 'source_question_id', c.source_question_id, 'topic_id', c.study_topic_id, \
-                 'format', c.format, 'cue', c.cue, 'fact', c.fact, 'cloze_text', c.cloze_text, \
-                 'needs_review', c.needs_review, 'flagged_by', c.flagged_by, \
-                 'material', c.extra ->> 'material', 'view_count', c.view_count, \
-                 'last_viewed_at', c.last_viewed_at, 'updated_at', c.updated_at, \
-                 'evidence', (SELECT COALESCE(json_agg(json_build_object( \
-                     'source_type', e.source_type, 'source_id', e.source_id, 'snippet', e.snippet) \
-                   ORDER BY e.id), '[]') FROM study_memo_card_evidence e WHERE e.card_id = c.id)) \
-               ORDER BY c.source_question_id, c.id), '[]') AS TEXT) \
-             FROM study_memo_cards c \
-             WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review",
+            concat!(
+                "SELECT CAST(COALESCE(json_agg(json_build_object(",
+                listed_card_fields!(),
+                ", 'evidence', (SELECT COALESCE(json_agg(json_build_object(",
+                listed_evidence_fields!(),
+                ") ORDER BY e.id), '[]') FROM study_memo_card_evidence e WHERE e.card_id = c.id)) \
+                   ORDER BY c.source_question_id, c.id), '[]') AS TEXT) \
+                 FROM study_memo_cards c \
+                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review"
+            ),
         )
         .bind(user.0)
         .scalar(on)
