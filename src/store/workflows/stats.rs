@@ -122,11 +122,12 @@ pub(super) async fn stage_counts(
     user: UserId,
     _request: &StatsRequest,
 ) -> StoreResult<StageCounts> {
-    let mut conn = db.read().await?;
-    // The approved cards from their index; the live cards' progress rows grouped by stage
-    // and whether a due date is set (liveness is on the progress row: no join). Approved
-    // cards without a progress row are new.
-    let approved: i64 = conn
+    // The approved cards from their index, then the live cards' progress rows by stage
+    // (liveness is on the progress row: no join); approved cards without a progress row
+    // are new. One snapshot for both, so a card approved and rated in between is not
+    // counted as rated but not approved.
+    let mut tx = db.snapshot().await?;
+    let approved: i64 = tx
         .query_pick(
             // SQLite otherwise picks Browse's (user, id) index of live cards and reads every
             // card's row for `needs_review` (160 ms at 100k cards against 90 ms).
@@ -136,18 +137,19 @@ pub(super) async fn stage_counts(
              WHERE user_id = $1 AND deleted_at IS NULL AND NOT needs_review",
         )
         .bind(user.0)
-        .scalar(&mut conn)
+        .scalar(&mut tx)
         .await?;
     // Grouped by stage alone, in the stage index's order: adding "has a due date" to the
     // key made SQLite sort all the rows (29 ms at 60k against 10 ms).
-    let groups: Vec<(Option<i16>, i64, i64)> = conn
+    let groups: Vec<(Option<i16>, i64, i64)> = tx
         .query(
             "SELECT review_stage, COUNT(*), COUNT(due_at) FROM study_memo_card_progress \
              WHERE user_id = $1 AND card_live GROUP BY review_stage",
         )
         .bind(user.0)
-        .fetch_all(&mut conn)
+        .fetch_all(&mut tx)
         .await?;
+    tx.rollback().await?;
     Ok(stages_of(approved, &groups))
 }
 
