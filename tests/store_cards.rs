@@ -255,5 +255,6 @@ conformance!(
     the_review_stamp_moves_with_every_change_to_the_queue,
     a_rating_of_a_card_rated_elsewhere_is_refused,
     a_card_approved_from_the_review_listing_is_not_stale,
+    the_review_listing_gives_each_card_as_a_single_read_does,
     an_edit_or_approval_of_a_card_changed_elsewhere_is_refused,
 );

@@ -2,8 +2,9 @@
 //! made from a screen that another instance has since made stale is refused, and nothing is
 //! written. Two independent stores on one database play the two devices.
 
+use amgi::domain::card::CardFormat;
 use amgi::domain::card::Outcome;
-use amgi::store::{CardEdit, StoreError};
+use amgi::store::{Card, CardEdit, NewManualCard, StoreError};
 use chrono::Duration;
 
 use crate::cases::t0;
@@ -155,4 +156,61 @@ pub async fn a_card_approved_from_the_review_listing_is_not_stale(db: &TestDb) {
     s.approve_card_as_shown(me, id, card.updated_at, t0() + Duration::seconds(5))
         .await
         .unwrap_or_else(|e| panic!("approved from the listing: {e}"));
+}
+
+/// The listing is built as JSON by the database: text that looks like JSON, quotes,
+/// backslashes, Korean, full-width letters, combining marks and emoji come out exactly as a
+/// single card read (row by row) gives them, evidence and material included.
+pub async fn the_review_listing_gives_each_card_as_a_single_read_does(db: &TestDb) {
+    let s = db.store();
+    let me = user(s, "me").await;
+    let q = question(db, me, "t", "q").await;
+    let hostile = [
+        (
+            r#"{"cue": "x"}의 "따옴표"와 \ 역슬래시는?"#,
+            r#"[1, "２"] \n 🙂"#,
+        ),
+        (
+            "ＡＢＣ 전각과 e\u{301} 결합 문자",
+            "</script><b>굵게</b> ' OR 1=1 --",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (cue, fact) in hostile {
+        ids.push(card(db, me, q, cue, fact).await);
+    }
+    let manual = s
+        .create_manual_card(
+            me,
+            &NewManualCard {
+                material: "교재 \"3장\" \\ ｐ.７".into(),
+                format: CardFormat::Cloze,
+                cue: "훈민정음 \"창제\"".into(),
+                fact: "1443년".into(),
+                cloze_text: Some("세종은 {{blank}}에 훈민정음을 창제했다 🙂".into()),
+            },
+            t0(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    ids.push(manual.id);
+    let listed: Vec<Card> = s
+        .review_queue(me)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .flat_map(|g| g.cards)
+        .collect();
+    assert_eq!(listed.len(), ids.len());
+    for id in ids {
+        let single = s.get_card(me, id).await.unwrap_or_else(|e| panic!("{e}"));
+        let from_listing = listed.iter().find(|c| c.id == id);
+        assert_eq!(from_listing, Some(&single), "card {id}");
+    }
+    assert!(
+        listed
+            .iter()
+            .any(|c| c.cue.contains(r#"{"cue": "x"}"#) && c.cue.contains('\\')),
+        "{listed:?}"
+    );
 }
