@@ -2,8 +2,8 @@
 //! the background extraction to fill the Review pane, approve a whole question, edit a card
 //! in Korean, rate three due cards, undo one, quit; then query the database directly.
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, SqliteConnection};
@@ -12,38 +12,75 @@ use sqlx::{Connection, SqliteConnection};
 mod quiz;
 
 struct Tmux {
+    /// The test's own tmux server: tests run in parallel, and clients that start the
+    /// default server at the same moment fail all but one ("server exited unexpectedly"),
+    /// which left a test waiting 60 s on a session that was never made.
+    socket: String,
     session: String,
+    /// Where the app's standard error goes, shown when a wait times out.
+    stderr: PathBuf,
 }
 
 impl Tmux {
-    fn run(args: &[&str]) -> String {
-        let out = Command::new("tmux")
+    /// Starts `command` in a new `width`×`height` session on a server of its own.
+    fn start(name: &str, width: u16, height: u16, command: &str, stderr: PathBuf) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("amgi-{name}-{}", std::process::id()),
+            session: name.to_owned(),
+            stderr,
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let started = tmux.command(&[
+            "new-session",
+            "-d",
+            "-s",
+            &tmux.session,
+            "-x",
+            &w,
+            "-y",
+            &h,
+            command,
+        ]);
+        assert!(
+            started.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&started.stderr)
+        );
+        tmux
+    }
+
+    fn command(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
             .args(args)
             .output()
-            .unwrap_or_else(|e| panic!("tmux: {e}"));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+            .unwrap_or_else(|e| panic!("tmux: {e}"))
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        String::from_utf8_lossy(&self.command(args).stdout).into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
         for key in keys {
-            Tmux::run(&["send-keys", "-t", &self.session, key]);
+            self.run(&["send-keys", "-t", &self.session, key]);
         }
     }
 
     /// Types text literally (Korean included).
     fn text(&self, text: &str) {
-        Tmux::run(&["send-keys", "-t", &self.session, "-l", text]);
+        self.run(&["send-keys", "-t", &self.session, "-l", text]);
     }
 
     fn screen(&self) -> String {
-        Tmux::run(&["capture-pane", "-p", "-t", &self.session])
+        self.run(&["capture-pane", "-p", "-t", &self.session])
     }
 
     /// Pastes `text` as a terminal would: bracketed when the app asked for it.
     fn paste(&self, text: &str) {
         let buffer = format!("{}-paste", self.session);
-        Tmux::run(&["set-buffer", "-b", &buffer, text]);
-        Tmux::run(&[
+        self.run(&["set-buffer", "-b", &buffer, text]);
+        self.run(&[
             "paste-buffer",
             "-p",
             "-d",
@@ -55,11 +92,14 @@ impl Tmux {
     }
 
     fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["has-session", "-t", &self.session])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        self.command(&["has-session", "-t", &self.session])
+            .status
+            .success()
+    }
+
+    /// What the app wrote to standard error so far.
+    fn app_stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
     /// Waits (bounded) until the app has exited.
@@ -85,7 +125,9 @@ impl Tmux {
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
+                "timed out waiting for {what} (session alive: {}); screen:\n{screen}\napp stderr:\n{}",
+                self.alive(),
+                self.app_stderr()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -94,7 +136,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        Tmux::run(&["kill-session", "-t", &self.session]);
+        self.run(&["kill-server"]);
     }
 }
 
@@ -145,26 +187,14 @@ fn start_demo_with(dir: &Path, name: &str, width: u16, height: u16, config: &str
         format!("{config}\n[extract]\npoll_interval_secs = 1\n"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let session = format!("amgi-{name}-{}", std::process::id());
+    let stderr = dir.join("stderr.txt");
     let command = format!(
         "{} --data-dir {} demo 2>{}",
         env!("CARGO_BIN_EXE_amgi"),
         dir.display(),
-        dir.join("stderr.txt").display()
+        stderr.display()
     );
-    let (w, h) = (width.to_string(), height.to_string());
-    Tmux::run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        &w,
-        "-y",
-        &h,
-        &command,
-    ]);
-    Tmux { session }
+    Tmux::start(name, width, height, &command, stderr)
 }
 
 async fn count(path: &Path, sql: &'static str) -> i64 {
@@ -240,7 +270,7 @@ fn ten_quick_ratings_then_quit_are_all_stored() {
     // Ten ratings (each a reveal and a rating) and quit, typed at once.
     let mut keys = vec!["1"; 20];
     keys.push("q");
-    Tmux::run(&[&["send-keys", "-t", tmux.session.as_str()][..], &keys[..]].concat());
+    tmux.run(&[&["send-keys", "-t", tmux.session.as_str()][..], &keys[..]].concat());
     tmux.wait_for_exit();
     let db = dir.path().join("amgi.db");
     assert_eq!(
@@ -261,25 +291,14 @@ fn learner_session_in_tmux() {
         "[extract]\npoll_interval_secs = 1\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let session = format!("amgi-e2e-{}", std::process::id());
+    let stderr = dir.path().join("stderr.txt");
     let command = format!(
         "{} --data-dir {} demo 2>{}",
         env!("CARGO_BIN_EXE_amgi"),
         dir.path().display(),
-        dir.path().join("stderr.txt").display()
+        stderr.display()
     );
-    Tmux::run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    let tmux = Tmux { session };
+    let tmux = Tmux::start("e2e", 120, 40, &command, stderr);
 
     // The background extraction fills the Review pane without a key press.
     tmux.wait_for("extracted cards in Review", |s| {
