@@ -12,13 +12,18 @@ use sqlx::types::Json;
 use crate::domain::card::CardFormat;
 use crate::domain::normalize::{DEDUP_HASH_VERSION, DedupScope, dedup_hash};
 use crate::store::StoreResult;
-use crate::store::sql::{Connected, Db, Dialect, query_for_update};
+use crate::store::sql::{Connected, Db, Dialect, Pooled, query_for_update};
 
 const VERSION: &str = "SELECT value FROM amgi_meta WHERE key = 'dedup_hash_version'";
 
 pub(crate) async fn rehash_if_older(db: &Db) -> StoreResult<()> {
+    rehash_if_older_on(db, db.read().await?).await
+}
+
+/// [`rehash_if_older`], checking the version on `conn` (the connection that opened the
+/// store, so that opening does not open a second one for one read).
+pub(crate) async fn rehash_if_older_on(db: &Db, mut conn: Pooled) -> StoreResult<()> {
     // The common case, hashes already current, reads one row and takes no lock.
-    let mut conn = db.read().await?;
     let current: i64 = conn.query(VERSION).scalar(&mut conn).await?;
     drop(conn);
     if current >= DEDUP_HASH_VERSION {

@@ -72,9 +72,17 @@ impl SqliteStore {
         let db_file = file::DbFile::opened(path)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
-            .await?;
-        MIGRATOR.run(&pool).await?;
+            // A connection to a local file does not go stale, and the ping before each
+            // acquire is a round trip to the connection's worker thread on every operation
+            // (a rating is six of them without it). sqlx still pings on release, off the
+            // caller's path, and drops a connection left in a bad state.
+            .test_before_acquire(false)
+            .connect_lazy_with(options);
+        // Migrations and the hash check share one connection: each new connection costs
+        // 1-3 ms (the file, the pragmas, the schema parsed), and a connection just released
+        // is not idle again until sqlx has pinged it, so three acquires in a row opened three.
+        let mut conn = pool.acquire().await?;
+        MIGRATOR.run(&mut *conn).await?;
         let file = Arc::new(db_file);
         let db = Db {
             pool: Pool::Sqlite {
@@ -83,7 +91,7 @@ impl SqliteStore {
             },
             publish: false,
         };
-        super::rehash::rehash_if_older(&db).await?;
+        super::rehash::rehash_if_older_on(&db, super::sql::Pooled::Sqlite(conn)).await?;
         file::remember(path);
         Ok(Self { db, pool, file })
     }
