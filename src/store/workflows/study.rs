@@ -1,6 +1,6 @@
 //! The due deck and rating, the cram deck and view recording.
 
-use crate::store::{CardId, QuestionId};
+use crate::store::{CardId, QuestionId, TopicId};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use super::rows::{
 use crate::domain::card::Outcome;
 use crate::domain::schedule::{self, LadderState};
 use crate::store::snapshot::{ProgressState, UndoData, check_ladder_shown, progress_outbox};
-use crate::store::sql::{Connected, Db, Stamp};
+use crate::store::sql::{Connected, Db, Dialect, Stamp, Tx};
 use crate::store::{
     Card, CramFilter, DueCard, RatingResult, SourceQuestion, StoreError, StoreResult, UndoKind,
     UserId,
@@ -113,6 +113,76 @@ pub(super) async fn due_cards(
         .collect())
 }
 
+/// What a rating reads on SQLite, in one statement: the live card and its ladder if it was
+/// rated.
+macro_rules! rated_card_sql {
+    () => {
+        "SELECT c.needs_review, c.study_topic_id, p.id AS p_id, p.last_outcome AS p_last_outcome, \
+           p.last_reviewed_at AS p_last_reviewed_at, p.due_at AS p_due_at, \
+           p.review_stage AS p_review_stage, p.updated_at AS p_updated_at \
+         FROM study_memo_cards c \
+         LEFT JOIN study_memo_card_progress p ON p.user_id = c.user_id AND p.card_id = c.id \
+         WHERE c.id = $1 AND c.user_id = $2 AND c.deleted_at IS NULL"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct RatedCardRow {
+    needs_review: bool,
+    study_topic_id: Option<TopicId>,
+    p_id: Option<i64>,
+    p_last_outcome: Option<String>,
+    p_last_reviewed_at: Option<Stamp>,
+    p_due_at: Option<Stamp>,
+    p_review_stage: Option<i16>,
+    p_updated_at: Option<Stamp>,
+}
+
+impl RatedCardRow {
+    /// The card's progress row, if it has one (a progress row always has `updated_at`).
+    fn progress(&self, card_id: CardId) -> Option<ProgressState> {
+        let (id, updated_at) = self.p_id.zip(self.p_updated_at)?;
+        Some(ProgressState {
+            id,
+            card_id,
+            last_outcome: self.p_last_outcome.clone(),
+            last_reviewed_at: self.p_last_reviewed_at.map(Into::into),
+            due_at: self.p_due_at.map(Into::into),
+            review_stage: self.p_review_stage,
+            updated_at: updated_at.into(),
+        })
+    }
+}
+
+/// The live card's review flag and topic, and its progress row if it was rated; `None`
+/// when there is no such card.
+async fn read_for_rating(
+    tx: &mut Tx,
+    user: UserId,
+    card_id: CardId,
+) -> StoreResult<Option<(bool, Option<TopicId>, Option<ProgressState>)>> {
+    if tx.dialect() == Dialect::Sqlite {
+        // BEGIN IMMEDIATE has serialized the writers already: one statement reads both.
+        let row = tx
+            .query(rated_card_sql!())
+            .bind(card_id)
+            .bind(user.0)
+            .fetch_optional::<RatedCardRow>(tx)
+            .await?;
+        return Ok(row.map(|r| (r.needs_review, r.study_topic_id, r.progress(card_id))));
+    }
+    // The card's row lock serializes two ratings of it. The progress is read by a statement
+    // that starts once the lock is held: under READ COMMITTED a statement that waited for the
+    // lock still sees the other tables as they were when it started.
+    let card = load_card(tx, user, card_id, false).await?;
+    let progress = load_progress(tx, user, card_id).await?;
+    Ok(Some((
+        card.state.needs_review,
+        card.card.topic_id,
+        progress,
+    )))
+}
+
 pub(super) async fn rate(
     db: &Db,
     user: UserId,
@@ -122,15 +192,17 @@ pub(super) async fn rate(
     now: DateTime<Utc>,
 ) -> StoreResult<RatingResult> {
     let mut tx = db.write().await?;
-    let card = load_card(&mut tx, user, card_id, false).await?;
-    if card.state.needs_review {
+    let Some((needs_review, topic_id, before)) = read_for_rating(&mut tx, user, card_id).await?
+    else {
+        return tx.abandon(StoreError::NotFound("card")).await;
+    };
+    if needs_review {
         return tx
             .abandon(StoreError::Refused(
                 "the card is still in review: approve it before rating".into(),
             ))
             .await;
     }
-    let before = load_progress(&mut tx, user, card_id).await?;
     if let Err(e) = check_ladder_shown(before.as_ref(), shown) {
         return tx.abandon(e).await;
     }
@@ -188,7 +260,7 @@ pub(super) async fn rate(
         let written = load_progress(&mut tx, user, card_id)
             .await?
             .ok_or(StoreError::NotFound("progress"))?;
-        let entry = progress_outbox(&written, card.card.topic_id);
+        let entry = progress_outbox(&written, topic_id);
         write_outbox(&mut tx, user, &entry, now).await?;
     }
     let undo = UndoData::Rate {
