@@ -38,20 +38,74 @@ fn typed(state: &mut AppState, text: &str) {
 }
 
 #[test]
-fn start_loads_every_pane() {
+fn start_loads_the_shown_pane_first_then_every_other() {
+    let rest = |first: Effect, rules| {
+        let mut all = vec![
+            Effect::LoadFirstDue(rules),
+            Effect::LoadReview,
+            Effect::LoadTopics,
+            Effect::LoadCounts,
+            Effect::LoadMaterials,
+        ];
+        all.retain(|e| *e != first);
+        all
+    };
+    // On Review (where the app opens) the listing is read alone first.
     let mut s = AppState::default();
+    assert_eq!(s.pane, Pane::Review);
+    assert_eq!(init(&mut s), vec![Effect::LoadReview]);
+    // Nothing else is let go by an unrelated event, nor twice.
+    assert_eq!(
+        update(&mut s, Action::CountsLoaded(Counts::default())),
+        vec![]
+    );
+    let mut released = update(
+        &mut s,
+        Action::ReviewLoaded {
+            groups: vec![],
+            stamp: ReviewStamp::default(),
+        },
+    );
+    let mut wanted = rest(Effect::LoadReview, s.due.rules);
+    released.sort_by_key(|e| format!("{e:?}"));
+    wanted.sort_by_key(|e| format!("{e:?}"));
+    assert_eq!(released, wanted);
+    assert_eq!(
+        update(
+            &mut s,
+            Action::ReviewLoaded {
+                groups: vec![],
+                stamp: ReviewStamp::default(),
+            }
+        ),
+        vec![]
+    );
+
+    // On Due the deck is read alone first (narrowed to the topic the database remembers),
+    // and a failed read lets the others go too.
+    let mut s = AppState {
+        pane: Pane::Due,
+        ..AppState::default()
+    };
+    assert_eq!(init(&mut s), vec![Effect::LoadFirstDue(s.due.rules)]);
+    assert!(s.due.refilling);
+    let mut released = update(&mut s, Action::DueRefillFailed("disk gone".into()));
+    let mut wanted = rest(Effect::LoadFirstDue(s.due.rules), s.due.rules);
+    released.sort_by_key(|e| format!("{e:?}"));
+    wanted.sort_by_key(|e| format!("{e:?}"));
+    assert_eq!(released, wanted);
+    assert_eq!(s.status.error.as_deref(), Some("disk gone"));
+
+    // Elsewhere everything is read at once; Cram once the topics, and with them the
+    // remembered focus, have arrived.
+    let mut s = AppState {
+        pane: Pane::Cram,
+        ..AppState::default()
+    };
     let effects = init(&mut s);
-    for wanted in [
-        Effect::LoadFirstDue(s.due.rules),
-        Effect::LoadReview,
-        Effect::LoadTopics,
-        Effect::LoadCounts,
-        Effect::LoadMaterials,
-    ] {
+    for wanted in rest(Effect::LoadCram(CramFilter::default()), s.due.rules) {
         assert!(effects.contains(&wanted), "{wanted:?}");
     }
-    // Due is read at once (narrowed to the topic the database remembers); Cram once the
-    // topics, and with them the remembered focus, have arrived.
     assert!(!effects.iter().any(|e| matches!(e, Effect::LoadDue(_))));
     assert!(!effects.iter().any(|e| matches!(e, Effect::LoadCram(_))));
     assert_eq!(

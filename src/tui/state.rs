@@ -64,6 +64,9 @@ pub struct AppState {
     pub status: StatusState,
     /// Set by the quit command; the run loop exits after the next draw.
     pub quit: bool,
+    /// At start only the shown pane's own load runs: the others wait for it (see
+    /// [`super::update::init`]), then this is cleared.
+    pub first_loads_waiting: Option<Pane>,
 }
 
 /// In-review cards grouped by source question.

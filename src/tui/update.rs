@@ -12,17 +12,45 @@ pub use super::update_editor::open_editor;
 use crate::domain::schedule::preview;
 use crate::store::{GroupKey, UndoKind, Undone};
 
-/// The effects to run when the app starts. The Due deck is read at once, narrowed to the
-/// topic remembered in the database; the Cram deck once the topics (and with them that
-/// topic) have arrived.
+/// The effects to run when the app starts. On Review or Due, that pane's load runs first
+/// and the rest once it has landed; the Due deck is narrowed to the topic remembered in the
+/// database, the Cram deck read once the topics (and with them that topic) have arrived.
 pub fn init(state: &mut AppState) -> Vec<Effect> {
     state.due.refilling = true;
-    vec![
+    let all = vec![
         Effect::LoadFirstDue(state.due.rules),
         Effect::LoadTopics,
         Effect::LoadCounts,
         Effect::LoadMaterials,
         Effect::LoadReview,
+    ];
+    // The shown pane's load runs alone first: run together, the counts and the review
+    // listing share the two cores and the pool with it, and its first frame waited for
+    // them (BENCHMARKS.md, *Learner operations*).
+    let first = match state.pane {
+        Pane::Due => Effect::LoadFirstDue(state.due.rules),
+        Pane::Review => Effect::LoadReview,
+        _ => return all,
+    };
+    state.first_loads_waiting = Some(state.pane);
+    vec![first]
+}
+
+/// The loads [`init`] held back, once the shown pane's own load has landed or failed.
+fn release_first_loads(state: &mut AppState, action: &Action) -> Vec<Effect> {
+    let other = match (state.first_loads_waiting, action) {
+        (Some(Pane::Due), Action::DueLoaded(_) | Action::DueRefillFailed(_)) => Effect::LoadReview,
+        (Some(Pane::Review), Action::ReviewLoaded { .. } | Action::Failed(_)) => {
+            Effect::LoadFirstDue(state.due.rules)
+        }
+        _ => return Vec::new(),
+    };
+    state.first_loads_waiting = None;
+    vec![
+        other,
+        Effect::LoadTopics,
+        Effect::LoadCounts,
+        Effect::LoadMaterials,
     ]
 }
 
@@ -35,7 +63,14 @@ pub fn due_scope(state: &AppState) -> DueScope {
 }
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
-    let effects = apply(state, action);
+    let effects = if state.first_loads_waiting.is_some() {
+        let mut released = release_first_loads(state, &action);
+        let mut effects = apply(state, action);
+        effects.append(&mut released);
+        effects
+    } else {
+        apply(state, action)
+    };
     state.status.pending_writes += effects.iter().filter(|e| e.is_write()).count();
     effects
 }
