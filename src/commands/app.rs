@@ -80,6 +80,13 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
             tracing::warn!("the extraction engine did not stop in time; its leases will expire");
         }
     }
+    // Bounded like the engine: a task still holding a connection must not hold the quit.
+    if tokio::time::timeout(STORE_CLOSE, store.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the database connections did not close in time");
+    }
     result.context("the terminal failed")?;
     unsaved_report(&app.state.status)
 }
@@ -103,6 +110,9 @@ fn unsaved_report(status: &crate::tui::state::StatusState) -> anyhow::Result<()>
         ),
     }
 }
+
+/// How long quitting waits for the database connections to close.
+const STORE_CLOSE: Duration = Duration::from_secs(2);
 
 /// How long quitting waits for the extraction engine to give its jobs back.
 const ENGINE_STOP: Duration = Duration::from_secs(6);

@@ -88,6 +88,11 @@ pub trait ContentStore: Send + Sync + 'static {
     /// The newest applied migration version.
     async fn schema_version(&self) -> StoreResult<i64>;
 
+    /// Closes the store's connections, waiting for those in use to be given back; any use
+    /// after it fails. On SQLite the last connection to close copies the write-ahead log
+    /// into the file and removes it, so the next start has no log to read.
+    async fn close(&self);
+
     /// The id of the user called `name`, created on first use.
     async fn ensure_user(&self, name: &str) -> StoreResult<UserId>;
 

@@ -68,6 +68,13 @@ impl<T: HasDb + ?Sized> ContentStore for T {
         content::schema_version(self.db()).await
     }
 
+    async fn close(&self) {
+        match &self.db().pool {
+            Pool::Sqlite { pool, .. } => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
     async fn ensure_user(&self, name: &str) -> StoreResult<UserId> {
         content::ensure_user(self.db(), name).await
     }
