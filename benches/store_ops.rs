@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench store_ops` (sizes: `AMGI_BENCH_SIZES=10000,100000`; backends:
 //! `AMGI_BENCH_BACKENDS=sqlite,postgres`). Under `cargo test` it runs once on 400 cards and
-//! checks that each operation did what it says.
+//! checks that each operation did what it says. `AMGI_BENCH_TRACE=sqlx=debug` shows where
+//! the time goes, statement by statement.
 
 mod support;
 
@@ -33,6 +34,7 @@ fn n(bench: usize) -> usize {
 }
 
 fn main() -> anyhow::Result<()> {
+    support::trace_if_asked();
     let rt = tokio::runtime::Runtime::new()?;
     for backend in support::backends() {
         for cards in support::sizes(&[10_000, 100_000], 400) {
@@ -71,6 +73,7 @@ async fn run(backend: &str, cards: u64) -> anyhow::Result<()> {
     fetches(backend, cards, &store, user).await?;
     ratings(backend, cards, &store, user).await?;
     edits_and_approvals(backend, cards, &store, user).await?;
+    store.close().await;
     Ok(())
 }
 
@@ -78,21 +81,29 @@ async fn run(backend: &str, cards: u64) -> anyhow::Result<()> {
 /// frame drawn with the Due deck loaded; then (untimed) lets the other first loads finish.
 async fn open_to_first_frame(location: &Location) -> anyhow::Result<std::time::Duration> {
     let started = Instant::now();
+    tracing::info!(target: "bench", "opening the store");
     let store = amgi::store::open(location, false).await?;
+    tracing::info!(target: "bench", "store open");
     let user = store.ensure_user(USER).await?;
-    let mut app = App::new(store, user, USER, Keymap::defaults());
+    let mut app = App::new(store.clone(), user, USER, Keymap::defaults());
     app.state.pane = Pane::Due;
     let mut terminal = Terminal::new(TestBackend::new(200, 60))?;
     let events = futures_util::stream::pending();
+    tracing::info!(target: "bench", "app built");
     app.run_until(&mut terminal, events, |s| s.due.loaded)
         .await?;
     let elapsed = started.elapsed();
+    tracing::info!(target: "bench", "first frame with the Due deck");
     assert!(!app.state.due.deck.is_empty(), "the due deck is empty");
     let events = futures_util::stream::pending();
     app.run_until(&mut terminal, events, |s| {
         s.review.loaded && s.cram.loaded && s.due.loaded
     })
     .await?;
+    // Closed as the app closes it on quit, so the next start finds no connection and no
+    // log of this one, as a learner's next start does (Anki's side closes its collection).
+    drop(app);
+    store.close().await;
     Ok(elapsed)
 }
 
@@ -101,7 +112,7 @@ async fn open_to_first_frame(location: &Location) -> anyhow::Result<std::time::D
 async fn next_card(backend: &str, cards: u64, location: &Location) -> anyhow::Result<()> {
     let store = amgi::store::open(location, false).await?;
     let user = store.ensure_user(USER).await?;
-    let mut app = App::new(store, user, USER, Keymap::defaults());
+    let mut app = App::new(store.clone(), user, USER, Keymap::defaults());
     app.state.pane = Pane::Due;
     let mut terminal = Terminal::new(TestBackend::new(200, 60))?;
     let ready = |s: &amgi::tui::state::AppState| s.due.loaded && s.review.loaded && s.cram.loaded;
@@ -139,6 +150,8 @@ async fn next_card(backend: &str, cards: u64, location: &Location) -> anyhow::Re
     })
     .await?;
     assert_eq!(app.state.status.error, None);
+    drop(app);
+    store.close().await;
     Ok(())
 }
 

@@ -17,6 +17,23 @@ pub fn bench_mode() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
 
+/// With `AMGI_BENCH_TRACE=FILTER` (say `sqlx=debug,amgi=debug`), every event the filter lets
+/// through goes to stderr with the time since start: sqlx logs each statement with its
+/// elapsed time, which is where a figure's milliseconds go.
+pub fn trace_if_asked() {
+    let Ok(filter) = std::env::var("AMGI_BENCH_TRACE") else {
+        return;
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_timer(tracing_subscriber::fmt::time::uptime())
+        .with_writer(std::io::stderr)
+        .finish();
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        eprintln!("AMGI_BENCH_TRACE: a tracing subscriber is already set");
+    }
+}
+
 /// Sizes from `AMGI_BENCH_SIZES` (comma-separated), or `default` in bench mode, or `smoke`.
 pub fn sizes(default: &[u64], smoke: u64) -> Vec<u64> {
     if !bench_mode() {
