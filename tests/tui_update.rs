@@ -206,9 +206,10 @@ fn review_actions_become_effects() {
             shown: chrono::DateTime::UNIX_EPOCH
         }]
     );
+    // The approved card has left the listing: the next key acts on the card after it.
     assert_eq!(
         cmd(&mut s, Command::Delete),
-        vec![Effect::Delete(CardId(101))]
+        vec![Effect::Delete(CardId(102))]
     );
     // Approve-all asks first, then approves that question only.
     assert!(cmd(&mut s, Command::ApproveQuestion).is_empty());
@@ -228,6 +229,50 @@ fn review_actions_become_effects() {
     cmd(&mut s, Command::ApproveQuestion);
     assert!(cmd(&mut s, Command::ConfirmNo).is_empty());
     assert!(s.confirm.is_none());
+}
+
+#[test]
+fn approving_takes_the_card_out_until_the_write_lands_or_fails() {
+    let mut s = loaded_state();
+    // Two quick presses approve two cards, each as it was shown.
+    let approve = |card: i64| {
+        vec![Effect::Approve {
+            card_id: CardId(card),
+            shown: chrono::DateTime::UNIX_EPOCH,
+        }]
+    };
+    assert_eq!(cmd(&mut s, Command::Approve), approve(101));
+    assert_eq!(s.review.selected, Some(CardId(102)));
+    assert_eq!(cmd(&mut s, Command::Approve), approve(102));
+    assert_eq!(
+        s.review.selected,
+        Some(CardId(103)),
+        "the question's group is gone; the next question's card is selected"
+    );
+    assert_eq!(s.review.groups.len(), 1);
+    // A listing read before the approvals committed does not bring the cards back.
+    update(&mut s, loaded(groups()));
+    assert_eq!(s.review.card_count(), 1);
+    assert_eq!(s.review.selected, Some(CardId(103)));
+    // One lands; the other fails, and the reload that follows shows it again.
+    update(
+        &mut s,
+        Action::Changed(Change::Approved {
+            card_id: CardId(101),
+        }),
+    );
+    let effects = update(&mut s, Action::WriteFailed("approving failed: gone".into()));
+    assert!(effects.contains(&Effect::LoadReview), "{effects:?}");
+    let mut after = groups();
+    after[0].cards.remove(0);
+    update(&mut s, loaded(after));
+    let ids: Vec<CardId> = s
+        .review
+        .groups
+        .iter()
+        .flat_map(|g| g.cards.iter().map(|c| c.id))
+        .collect();
+    assert_eq!(ids, vec![CardId(102), CardId(103)]);
 }
 
 #[test]

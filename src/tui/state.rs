@@ -82,6 +82,9 @@ pub struct ReviewPane {
     pub loaded: bool,
     /// The queue's stamp when the listing was read: a refresh reloads only once it moves.
     pub stamp: Option<ReviewStamp>,
+    /// Cards taken out of the listing by an approval not yet confirmed: a listing read
+    /// before it committed must not bring them back.
+    pub approving: HashSet<CardId>,
 }
 
 impl ReviewPane {
@@ -114,6 +117,34 @@ impl ReviewPane {
 
     pub fn card_count(&self) -> usize {
         self.groups.iter().map(|g| g.cards.len()).sum()
+    }
+
+    /// Takes the card out of the listing and selects the card that now stands where it
+    /// stood (the next one, or the last).
+    pub fn take_out(&mut self, id: CardId) {
+        let positions = self.positions();
+        let Some(index) = positions
+            .iter()
+            .position(|&(g, c)| self.groups[g].cards[c].id == id)
+        else {
+            return;
+        };
+        self.drop_cards(&HashSet::from([id]));
+        let positions = self.positions();
+        self.selected = positions
+            .get(index.min(positions.len().saturating_sub(1)))
+            .map(|&(g, c)| self.groups[g].cards[c].id);
+    }
+
+    /// Removes `ids` from the listing, and the groups left empty.
+    pub fn drop_cards(&mut self, ids: &HashSet<CardId>) {
+        if ids.is_empty() {
+            return;
+        }
+        for group in &mut self.groups {
+            group.cards.retain(|c| !ids.contains(&c.id));
+        }
+        self.groups.retain(|g| !g.cards.is_empty());
     }
 }
 

@@ -162,6 +162,9 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
                     .unwrap_or(0)
             });
             state.review.groups = groups;
+            let approving = std::mem::take(&mut state.review.approving);
+            state.review.drop_cards(&approving);
+            state.review.approving = approving;
             state.review.loaded = true;
             if !state.review.moved {
                 state.review.selected = state
@@ -229,6 +232,8 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::WriteFailed(error) => {
             write_failed(state, error);
+            // The reload below shows again any card whose approval failed.
+            state.review.approving.clear();
             // What the screen shows may no longer be what the database holds.
             let mut effects = vec![Effect::LoadReview, Effect::LoadCounts];
             if let Some(id) = state.cram.reload_after_view {
@@ -364,6 +369,9 @@ fn cram_reload_after(state: &mut AppState, card_id: CardId) -> Vec<Effect> {
 fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
     if let Change::Viewed { card_id } = change {
         return cram_reload_after(state, card_id);
+    }
+    if let Change::Approved { card_id } = &change {
+        state.review.approving.remove(card_id);
     }
     state.status.error = None;
     let mut effects = vec![Effect::LoadReview, Effect::LoadCounts];

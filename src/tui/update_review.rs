@@ -19,10 +19,15 @@ pub fn command(state: &mut AppState, command: Command) -> Vec<Effect> {
         Command::NextGroup => move_group(state, 1),
         Command::PrevGroup => move_group(state, -1),
         Command::Approve => match state.review.selected_card() {
-            Some(card) => vec![Effect::Approve {
-                card_id: card.id,
-                shown: card.updated_at,
-            }],
+            Some(card) => {
+                let (card_id, shown) = (card.id, card.updated_at);
+                // The card leaves the listing at once, as a rated card leaves Due: a second
+                // press approves the next card, not this one again (which the store refuses
+                // as changed since it was shown). A failed write reloads the listing.
+                state.review.approving.insert(card_id);
+                state.review.take_out(card_id);
+                vec![Effect::Approve { card_id, shown }]
+            }
             None => nothing_selected(state),
         },
         Command::ApproveQuestion => {
