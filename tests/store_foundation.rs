@@ -7,7 +7,7 @@ mod cases {
     use amgi::import;
     use amgi::store::{ImportSet, NewQuestion, StoreError};
 
-    use crate::common::{TestDb, user};
+    use crate::common::{Kind, TestDb, user};
 
     fn one_question_set(topic: &str, text: &str) -> ImportSet {
         ImportSet {
@@ -127,6 +127,36 @@ mod cases {
     pub async fn schema_version_is_reported(db: &TestDb) {
         assert!(db.store().schema_version().await.unwrap_or(0) >= 1);
     }
+
+    pub async fn a_closed_store_refuses_work_and_leaves_no_log(db: &TestDb) {
+        let other = db.reopen().await;
+        let me = other
+            .ensure_user("me")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        other.close().await;
+        let after =
+            tokio::time::timeout(std::time::Duration::from_secs(10), other.list_topics(me)).await;
+        assert!(
+            matches!(after, Ok(Err(_))),
+            "a closed store fails at once instead of waiting for a connection"
+        );
+        assert!(
+            db.store().list_topics(me).await.is_ok(),
+            "another store on the same database is not closed with it"
+        );
+        if let Kind::Sqlite { dir, .. } = &db.kind {
+            let log = dir.path().join("test.db-wal");
+            assert!(log.exists(), "an open store has its write-ahead log");
+            db.store().close().await;
+            assert!(
+                !log.exists(),
+                "the last connection to close removes the log"
+            );
+            let again = db.reopen().await;
+            assert_eq!(again.ensure_user("me").await.ok(), Some(me));
+        }
+    }
 }
 
 conformance!(
@@ -135,4 +165,5 @@ conformance!(
     a_failing_import_writes_nothing,
     users_never_see_each_other,
     schema_version_is_reported,
+    a_closed_store_refuses_work_and_leaves_no_log,
 );
