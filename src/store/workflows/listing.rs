@@ -1,75 +1,135 @@
-//! The review queue's cards with their evidence as one JSON document built by the database:
-//! one row instead of a row per card and per evidence snippet. On SQLite every row is copied
-//! value by value on the driver's worker thread and handed over on its own (10,000 cards
-//! took 140–170 ms against 25 ms of SQL, BENCHMARKS.md *Learner operations*).
+//! The review queue's cards and their evidence as two JSON documents built by the database
+//! in one statement: one row instead of a row per card and per evidence snippet. On SQLite
+//! every row is copied value by value on the driver's worker thread and handed over on its
+//! own (10,000 cards took 140–170 ms against 25 ms of SQL, BENCHMARKS.md *Learner
+//! operations*). Each card and each snippet is a JSON array of its values, not an object:
+//! nesting each card's evidence as objects in the card's object doubled the SQL's time.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use std::fmt;
+
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::store::sql::Connected;
 use crate::store::{Card, CardId, Evidence, QuestionId, StoreError, StoreResult, TopicId, UserId};
 
-/// The key/value list of a card in the document ([`ListedCard`]'s fields), for SQLite's
-/// `json_object` and PostgreSQL's `json_build_object` alike.
-macro_rules! listed_card_fields {
+/// A card's values in the document, in [`ListedCard`]'s field order, for SQLite's
+/// `json_array` and PostgreSQL's `json_build_array` alike.
+macro_rules! listed_card_values {
     () => {
-        "'id', c.id, 'source_kind', c.source_kind, \
-         'source_question_id', c.source_question_id, 'topic_id', c.study_topic_id, \
-         'format', c.format, 'cue', c.cue, 'fact', c.fact, 'cloze_text', c.cloze_text, \
-         'needs_review', c.needs_review, 'flagged_by', c.flagged_by, \
-         'material', c.extra ->> 'material', 'view_count', c.view_count, \
-         'last_viewed_at', c.last_viewed_at, 'updated_at', c.updated_at"
+        "c.id, c.source_kind, c.source_question_id, c.study_topic_id, c.format, c.cue, c.fact, \
+         c.cloze_text, c.needs_review, c.flagged_by, c.extra ->> 'material', c.view_count, \
+         c.last_viewed_at, c.updated_at"
     };
 }
 
-/// The key/value list of one evidence snippet ([`Evidence`]'s fields).
-macro_rules! listed_evidence_fields {
+/// An evidence snippet's values, in [`ListedEvidence`]'s field order.
+macro_rules! listed_evidence_values {
     () => {
-        "'source_type', e.source_type, 'source_id', e.source_id, 'snippet', e.snippet"
+        "e.id, e.card_id, e.source_type, e.source_id, e.snippet"
     };
+}
+
+/// The in-review cards of the statements below.
+macro_rules! in_review {
+    () => {
+        "WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct Documents {
+    cards: String,
+    evidence: String,
 }
 
 /// The live in-review cards of `user` with their evidence (in insertion order), by source
-/// question then id (manual cards, with no question, first on SQLite and last on PostgreSQL:
-/// the grouping orders them).
+/// question then id, cards without a question first.
 pub(super) async fn review_cards(on: &mut impl Connected, user: UserId) -> StoreResult<Vec<Card>> {
-    let document: String = on
+    let documents: Documents = on
         .query_pick(
             // Without statistics SQLite prefers the (user, question) index of all live cards
-            // and filters 100k rows for the 10k in review: 55 ms against 6 ms. A scalar
-            // subquery's JSON reaches json_object as text, hence json() around the evidence.
+            // and filters 100k rows for the 10k in review: 55 ms against 6 ms. The order is
+            // made in Rust: SQLite sorts an aggregate's rows for its ORDER BY, values and all.
             concat!(
-                "SELECT json_group_array(json_object(",
-                listed_card_fields!(),
-                ", 'evidence', json((SELECT json_group_array(json_object(",
-                listed_evidence_fields!(),
-                ") ORDER BY e.id) FROM study_memo_card_evidence e WHERE e.card_id = c.id))) \
-                   ORDER BY c.source_question_id, c.id) \
-                 FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
-                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review"
+                "SELECT (SELECT json_group_array(json_array(",
+                listed_card_values!(),
+                ")) FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue ",
+                in_review!(),
+                ") AS cards, (SELECT json_group_array(json_array(",
+                listed_evidence_values!(),
+                ")) FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
+                   JOIN study_memo_card_evidence e ON e.card_id = c.id ",
+                in_review!(),
+                ") AS evidence"
             ),
             // Timestamps go out as ISO 8601 text with microseconds: a change made from what
             // was shown compares `updated_at` exactly.
             concat!(
-                "SELECT CAST(COALESCE(json_agg(json_build_object(",
-                listed_card_fields!(),
-                ", 'evidence', (SELECT COALESCE(json_agg(json_build_object(",
-                listed_evidence_fields!(),
-                ") ORDER BY e.id), '[]') FROM study_memo_card_evidence e WHERE e.card_id = c.id)) \
-                   ORDER BY c.source_question_id, c.id), '[]') AS TEXT) \
-                 FROM study_memo_cards c \
-                 WHERE c.user_id = $1 AND c.deleted_at IS NULL AND c.needs_review"
+                "SELECT CAST(COALESCE((SELECT json_agg(json_build_array(",
+                listed_card_values!(),
+                ")) FROM study_memo_cards c ",
+                in_review!(),
+                "), '[]') AS TEXT) AS cards, \
+                 CAST(COALESCE((SELECT json_agg(json_build_array(",
+                listed_evidence_values!(),
+                ")) FROM study_memo_cards c \
+                   JOIN study_memo_card_evidence e ON e.card_id = c.id ",
+                in_review!(),
+                "), '[]') AS TEXT) AS evidence"
             ),
         )
         .bind(user.0)
-        .scalar(on)
+        .fetch_one(on)
         .await?;
-    let listed: Vec<ListedCard> = serde_json::from_str(&document)
-        .map_err(|e| StoreError::Corrupt(format!("the review listing did not read: {e}")))?;
-    listed.into_iter().map(ListedCard::card).collect()
+    assemble(&documents.cards, &documents.evidence)
 }
 
-/// One card of the document, in the columns' own types.
+/// The cards of the two documents, each with its evidence in the document's order.
+fn assemble(cards: &str, evidence: &str) -> StoreResult<Vec<Card>> {
+    let unreadable =
+        |e: serde_json::Error| StoreError::Corrupt(format!("the review listing did not read: {e}"));
+    let listed: Vec<ListedCard> = serde_json::from_str(cards).map_err(unreadable)?;
+    let mut snippets: Vec<ListedEvidence> = serde_json::from_str(evidence).map_err(unreadable)?;
+    let mut cards = listed
+        .into_iter()
+        .map(ListedCard::card)
+        .collect::<StoreResult<Vec<Card>>>()?;
+    // By question then id, cards without a question first (the grouping places those).
+    cards.sort_unstable_by_key(|c| (c.source_question_id, c.id));
+    snippets.sort_unstable_by_key(|e| e.id);
+    let at: HashMap<CardId, usize> = cards.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    for snippet in snippets {
+        let card = at.get(&snippet.card_id).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "the review listing gave evidence of card {} without the card",
+                snippet.card_id.0
+            ))
+        })?;
+        cards[*card].evidence.push(Evidence {
+            source_type: snippet.source_type,
+            source_id: snippet.source_id,
+            snippet: snippet.snippet,
+        });
+    }
+    Ok(cards)
+}
+
+/// One evidence snippet of the document ([`listed_evidence_values!`]).
+#[derive(Deserialize)]
+struct ListedEvidence {
+    id: i64,
+    card_id: CardId,
+    source_type: String,
+    source_id: Option<i64>,
+    snippet: Option<String>,
+}
+
+/// One card of the document, in the columns' own types; read from an array of its values
+/// in this order ([`listed_card_values!`]).
 #[derive(Deserialize)]
 struct ListedCard {
     id: CardId,
@@ -89,6 +149,8 @@ struct ListedCard {
     last_viewed_at: Option<DateTime<Utc>>,
     #[serde(deserialize_with = "time")]
     updated_at: DateTime<Utc>,
+    /// Not in the card's array: filled from the evidence document.
+    #[serde(default)]
     evidence: Vec<Evidence>,
 }
 
@@ -114,49 +176,76 @@ impl ListedCard {
     }
 }
 
-/// A boolean column: SQLite writes 0 or 1, PostgreSQL true or false.
+/// A boolean column: SQLite writes 0 or 1, PostgreSQL true or false. A visitor of its own
+/// rather than an untagged enum, which buffers every value first (10,000 cards, three such
+/// fields each).
 fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Int(i64),
+    struct Flag;
+    impl Visitor<'_> for Flag {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a boolean or 0/1")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+            Ok(v != 0)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+            Ok(v != 0)
+        }
     }
-    Ok(match Flag::deserialize(d)? {
-        Flag::Bool(b) => b,
-        Flag::Int(n) => n != 0,
-    })
+    d.deserialize_any(Flag)
 }
 
 /// A timestamp column as each database writes it: unix milliseconds (SQLite) or ISO 8601
 /// text with an offset (PostgreSQL).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StoredTime {
-    Millis(i64),
-    Text(String),
-}
+struct StoredTime;
 
-impl StoredTime {
-    fn time<E: serde::de::Error>(self) -> Result<DateTime<Utc>, E> {
-        match self {
-            StoredTime::Millis(ms) => DateTime::<Utc>::from_timestamp_millis(ms)
-                .ok_or_else(|| E::custom(format!("timestamp {ms} out of range"))),
-            StoredTime::Text(text) => DateTime::parse_from_rfc3339(&text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| E::custom(format!("timestamp {text:?}: {e}"))),
-        }
+impl Visitor<'_> for StoredTime {
+    type Value = DateTime<Utc>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("unix milliseconds or an RFC 3339 timestamp")
+    }
+    fn visit_i64<E: de::Error>(self, ms: i64) -> Result<DateTime<Utc>, E> {
+        DateTime::<Utc>::from_timestamp_millis(ms)
+            .ok_or_else(|| E::custom(format!("timestamp {ms} out of range")))
+    }
+    fn visit_u64<E: de::Error>(self, ms: u64) -> Result<DateTime<Utc>, E> {
+        let ms =
+            i64::try_from(ms).map_err(|_| E::custom(format!("timestamp {ms} out of range")))?;
+        self.visit_i64(ms)
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<DateTime<Utc>, E> {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| E::custom(format!("timestamp {text:?}: {e}")))
     }
 }
 
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    StoredTime::deserialize(d)?.time()
+    d.deserialize_any(StoredTime)
 }
 
 fn optional_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    Option::<StoredTime>::deserialize(d)?
-        .map(StoredTime::time)
-        .transpose()
+    struct Optional;
+    impl<'de> Visitor<'de> for Optional {
+        type Value = Option<DateTime<Utc>>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("null or a timestamp")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            time(d).map(Some)
+        }
+    }
+    d.deserialize_option(Optional)
 }
 
 #[cfg(test)]
@@ -165,33 +254,46 @@ mod tests {
 
     #[test]
     fn both_databases_forms_read() {
-        let sqlite = r#"{"id": 7, "source_kind": "question", "source_question_id": 3,
-            "topic_id": null, "format": "cloze", "cue": "세종은 [ ___ ]에", "fact": "1443년",
-            "cloze_text": "세종은 1443년에", "needs_review": 1, "flagged_by": null,
-            "material": null, "view_count": 0, "last_viewed_at": null,
-            "updated_at": 1772355600123, "evidence": [{"source_type": "explanation",
-            "source_id": 3, "snippet": "세종은 1443년에 창제"}]}"#;
-        let postgres = r#"{"id": 7, "source_kind": "question", "source_question_id": 3,
-            "topic_id": null, "format": "cloze", "cue": "세종은 [ ___ ]에", "fact": "1443년",
-            "cloze_text": "세종은 1443년에", "needs_review": true, "flagged_by": null,
-            "material": null, "view_count": 0, "last_viewed_at": "2026-03-01T18:00:00.000456+09:00",
-            "updated_at": "2026-03-01T09:00:00.123+00:00", "evidence": [{"source_type": "explanation",
-            "source_id": 3, "snippet": "세종은 1443년에 창제"}]}"#;
-        let a = serde_json::from_str::<ListedCard>(sqlite)
-            .map_err(|e| e.to_string())
-            .and_then(|c| c.card().map_err(|e| e.to_string()));
-        let b = serde_json::from_str::<ListedCard>(postgres)
-            .map_err(|e| e.to_string())
-            .and_then(|c| c.card().map_err(|e| e.to_string()));
-        let (Ok(a), Ok(b)) = (a, b) else {
-            panic!("did not read");
-        };
+        let sqlite = r#"[[7, "question", 3, null, "cloze", "세종은 [ ___ ]에", "1443년",
+            "세종은 1443년에", 1, null, null, 0, null, 1772355600123],
+            [9, "manual", null, 2, "qa", "[1, \"]\"]", "{}", null, 1, null, "메모", 4,
+            1772355600000, 1772355600124]]"#;
+        let postgres = r#"[[7, "question", 3, null, "cloze", "세종은 [ ___ ]에", "1443년",
+            "세종은 1443년에", true, null, null, 0, "2026-03-01T18:00:00.000456+09:00",
+            "2026-03-01T09:00:00.123+00:00"],
+            [9, "manual", null, 2, "qa", "[1, \"]\"]", "{}", null, true, null, "메모", 4,
+            "2026-03-01T09:00:00+00:00", "2026-03-01T09:00:00.124+00:00"]]"#;
+        let evidence = r#"[[31, 7, "question", 3, "둘째"], [30, 7, "explanation", 3,
+            "세종은 1443년에 창제"], [32, 9, "manual", null, null]]"#;
+        let read = |cards| assemble(cards, evidence).unwrap_or_else(|e| panic!("{e}"));
+        let (a, b) = (read(sqlite), read(postgres));
+        let ids: Vec<i64> = a.iter().map(|c| c.id.0).collect();
+        assert_eq!(
+            ids,
+            [9, 7],
+            "the card without a question first, then by question"
+        );
+        let (manual, a, b) = (&a[0], &a[1], &b[1]);
         assert_eq!(a.updated_at, b.updated_at);
-        assert!(a.needs_review && b.needs_review);
+        assert!(a.needs_review && b.needs_review && manual.needs_review);
         assert_eq!(a.evidence, b.evidence);
+        let snippets: Vec<_> = a.evidence.iter().map(|e| e.snippet.as_deref()).collect();
+        assert_eq!(
+            snippets,
+            [Some("세종은 1443년에 창제"), Some("둘째")],
+            "in insertion order"
+        );
+        assert_eq!(manual.evidence.len(), 1);
+        assert_eq!(manual.cue, "[1, \"]\"]");
+        assert_eq!(manual.material.as_deref(), Some("메모"));
         assert_eq!(
             b.last_viewed_at.map(|t| t.timestamp_micros()),
             Some(1_772_355_600_000_456)
         );
+        let err = assemble(sqlite, r#"[[1, 8, "manual", null, null]]"#)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("evidence of card 8"), "{err}");
     }
 }
