@@ -6,10 +6,9 @@
 //! nesting each card's evidence as objects in the card's object doubled the SQL's time.
 
 use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
 use std::fmt;
 
+use chrono::{DateTime, Utc};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 

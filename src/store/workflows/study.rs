@@ -154,13 +154,20 @@ impl RatedCardRow {
     }
 }
 
-/// The live card's review flag and topic, and its progress row if it was rated; `None`
-/// when there is no such card.
+/// What a rating needs of the card before it writes.
+struct RatingRead {
+    needs_review: bool,
+    topic_id: Option<TopicId>,
+    /// The progress row, if the card was rated before.
+    before: Option<ProgressState>,
+}
+
+/// What a rating needs of the live card; `None` when there is no such card.
 async fn read_for_rating(
     tx: &mut Tx,
     user: UserId,
     card_id: CardId,
-) -> StoreResult<Option<(bool, Option<TopicId>, Option<ProgressState>)>> {
+) -> StoreResult<Option<RatingRead>> {
     if tx.dialect() == Dialect::Sqlite {
         // BEGIN IMMEDIATE has serialized the writers already: one statement reads both.
         let row = tx
@@ -169,18 +176,21 @@ async fn read_for_rating(
             .bind(user.0)
             .fetch_optional::<RatedCardRow>(tx)
             .await?;
-        return Ok(row.map(|r| (r.needs_review, r.study_topic_id, r.progress(card_id))));
+        return Ok(row.map(|r| RatingRead {
+            needs_review: r.needs_review,
+            topic_id: r.study_topic_id,
+            before: r.progress(card_id),
+        }));
     }
     // The card's row lock serializes two ratings of it. The progress is read by a statement
     // that starts once the lock is held: under READ COMMITTED a statement that waited for the
     // lock still sees the other tables as they were when it started.
     let card = load_card(tx, user, card_id, false).await?;
-    let progress = load_progress(tx, user, card_id).await?;
-    Ok(Some((
-        card.state.needs_review,
-        card.card.topic_id,
-        progress,
-    )))
+    Ok(Some(RatingRead {
+        needs_review: card.state.needs_review,
+        topic_id: card.card.topic_id,
+        before: load_progress(tx, user, card_id).await?,
+    }))
 }
 
 pub(super) async fn rate(
@@ -192,7 +202,11 @@ pub(super) async fn rate(
     now: DateTime<Utc>,
 ) -> StoreResult<RatingResult> {
     let mut tx = db.write().await?;
-    let Some((needs_review, topic_id, before)) = read_for_rating(&mut tx, user, card_id).await?
+    let Some(RatingRead {
+        needs_review,
+        topic_id,
+        before,
+    }) = read_for_rating(&mut tx, user, card_id).await?
     else {
         return tx.abandon(StoreError::NotFound("card")).await;
     };
