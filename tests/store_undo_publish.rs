@@ -403,6 +403,73 @@ mod cases {
         assert_eq!(distinct.len(), 48, "no duplicates");
     }
 
+    /// A rating publishes its progress row as a read of the row gives it: the backfill, which
+    /// reads every row back, finds nothing new to publish. The time has sub-millisecond
+    /// digits, which SQLite does not keep.
+    pub async fn a_published_rating_is_the_row_as_stored(db: &TestDb) {
+        let s = db.store();
+        let me = user(s, "me").await;
+        let q = question(db, me, "t", "q").await;
+        let a = approved_card(db, me, q, "cue a", "fact a").await;
+        let b = approved_card(db, me, q, "cue b", "fact b").await;
+        let t = t0() + Duration::nanoseconds(123_456_789);
+        // A new card (its progress row inserted), then the same card again (updated), then
+        // another card after an undo took the newest progress row away.
+        for (card, outcome) in [
+            (a, Outcome::Wrong),
+            (a, Outcome::Correct),
+            (b, Outcome::Unsure),
+        ] {
+            s.rate_card(me, card, outcome, t)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
+        s.rate_card(me, b, Outcome::Correct, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.publish_pending(100, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let feed = s.feed_since(me, 0, 100).await.unwrap_or_default();
+        let published: Vec<i64> = feed
+            .iter()
+            .filter(|f| f.kind == "study_card_progress" && !f.deleted)
+            .map(|f| f.source_id)
+            .collect();
+        assert_eq!(published.len(), 4, "four ratings, each a change: {feed:?}");
+        let enqueued = s
+            .publish_backfill(me, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(enqueued, 4, "two cards and their two progress rows");
+        let report = s
+            .publish_pending(100, t)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (report.applied, report.skipped),
+            (0, 4),
+            "every row was published as stored"
+        );
+        for card in [a, b] {
+            let row: serde_json::Value = serde_json::from_str(&progress_row(db, card).await)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let id = row["id"].as_i64().unwrap_or_default();
+            assert_eq!(
+                feed.iter()
+                    .rfind(|f| f.kind == "study_card_progress" && f.source_id == id)
+                    .map(|f| f.payload["card_id"].as_i64()),
+                Some(Some(card.0)),
+                "the feed names the progress row by its id"
+            );
+        }
+        // The rating after the undo got a fresh review and undo entry: undoing it works.
+        let undone = s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(undone.map(|u| u.card_ids), Some(vec![b]));
+        assert_eq!(count(db, "study_card_reviews").await, 2);
+    }
+
     pub async fn two_ratings_of_one_card_apply_one_after_the_other(db: &TestDb) {
         let me = user(db.store(), "me").await;
         let q = question(db, me, "t", "q").await;
@@ -439,4 +506,5 @@ conformance!(
     publisher_skips_unchanged_and_tombstones,
     concurrent_writers_give_a_gapless_feed,
     two_ratings_of_one_card_apply_one_after_the_other,
+    a_published_rating_is_the_row_as_stored,
 );

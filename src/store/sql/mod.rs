@@ -11,7 +11,7 @@ use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
 
 pub(crate) use query::{Connected, Dialect, IdList, Query, Stamp};
 
-use super::sqlite::DbFile;
+use super::sqlite::{DbFile, Lent};
 use super::{Backend, JOBS_CHANNEL, StoreResult, UserId};
 
 /// A borrowed connection of either database.
@@ -58,7 +58,10 @@ impl Db {
     /// Closes the pool, waiting for its connections to be returned.
     pub(crate) async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite { pool, .. } => pool.close().await,
+            Pool::Sqlite { pool, file } => {
+                file.spare.close();
+                pool.close().await
+            }
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -66,7 +69,7 @@ impl Db {
     /// A connection for reads (and single-statement writes, after [`Db::check_alive`]).
     pub(crate) async fn read(&self) -> StoreResult<Pooled> {
         Ok(match &self.pool {
-            Pool::Sqlite { pool, .. } => Pooled::Sqlite(pool.acquire().await?),
+            Pool::Sqlite { pool, file } => Pooled::Sqlite(Lent::acquire(pool, file).await?),
             Pool::Postgres(pool) => Pooled::Postgres(pool.acquire().await?),
         })
     }
@@ -109,14 +112,14 @@ impl Db {
 
 /// A pooled connection of either database.
 pub(crate) enum Pooled {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(Lent),
     Postgres(PoolConnection<Postgres>),
 }
 
 impl Connected for Pooled {
     fn conn(&mut self) -> Conn<'_> {
         match self {
-            Pooled::Sqlite(c) => Conn::Sqlite(c),
+            Pooled::Sqlite(c) => Conn::Sqlite(c.conn()),
             Pooled::Postgres(c) => Conn::Postgres(c),
         }
     }

@@ -5,15 +5,17 @@
 use std::path::{Path, PathBuf};
 
 use super::checkpoint::WalCheckpoint;
+use super::spare::Spare;
 use crate::store::{StoreError, StoreResult};
 
-/// The file a store opened, with the identity (device, inode) it had then, and the WAL
-/// checkpoint its writes schedule.
+/// The file a store opened, with the identity (device, inode) it had then, the WAL
+/// checkpoint its writes schedule and the connection kept for the next call.
 #[derive(Debug)]
 pub(crate) struct DbFile {
     path: PathBuf,
     identity: Option<(u64, u64)>,
     pub(crate) checkpoint: WalCheckpoint,
+    pub(crate) spare: Spare,
 }
 
 impl DbFile {
@@ -29,6 +31,7 @@ impl DbFile {
             path: path.to_path_buf(),
             identity,
             checkpoint: WalCheckpoint::default(),
+            spare: Spare::default(),
         })
     }
 

@@ -3,7 +3,9 @@
 
 mod checkpoint;
 mod file;
+mod inline_tx;
 pub(crate) mod jobs;
+mod spare;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -17,6 +19,8 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions as _, Connection as _, Sqlite, Transaction};
 
 pub(crate) use file::DbFile;
+pub(crate) use inline_tx::InlineTx;
+pub(crate) use spare::Lent;
 
 use super::sql::{Db, Pool};
 use super::workflows::HasDb;
@@ -63,9 +67,11 @@ impl SqliteStore {
             // Checkpoints run after writes, off the commit path (checkpoint.rs).
             .pragma("wal_autocheckpoint", "0")
             .busy_timeout(Duration::from_secs(10));
-        if create {
+        if create && !path.exists() {
             // One connection creates the file; the pool's own connections never do, so a
-            // file deleted later is not silently recreated empty by a new connection.
+            // file deleted later is not silently recreated empty by a new connection. An
+            // existing file is not opened for this: the connection's close would checkpoint
+            // and remove the log just before the pool opens it again (about 1 ms at start).
             let conn = options.clone().create_if_missing(true).connect().await?;
             conn.close().await?;
         }
@@ -81,9 +87,9 @@ impl SqliteStore {
         // Migrations and the hash check share one connection: each new connection costs
         // 1-3 ms (the file, the pragmas, the schema parsed), and a connection just released
         // is not idle again until sqlx has pinged it, so three acquires in a row opened three.
-        let mut conn = pool.acquire().await?;
-        MIGRATOR.run(&mut *conn).await?;
         let file = Arc::new(db_file);
+        let mut conn = Lent::acquire(&pool, &file).await?;
+        MIGRATOR.run(conn.conn()).await?;
         let db = Db {
             pool: Pool::Sqlite {
                 pool: pool.clone(),

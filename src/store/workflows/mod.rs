@@ -69,10 +69,7 @@ impl<T: HasDb + ?Sized> ContentStore for T {
     }
 
     async fn close(&self) {
-        match &self.db().pool {
-            Pool::Sqlite { pool, .. } => pool.close().await,
-            Pool::Postgres(pool) => pool.close().await,
-        }
+        self.db().close().await
     }
 
     async fn ensure_user(&self, name: &str) -> StoreResult<UserId> {

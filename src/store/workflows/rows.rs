@@ -276,13 +276,18 @@ pub(crate) async fn push_undo(
         insert = insert.bind(CHANGES_CHANNEL).bind(change_payload(user));
     }
     let id: i64 = insert.scalar(tx).await?;
-    if id % UNDO_DEPTH == 0 {
-        // Pruned now and then, not on every write: the journal keeps 200 to 250 rows.
+    if let Some(bound) = undo_prune_bound(id) {
         tx.query("DELETE FROM undo_log WHERE user_id = $1 AND id <= $2")
             .bind(user.0)
-            .bind(id - UNDO_DEPTH * 4)
+            .bind(bound)
             .execute(tx)
             .await?;
     }
     Ok(())
+}
+
+/// The ids at or below which a user's undo entries go once entry `id` is written. Pruned now
+/// and then, not on every write: the journal keeps 200 to 250 rows.
+pub(super) fn undo_prune_bound(id: i64) -> Option<i64> {
+    (id % UNDO_DEPTH == 0).then(|| id - UNDO_DEPTH * 4)
 }
