@@ -19,37 +19,45 @@ use crate::store::{
     UserId, is_dedup_violation,
 };
 
-/// A question as the review and due panes show it beside its cards.
-#[derive(sqlx::FromRow)]
+/// A question as the review and due panes show it beside its cards; read from an array of
+/// its values in this order.
+#[derive(serde::Deserialize)]
 pub(super) struct QuestionRow {
     pub(super) id: QuestionId,
     pub(super) question_text: String,
-    choices: Json<Vec<String>>,
+    choices: Vec<String>,
     correct_choice: i16,
 }
 
 impl QuestionRow {
     pub(super) fn correct_answer(&self) -> Option<String> {
-        correct_answer(&self.choices.0, self.correct_choice)
+        correct_answer(&self.choices, self.correct_choice)
     }
 }
 
-/// The user's questions among `ids`.
+/// The user's questions among `ids`, as one JSON document: the review listing reads 3,000
+/// of them at 10k cards, and a row each cost 6–11 ms against about 2 ms as one document
+/// (each row is handed over from SQLite's worker thread on its own).
 pub(super) async fn questions_by_id(
     on: &mut impl Connected,
     user: UserId,
     ids: &[QuestionId],
 ) -> StoreResult<Vec<QuestionRow>> {
-    on.query_pick(
-        "SELECT q.id, q.question_text, q.choices, q.correct_choice FROM study_questions q \
-         WHERE q.user_id = $1 AND q.id IN (SELECT value FROM json_each($2))",
-        "SELECT q.id, q.question_text, q.choices, q.correct_choice FROM study_questions q \
-         WHERE q.user_id = $1 AND q.id = ANY($2)",
-    )
-    .bind(user.0)
-    .bind(ids.iter().copied().collect::<IdList>())
-    .fetch_all(on)
-    .await
+    let document: String = on
+        .query_pick(
+            "SELECT json_group_array(json_array(q.id, q.question_text, json(q.choices), \
+               q.correct_choice)) FROM study_questions q \
+             WHERE q.user_id = $1 AND q.id IN (SELECT value FROM json_each($2))",
+            "SELECT CAST(COALESCE(json_agg(json_build_array(q.id, q.question_text, q.choices, \
+               q.correct_choice)), '[]') AS TEXT) FROM study_questions q \
+             WHERE q.user_id = $1 AND q.id = ANY($2)",
+        )
+        .bind(user.0)
+        .bind(ids.iter().copied().collect::<IdList>())
+        .scalar(on)
+        .await?;
+    serde_json::from_str(&document)
+        .map_err(|e| StoreError::Corrupt(format!("the source questions did not read: {e}")))
 }
 
 pub(super) async fn queue(db: &Db, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
