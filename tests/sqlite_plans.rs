@@ -24,6 +24,16 @@ async fn the_card_listings_use_the_partial_indexes() {
         .unwrap_or_else(|e| panic!("open: {e}"));
     let cases = [
         (
+            // The Due deck's due half (workflows/study.rs): in the index's order to the
+            // limit, not every due card sorted.
+            "SELECT c.id FROM study_memo_card_progress p JOIN study_memo_cards c ON c.id = p.card_id \
+             WHERE p.user_id = 1 AND p.due_at IS NOT NULL AND p.due_at <= 5 \
+               AND (p.review_stage IS NULL OR p.review_stage < 4) \
+               AND c.user_id = 1 AND c.deleted_at IS NULL AND NOT c.needs_review \
+             ORDER BY p.due_at, p.card_id LIMIT 200",
+            "study_memo_card_progress_due_card",
+        ),
+        (
             "SELECT c.id FROM study_memo_cards c WHERE c.user_id = 1 AND c.deleted_at IS NULL \
              AND NOT c.needs_review ORDER BY c.last_viewed_at NULLS FIRST, c.id LIMIT 50",
             "study_memo_cards_cram",

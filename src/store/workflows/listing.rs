@@ -25,6 +25,16 @@ macro_rules! listed_card_values {
     };
 }
 
+/// [`listed_card_values!`] of a subquery `d` that selects `card_columns!()`.
+macro_rules! deck_card_values {
+    () => {
+        "d.id, d.source_kind, d.source_question_id, d.study_topic_id, d.format, d.cue, d.fact, \
+         d.cloze_text, d.needs_review, d.flagged_by, d.material, d.view_count, \
+         d.last_viewed_at, d.updated_at"
+    };
+}
+pub(super) use deck_card_values;
+
 /// An evidence snippet's values, in [`ListedEvidence`]'s field order.
 macro_rules! listed_evidence_values {
     () => {
@@ -130,10 +140,10 @@ struct ListedEvidence {
 /// One card of the document, in the columns' own types; read from an array of its values
 /// in this order ([`listed_card_values!`]).
 #[derive(Deserialize)]
-struct ListedCard {
-    id: CardId,
+pub(super) struct ListedCard {
+    pub(super) id: CardId,
     source_kind: String,
-    source_question_id: Option<QuestionId>,
+    pub(super) source_question_id: Option<QuestionId>,
     topic_id: Option<TopicId>,
     format: String,
     cue: String,
@@ -154,7 +164,7 @@ struct ListedCard {
 }
 
 impl ListedCard {
-    fn card(self) -> StoreResult<Card> {
+    pub(super) fn card(self) -> StoreResult<Card> {
         Ok(Card {
             id: self.id,
             source_kind: self.source_kind.parse()?,
@@ -227,7 +237,9 @@ fn time<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
     d.deserialize_any(StoredTime)
 }
 
-fn optional_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+pub(super) fn optional_time<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
     struct Optional;
     impl<'de> Visitor<'de> for Optional {
         type Value = Option<DateTime<Utc>>;

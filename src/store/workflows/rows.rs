@@ -47,11 +47,6 @@ pub(crate) struct CardRow {
 }
 
 impl CardRow {
-    /// The source question the card was extracted from (siblings share it).
-    pub(crate) fn source_question(&self) -> Option<QuestionId> {
-        self.source_question_id
-    }
-
     pub(crate) fn record(self) -> StoreResult<CardRecord> {
         let card = Card {
             id: self.id,

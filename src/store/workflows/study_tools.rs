@@ -6,15 +6,16 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
+use super::listing::deck_card_values;
 use super::rows::card_columns;
-use super::study::{DueRow, due_cards};
+use super::study::{DueRow, deck_document, due_cards, read_deck};
 use crate::domain::due_plan::{self, Sibling};
 use crate::store::sql::{Connected, Db, IdList};
 use crate::store::{DueDeck, DueRequest, StoreError, StoreResult, TopicId, UserId};
 
 impl Sibling for DueRow {
     fn question(&self) -> Option<i64> {
-        self.card.source_question().map(|q| q.0)
+        DueRow::question(self).map(|q| q.0)
     }
 }
 
@@ -34,7 +35,7 @@ macro_rules! due_today_sql {
                  AND (CAST($4 AS BIGINT) IS NULL OR c.study_topic_id = $4) \
                  AND (c.source_question_id IS NULL OR ",
             $not_answered,
-            ") ORDER BY p.due_at, c.id LIMIT $3) AS due \
+            ") ORDER BY p.due_at, p.card_id LIMIT $3) AS due \
              UNION ALL SELECT * FROM (SELECT ",
             card_columns!(),
             ", CAST(NULL AS SMALLINT) AS p_stage, CAST(NULL AS TIMESTAMPTZ) AS p_due, 1 AS bucket \
@@ -82,10 +83,16 @@ pub(super) async fn due_deck_today(
     // Burying drops siblings after the read, so new cards are read a batch at a time, not
     // only as many as the allowance.
     let new_limit = if new_left == 0 { 0 } else { request.limit };
-    let rows: Vec<DueRow> = conn
+    let document: String = conn
         .query_pick(
-            due_today_sql!("c.source_question_id NOT IN (SELECT value FROM json_each($5))"),
-            due_today_sql!("NOT (c.source_question_id = ANY($5))"),
+            deck_document!(
+                sqlite,
+                due_today_sql!("c.source_question_id NOT IN (SELECT value FROM json_each($5))")
+            ),
+            deck_document!(
+                postgres,
+                due_today_sql!("NOT (c.source_question_id = ANY($5))")
+            ),
         )
         .bind(user.0)
         .bind(request.now)
@@ -93,9 +100,10 @@ pub(super) async fn due_deck_today(
         .bind(request.topic.map(|t| t.0))
         .bind(answered.iter().copied().collect::<IdList>())
         .bind(i64::from(new_limit))
-        .fetch_all(&mut conn)
+        .scalar(&mut conn)
         .await?;
-    let (due, new): (Vec<DueRow>, Vec<DueRow>) = rows.into_iter().partition(|r| r.bucket == 0);
+    let (due, new): (Vec<DueRow>, Vec<DueRow>) =
+        read_deck(&document)?.into_iter().partition(DueRow::is_due);
     let planned = due_plan::plan(due, new, &answered, new_left, request.rules);
     Ok(DueDeck {
         cards: due_cards(&mut conn, user, planned).await?,
