@@ -1,5 +1,6 @@
-//! The review queue's cards and their evidence as two JSON documents built by the database
-//! in one statement: one row instead of a row per card and per evidence snippet. On SQLite
+//! The review queue's cards, their evidence and their source questions as three JSON
+//! documents built by the database in one statement: one row instead of a row per card, per
+//! evidence snippet and per question. On SQLite
 //! every row is copied value by value on the driver's worker thread and handed over on its
 //! own (10,000 cards took 140–170 ms against 25 ms of SQL, BENCHMARKS.md *Learner
 //! operations*). Each card and each snippet is a JSON array of its values, not an object:
@@ -12,6 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::review::{QuestionRow, question_values};
 use crate::store::sql::Connected;
 use crate::store::{Card, CardId, Evidence, QuestionId, StoreError, StoreResult, TopicId, UserId};
 
@@ -53,11 +55,15 @@ macro_rules! in_review {
 struct Documents {
     cards: String,
     evidence: String,
+    questions: String,
 }
 
 /// The live in-review cards of `user` with their evidence (in insertion order), by source
-/// question then id, cards without a question first.
-pub(super) async fn review_cards(on: &mut impl Connected, user: UserId) -> StoreResult<Vec<Card>> {
+/// question then id, cards without a question first; and their source questions.
+pub(super) async fn review_cards(
+    on: &mut impl Connected,
+    user: UserId,
+) -> StoreResult<(Vec<Card>, Vec<QuestionRow>)> {
     let documents: Documents = on
         .query_pick(
             // Without statistics SQLite prefers the (user, question) index of all live cards
@@ -73,7 +79,13 @@ pub(super) async fn review_cards(on: &mut impl Connected, user: UserId) -> Store
                 ")) FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
                    JOIN study_memo_card_evidence e ON e.card_id = c.id ",
                 in_review!(),
-                ") AS evidence"
+                ") AS evidence, (SELECT json_group_array(json_array(",
+                question_values!(sqlite),
+                ")) FROM study_questions q WHERE q.user_id = $1 AND q.id IN \
+                   (SELECT c.source_question_id FROM study_memo_cards c \
+                    INDEXED BY study_memo_cards_review_queue ",
+                in_review!(),
+                ")) AS questions"
             ),
             // Timestamps go out as ISO 8601 text with microseconds: a change made from what
             // was shown compares `updated_at` exactly.
@@ -88,13 +100,21 @@ pub(super) async fn review_cards(on: &mut impl Connected, user: UserId) -> Store
                 ")) FROM study_memo_cards c \
                    JOIN study_memo_card_evidence e ON e.card_id = c.id ",
                 in_review!(),
-                "), '[]') AS TEXT) AS evidence"
+                "), '[]') AS TEXT) AS evidence, \
+                 CAST(COALESCE((SELECT json_agg(json_build_array(",
+                question_values!(postgres),
+                ")) FROM study_questions q WHERE q.user_id = $1 AND q.id IN \
+                   (SELECT c.source_question_id FROM study_memo_cards c ",
+                in_review!(),
+                ")), '[]') AS TEXT) AS questions"
             ),
         )
         .bind(user.0)
         .fetch_one(on)
         .await?;
-    assemble(&documents.cards, &documents.evidence)
+    let questions = serde_json::from_str(&documents.questions)
+        .map_err(|e| StoreError::Corrupt(format!("the source questions did not read: {e}")))?;
+    Ok((assemble(&documents.cards, &documents.evidence)?, questions))
 }
 
 /// The cards of the two documents, each with its evidence in the document's order.

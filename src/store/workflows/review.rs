@@ -35,9 +35,19 @@ impl QuestionRow {
     }
 }
 
-/// The user's questions among `ids`, as one JSON document: the review listing reads 3,000
-/// of them at 10k cards, and a row each cost 6–11 ms against about 2 ms as one document
-/// (each row is handed over from SQLite's worker thread on its own).
+/// A question's values in a JSON document, in [`QuestionRow`]'s field order, per dialect.
+macro_rules! question_values {
+    (sqlite) => {
+        "q.id, q.question_text, json(q.choices), q.correct_choice"
+    };
+    (postgres) => {
+        "q.id, q.question_text, q.choices, q.correct_choice"
+    };
+}
+pub(super) use question_values;
+
+/// The user's questions among `ids`, as one JSON document (each row of a result is handed
+/// over from SQLite's worker thread on its own).
 pub(super) async fn questions_by_id(
     on: &mut impl Connected,
     user: UserId,
@@ -45,12 +55,17 @@ pub(super) async fn questions_by_id(
 ) -> StoreResult<Vec<QuestionRow>> {
     let document: String = on
         .query_pick(
-            "SELECT json_group_array(json_array(q.id, q.question_text, json(q.choices), \
-               q.correct_choice)) FROM study_questions q \
-             WHERE q.user_id = $1 AND q.id IN (SELECT value FROM json_each($2))",
-            "SELECT CAST(COALESCE(json_agg(json_build_array(q.id, q.question_text, q.choices, \
-               q.correct_choice)), '[]') AS TEXT) FROM study_questions q \
-             WHERE q.user_id = $1 AND q.id = ANY($2)",
+            concat!(
+                "SELECT json_group_array(json_array(",
+                question_values!(sqlite),
+                ")) FROM study_questions q \
+                 WHERE q.user_id = $1 AND q.id IN (SELECT value FROM json_each($2))"
+            ),
+            concat!(
+                "SELECT CAST(COALESCE(json_agg(json_build_array(",
+                question_values!(postgres),
+                ")), '[]') AS TEXT) FROM study_questions q WHERE q.user_id = $1 AND q.id = ANY($2)"
+            ),
         )
         .bind(user.0)
         .bind(ids.iter().copied().collect::<IdList>())
@@ -62,19 +77,14 @@ pub(super) async fn questions_by_id(
 
 pub(super) async fn queue(db: &Db, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
     let mut conn = db.read().await?;
-    let cards = super::listing::review_cards(&mut conn, user).await?;
-    let mut question_ids: Vec<QuestionId> =
-        cards.iter().filter_map(|c| c.source_question_id).collect();
-    question_ids.dedup();
-    let questions: HashMap<QuestionId, (String, Option<String>)> =
-        questions_by_id(&mut conn, user, &question_ids)
-            .await?
-            .into_iter()
-            .map(|q| {
-                let answer = q.correct_answer();
-                (q.id, (q.question_text, answer))
-            })
-            .collect();
+    let (cards, questions) = super::listing::review_cards(&mut conn, user).await?;
+    let questions: HashMap<QuestionId, (String, Option<String>)> = questions
+        .into_iter()
+        .map(|q| {
+            let answer = q.correct_answer();
+            (q.id, (q.question_text, answer))
+        })
+        .collect();
     Ok(group_review_queue(cards, &questions))
 }
 
