@@ -15,6 +15,7 @@ mod listing;
 mod publish;
 mod quiz;
 mod quiz_rows;
+mod rating;
 mod restore;
 mod review;
 pub(crate) mod rows;
@@ -210,7 +211,7 @@ impl<T: HasDb + ?Sized> CardStore for T {
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<RatingResult> {
-        study::rate(self.db(), user, card_id, None, outcome, now).await
+        rating::rate(self.db(), user, card_id, None, outcome, now).await
     }
 
     async fn rate_card_as_shown(
@@ -221,7 +222,7 @@ impl<T: HasDb + ?Sized> CardStore for T {
         outcome: Outcome,
         now: DateTime<Utc>,
     ) -> StoreResult<RatingResult> {
-        study::rate(self.db(), user, card_id, Some(shown), outcome, now).await
+        rating::rate(self.db(), user, card_id, Some(shown), outcome, now).await
     }
 
     async fn cram_deck(
