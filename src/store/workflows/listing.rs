@@ -43,6 +43,7 @@ macro_rules! listed_evidence_values {
         "e.id, e.card_id, e.source_type, e.source_id, e.snippet"
     };
 }
+pub(super) use listed_evidence_values;
 
 /// The in-review cards of the statements below.
 macro_rules! in_review {
@@ -138,23 +139,29 @@ fn assemble(cards: &str, evidence: &str) -> StoreResult<Vec<Card>> {
                 snippet.card_id.0
             ))
         })?;
-        cards[*card].evidence.push(Evidence {
-            source_type: snippet.source_type,
-            source_id: snippet.source_id,
-            snippet: snippet.snippet,
-        });
+        cards[*card].evidence.push(snippet.evidence());
     }
     Ok(cards)
 }
 
 /// One evidence snippet of the document ([`listed_evidence_values!`]).
 #[derive(Deserialize)]
-struct ListedEvidence {
-    id: i64,
-    card_id: CardId,
+pub(super) struct ListedEvidence {
+    pub(super) id: i64,
+    pub(super) card_id: CardId,
     source_type: String,
     source_id: Option<i64>,
     snippet: Option<String>,
+}
+
+impl ListedEvidence {
+    pub(super) fn evidence(self) -> Evidence {
+        Evidence {
+            source_type: self.source_type,
+            source_id: self.source_id,
+            snippet: self.snippet,
+        }
+    }
 }
 
 /// One card of the document, in the columns' own types; read from an array of its values

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
+use super::listing::{ListedEvidence, listed_evidence_values};
 use crate::store::snapshot::{CardRecord, CardState, OutboxEntry, ProgressState, UndoData};
 use crate::store::sql::{
     CHANGES_CHANNEL, Connected, Dialect, IdList, Stamp, Tx, change_payload, query_for_update,
@@ -114,15 +115,8 @@ pub(crate) async fn load_card(
     .record()
 }
 
-#[derive(sqlx::FromRow)]
-struct EvidenceRow {
-    card_id: CardId,
-    source_type: String,
-    source_id: Option<i64>,
-    snippet: Option<String>,
-}
-
-/// Fills in the evidence of `cards`.
+/// Fills in the evidence of `cards`, in insertion order. One JSON document, not a row per
+/// snippet: on SQLite each row is handed over from the driver's worker thread on its own.
 pub(crate) async fn attach_evidence(
     on: &mut impl Connected,
     cards: &mut [Card],
@@ -131,23 +125,32 @@ pub(crate) async fn attach_evidence(
         return Ok(());
     }
     let ids: IdList = cards.iter().map(|c| c.id).collect();
-    let rows: Vec<EvidenceRow> = on
+    let document: String = on
         .query_pick(
-            "SELECT card_id, source_type, source_id, snippet FROM study_memo_card_evidence \
-             WHERE card_id IN (SELECT value FROM json_each($1)) ORDER BY id",
-            "SELECT card_id, source_type, source_id, snippet FROM study_memo_card_evidence \
-             WHERE card_id = ANY($1) ORDER BY id",
+            concat!(
+                "SELECT json_group_array(json_array(",
+                listed_evidence_values!(),
+                ")) FROM study_memo_card_evidence e \
+                 WHERE e.card_id IN (SELECT value FROM json_each($1))"
+            ),
+            concat!(
+                "SELECT CAST(COALESCE(json_agg(json_build_array(",
+                listed_evidence_values!(),
+                ")), '[]') AS TEXT) FROM study_memo_card_evidence e WHERE e.card_id = ANY($1)"
+            ),
         )
         .bind(ids)
-        .fetch_all(on)
+        .scalar(on)
         .await?;
+    let mut snippets: Vec<ListedEvidence> = serde_json::from_str(&document)
+        .map_err(|e| StoreError::Corrupt(format!("the cards' evidence did not read: {e}")))?;
+    snippets.sort_unstable_by_key(|e| e.id);
     let mut by_card: HashMap<CardId, Vec<Evidence>> = HashMap::new();
-    for row in rows {
-        by_card.entry(row.card_id).or_default().push(Evidence {
-            source_type: row.source_type,
-            source_id: row.source_id,
-            snippet: row.snippet,
-        });
+    for snippet in snippets {
+        by_card
+            .entry(snippet.card_id)
+            .or_default()
+            .push(snippet.evidence());
     }
     for card in cards {
         card.evidence = by_card.remove(&card.id).unwrap_or_default();
