@@ -67,6 +67,19 @@ impl Spare {
     }
 }
 
+impl Drop for Spare {
+    fn drop(&mut self) {
+        // A connection given back to sqlx's pool spawns a task, which panics outside a tokio
+        // runtime: a store dropped after its runtime ended closes the kept one here instead.
+        if tokio::runtime::Handle::try_current().is_err() {
+            let slot = self.slot.get_mut().unwrap_or_else(PoisonError::into_inner);
+            if let Some(conn) = slot.conn.take() {
+                drop(conn.detach());
+            }
+        }
+    }
+}
+
 /// A connection lent from a store's spare or its pool, given back to the spare when dropped.
 pub(crate) struct Lent {
     /// Taken only when dropped.
@@ -103,5 +116,27 @@ impl Drop for Lent {
         if let Some(conn) = self.conn.take() {
             self.file.spare.give_back(conn);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::sqlite::SqliteStore;
+
+    /// The kept connection outlives the calls that used it: a store dropped after its
+    /// runtime ended must not panic returning it to the pool.
+    #[test]
+    fn a_store_dropped_after_its_runtime_closes_its_kept_connection() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+        let store = runtime
+            .block_on(SqliteStore::open(&dir.path().join("spare.db")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            store.file.spare.slot().conn.is_some(),
+            "open keeps its connection"
+        );
+        drop(runtime);
+        drop(store);
     }
 }
