@@ -77,9 +77,8 @@ impl Db {
     /// A connection for one statement that writes: on SQLite the file is checked first, so
     /// a deleted database is not written through a stale handle.
     pub(crate) async fn write_one(&self) -> StoreResult<Pooled> {
-        self.check_alive()?;
         if let Pool::Sqlite { pool, file } = &self.pool {
-            file.checkpoint.after_write(pool);
+            file.before_write(pool)?;
         }
         self.read().await
     }

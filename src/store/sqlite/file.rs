@@ -35,6 +35,14 @@ impl DbFile {
         })
     }
 
+    /// What every write does first: the file is checked, so a deleted database is not
+    /// written through a stale handle, and the write's checkpoint is scheduled.
+    pub(crate) fn before_write(&self, pool: &sqlx::SqlitePool) -> StoreResult<()> {
+        self.check()?;
+        self.checkpoint.after_write(pool);
+        Ok(())
+    }
+
     /// Fails when the path no longer names the file that was opened: writes would go to an
     /// unlinked file (lost at exit) or past another process's database.
     pub(crate) fn check(&self) -> StoreResult<()> {

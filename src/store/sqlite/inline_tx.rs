@@ -23,11 +23,9 @@ pub(crate) struct InlineTx {
 }
 
 impl InlineTx {
-    /// A connection to write on: the file is checked first, so a deleted database is not
-    /// written through a stale handle, and the write's checkpoint is scheduled.
+    /// A connection to write on ([`DbFile::before_write`] done).
     pub(crate) async fn start(pool: &sqlx::SqlitePool, file: &Arc<DbFile>) -> StoreResult<Self> {
-        file.check()?;
-        file.checkpoint.after_write(pool);
+        file.before_write(pool)?;
         Ok(InlineTx {
             conn: Lent::acquire(pool, file).await?,
             open: false,

@@ -137,8 +137,7 @@ pub(crate) async fn begin_immediate(
     pool: &SqlitePool,
     file: &DbFile,
 ) -> StoreResult<Transaction<'static, Sqlite>> {
-    file.check()?;
-    file.checkpoint.after_write(pool);
+    file.before_write(pool)?;
     Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
 }
 

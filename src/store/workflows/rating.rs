@@ -8,7 +8,7 @@ use super::rows::{load_card, load_progress, push_undo, undo_prune_bound, write_o
 use crate::domain::card::Outcome;
 use crate::domain::schedule::{self, LadderState};
 use crate::store::snapshot::{ProgressState, UndoData, check_ladder_shown, progress_outbox};
-use crate::store::sql::{Connected, Db, Dialect, Pool, Stamp, Tx};
+use crate::store::sql::{Connected, Db, Dialect, Pool, Query, Stamp, Tx};
 use crate::store::sqlite::InlineTx;
 use crate::store::{CardId, RatingResult, StoreError, StoreResult, TopicId, UndoKind, UserId};
 
@@ -134,6 +134,17 @@ pub(super) async fn rate(
     }
 }
 
+/// Binds the review log's columns of the ladder before the rating, in their order:
+/// `had_progress, stage_before, due_before, outcome_before, reviewed_before`.
+fn bind_before(query: Query, before: Option<&ProgressState>) -> Query {
+    query
+        .bind(before.is_some())
+        .bind(before.and_then(|p| p.review_stage))
+        .bind(before.and_then(|p| p.due_at))
+        .bind(before.and_then(|p| p.last_outcome.clone()))
+        .bind(before.and_then(|p| p.last_reviewed_at))
+}
+
 /// One rating to write.
 struct Rating {
     user: UserId,
@@ -194,7 +205,7 @@ impl Rating {
         } else {
             rating_writes_sqlite!("")
         };
-        let mut writes = Dialect::Sqlite
+        let writes = Dialect::Sqlite
             .query(sql)
             .bind(progress_id)
             .bind(user.0)
@@ -203,12 +214,8 @@ impl Rating {
             .bind(now)
             .bind(after.due_at)
             .bind(after.stage)
-            .bind(row.next_review_id)
-            .bind(before.is_some())
-            .bind(before.as_ref().and_then(|p| p.review_stage))
-            .bind(before.as_ref().and_then(|p| p.due_at))
-            .bind(before.as_ref().and_then(|p| p.last_outcome.clone()))
-            .bind(before.as_ref().and_then(|p| p.last_reviewed_at))
+            .bind(row.next_review_id);
+        let mut writes = bind_before(writes, before.as_ref())
             .bind(row.next_undo_id)
             .bind(UndoKind::Rate.as_str())
             .bind(Json(&undo))
@@ -287,7 +294,7 @@ impl Rating {
                 .await?
             }
         };
-        let review_id: i64 = tx
+        let review = tx
             .query(
                 "INSERT INTO study_card_reviews (user_id, card_id, outcome, had_progress, \
                  stage_before, due_before, outcome_before, reviewed_before, stage_after, due_after, \
@@ -295,12 +302,8 @@ impl Rating {
             )
             .bind(user.0)
             .bind(card_id)
-            .bind(outcome.as_str())
-            .bind(before.is_some())
-            .bind(before.as_ref().and_then(|p| p.review_stage))
-            .bind(before.as_ref().and_then(|p| p.due_at))
-            .bind(before.as_ref().and_then(|p| p.last_outcome.clone()))
-            .bind(before.as_ref().and_then(|p| p.last_reviewed_at))
+            .bind(outcome.as_str());
+        let review_id: i64 = bind_before(review, before.as_ref())
             .bind(after.stage)
             .bind(after.due_at)
             .bind(now)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::listing::{ListedCard, deck_card_values, optional_time};
+use super::listing::{ListedCard, optional_time};
 use super::review::questions_by_id;
 use super::rows::{CardRow, attach_evidence, card_columns, cards};
 use crate::domain::schedule::LadderState;
@@ -41,7 +41,7 @@ macro_rules! deck_document {
     (sqlite, $deck:expr) => {
         concat!(
             "SELECT json_group_array(json_array(json_array(",
-            deck_card_values!(),
+            $crate::store::workflows::listing::deck_card_values!(),
             "), d.p_stage, d.p_due, d.bucket)) FROM (",
             $deck,
             ") AS d"
@@ -50,7 +50,7 @@ macro_rules! deck_document {
     (postgres, $deck:expr) => {
         concat!(
             "SELECT CAST(COALESCE(json_agg(json_build_array(json_build_array(",
-            deck_card_values!(),
+            $crate::store::workflows::listing::deck_card_values!(),
             "), d.p_stage, d.p_due, d.bucket)), '[]') AS TEXT) FROM (",
             $deck,
             ") AS d"

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 
-use super::listing::deck_card_values;
 use super::rows::card_columns;
 use super::study::{DueRow, deck_document, due_cards, read_deck};
 use crate::domain::due_plan::{self, Sibling};
