@@ -225,7 +225,8 @@ fn synth_in_review(cards: u64) -> u64 {
 }
 
 /// Rates cards from the due deck, as the app does: the deck is fetched in batches of 200,
-/// each rating is one committed transaction (progress, review log, undo journal).
+/// each rating of a card as the deck showed it is one committed transaction (progress,
+/// review log, undo journal).
 async fn ratings(
     backend: &str,
     cards: u64,
@@ -246,8 +247,9 @@ async fn ratings(
         }
         let Some(due) = deck.pop_front() else { break };
         let t = Instant::now();
+        let outcome = outcomes[k % outcomes.len()];
         let rated = store
-            .rate_card(user, due.card.id, outcomes[k % outcomes.len()], Utc::now())
+            .rate_card_as_shown(user, due.card.id, due.ladder, outcome, Utc::now())
             .await?;
         samples.push(t.elapsed());
         assert_eq!(rated.card_id, due.card.id);

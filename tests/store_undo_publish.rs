@@ -166,18 +166,31 @@ mod cases {
         );
         assert_eq!(progress_row(db, a).await, "none");
         assert_eq!(count(db, "study_card_reviews").await, 0);
-        // Existing progress: undo restores the row exactly.
-        s.rate_card(me, a, Outcome::Unsure, t)
+        // Existing progress: undo restores the row exactly, every time to the millisecond,
+        // whether the card was rated as shown or not.
+        let first = s
+            .rate_card(me, a, Outcome::Unsure, t + Duration::milliseconds(457))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let before = progress_row(db, a).await;
-        s.rate_card(me, a, Outcome::Correct, t + Duration::days(1))
+        let later = t + Duration::days(1) + Duration::milliseconds(38);
+        s.rate_card_as_shown(me, a, Some(first.after), Outcome::Correct, later)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_ne!(progress_row(db, a).await, before);
         s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(progress_row(db, a).await, before);
         assert_eq!(count(db, "study_card_reviews").await, 1);
+        // Shown new, rated, undone: the row goes again.
+        s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(progress_row(db, a).await, "none");
+        s.rate_card_as_shown(me, a, None, Outcome::Correct, later)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(progress_row(db, a).await, "none");
+        s.undo_last(me, t).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(progress_row(db, a).await, "none");
+        assert_eq!(count(db, "study_card_reviews").await, 0);
     }
 
     pub async fn undo_that_would_duplicate_an_answer_is_refused(db: &TestDb) {
@@ -470,6 +483,51 @@ mod cases {
         assert_eq!(count(db, "study_card_reviews").await, 2);
     }
 
+    /// The journal is pruned as ratings add to it: it keeps 200 to 250 entries of the
+    /// learner's, and none of another learner's is touched.
+    pub async fn ratings_prune_only_their_learners_undo_journal(db: &TestDb) {
+        let s = db.store();
+        let (me, other) = (user(s, "me").await, user(s, "other").await);
+        let q = question(db, me, "t", "q").await;
+        let a = approved_card(db, me, q, "cue", "fact").await;
+        let theirs = question(db, other, "t", "q").await;
+        let b = approved_card(db, other, theirs, "cue", "fact").await;
+        s.rate_card(other, b, Outcome::Correct, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut shown = None;
+        for k in 0..260 {
+            let at = t0() + Duration::minutes(k);
+            shown = Some(
+                s.rate_card_as_shown(me, a, shown, Outcome::Wrong, at)
+                    .await
+                    .unwrap_or_else(|e| panic!("rating {k}: {e}"))
+                    .after,
+            );
+        }
+        let kept = count(db, "undo_log").await - 1;
+        assert!((200..=250).contains(&kept), "{kept} entries kept");
+        assert_eq!(count(db, "study_card_reviews").await, 261);
+        let undone = s
+            .undo_last(other, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            undone.map(|u| u.card_ids),
+            Some(vec![b]),
+            "the other's entry is kept"
+        );
+        let undone = s
+            .undo_last(me, t0())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            undone.map(|u| u.card_ids),
+            Some(vec![a]),
+            "the newest entry is kept"
+        );
+    }
+
     pub async fn two_ratings_of_one_card_apply_one_after_the_other(db: &TestDb) {
         let me = user(db.store(), "me").await;
         let q = question(db, me, "t", "q").await;
@@ -505,6 +563,7 @@ conformance!(
     outbox_rows_commit_with_their_change,
     publisher_skips_unchanged_and_tombstones,
     concurrent_writers_give_a_gapless_feed,
+    ratings_prune_only_their_learners_undo_journal,
     two_ratings_of_one_card_apply_one_after_the_other,
     a_published_rating_is_the_row_as_stored,
 );

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use sqlx::pool::PoolConnection;
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-pub(crate) use query::{Connected, Dialect, IdList, Query, Stamp};
+pub(crate) use query::{Connected, Dialect, IdList, Query, Record, Stamp};
 
 use super::sqlite::{DbFile, Lent};
 use super::{Backend, JOBS_CHANNEL, StoreResult, UserId};

@@ -1,5 +1,5 @@
 //! A SQLite write transaction whose `BEGIN IMMEDIATE` and `COMMIT` ride in the workflow's
-//! own first and last statements (`BEGIN IMMEDIATE; SELECT …` and `…; COMMIT`).
+//! own statements (`BEGIN IMMEDIATE; …; COMMIT`, one round trip for a whole rating).
 //!
 //! Every statement sqlx runs on SQLite is a round trip to the connection's worker thread,
 //! and on a small machine each trip costs more than the SQL in it (a thread wake-up on each
@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use super::{DbFile, Lent};
-use crate::store::sql::{Conn, Connected, Dialect, Query};
-use crate::store::{StoreError, StoreResult};
+use crate::store::StoreResult;
+use crate::store::sql::{Conn, Connected, Dialect, Query, Record};
 
 /// A connection that may hold an open write transaction. Dropped with the transaction open
 /// (an error, a cancelled future), the connection is closed rather than kept: closing rolls
@@ -39,20 +39,11 @@ impl InlineTx {
         Dialect::Sqlite.query(sql)
     }
 
-    /// Runs the statement that closes the transaction: `query`'s SQL ends with `COMMIT`.
-    pub(crate) async fn commit_with(mut self, query: Query) -> StoreResult<()> {
-        query.execute(&mut self).await?;
+    /// Runs `query`, which ends with the commit, and returns the rows its statements gave.
+    pub(crate) async fn commit_fetching<R: Record>(mut self, query: Query) -> StoreResult<Vec<R>> {
+        let rows = query.fetch_all(&mut self).await?;
         self.open = false;
-        Ok(())
-    }
-
-    /// Rolls back and fails with `err`: a refusal leaves nothing written.
-    pub(crate) async fn abandon<T>(mut self, err: StoreError) -> StoreResult<T> {
-        if self.open {
-            Dialect::Sqlite.query("ROLLBACK").execute(&mut self).await?;
-            self.open = false;
-        }
-        Err(err)
+        Ok(rows)
     }
 }
 
@@ -97,8 +88,8 @@ mod tests {
         tx
     }
 
-    /// Dropped open (an error, a cancelled rating), the transaction is rolled back and the
-    /// write lock freed; a pooled connection would hand the open transaction to the next
+    /// Dropped open (an error, a cancelled rating, a batch that failed half-way), the
+    /// transaction is rolled back and the write lock freed; a pooled connection would hand the open transaction to the next
     /// caller, whose `BEGIN` would fail.
     #[tokio::test]
     async fn a_transaction_dropped_open_rolls_back_and_frees_the_lock() {
@@ -112,17 +103,26 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
 
         drop(begin_insert(&store, 1).await);
-        let refused = begin_insert(&store, 2)
+        let mut failing = InlineTx::start(store.pool(), &store.file)
             .await
-            .abandon::<()>(StoreError::Refused("no".into()))
-            .await;
-        assert!(matches!(refused, Err(StoreError::Refused(_))));
+            .unwrap_or_else(|e| panic!("{e}"));
+        let batch = failing.begin(
+            "BEGIN IMMEDIATE; INSERT INTO t (x) VALUES (2); INSERT INTO nowhere VALUES (1); COMMIT",
+        );
+        let failed = failing.commit_fetching::<(i64,)>(batch).await;
+        assert!(failed.is_err(), "a statement of the batch fails");
         for x in [3, 4] {
-            begin_insert(&store, x)
-                .await
-                .commit_with(Dialect::Sqlite.query("COMMIT"))
+            let mut tx = InlineTx::start(store.pool(), &store.file)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
+            let batch = tx
+                .begin("BEGIN IMMEDIATE; INSERT INTO t (x) VALUES ($1); SELECT changes(); COMMIT")
+                .bind(x);
+            let rows = tx
+                .commit_fetching::<(i64,)>(batch)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(rows, vec![(1,)]);
         }
         assert_eq!(values(&store).await, vec![3, 4]);
     }

@@ -1,56 +1,124 @@
-//! Rating a card: the decision, shared by both databases, and its writes: two round trips
-//! on SQLite, a statement at a time on PostgreSQL (which locks the card's row first).
+//! Rating a card: the decision, shared by both databases, and its writes: on SQLite one
+//! round trip for a card rated as it was shown (a read first otherwise), on PostgreSQL a
+//! statement at a time (it locks the card's row first).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
 use sqlx::types::Json;
 
-use super::rows::{load_card, load_progress, push_undo, undo_prune_bound, write_outbox};
+use super::rows::{UNDO_DEPTH, UNDO_KEPT, load_card, load_progress, push_undo, write_outbox};
 use crate::domain::card::Outcome;
 use crate::domain::schedule::{self, LadderState};
 use crate::store::snapshot::{ProgressState, UndoData, check_ladder_shown, progress_outbox};
-use crate::store::sql::{Connected, Db, Dialect, Pool, Query, Stamp, Tx};
-use crate::store::sqlite::InlineTx;
+use crate::store::sql::{Connected, Db, Dialect, Pool, Pooled, Query, Stamp, Tx};
+use crate::store::sqlite::{DbFile, InlineTx, Lent};
 use crate::store::{CardId, RatingResult, StoreError, StoreResult, TopicId, UndoKind, UserId};
 
-/// What a rating reads on SQLite, in the statement that begins its transaction: the live
-/// card, its ladder if it was rated, and the ids the rating's rows will take. The write lock
-/// is held from `BEGIN IMMEDIATE` on, so the next ids are the ones SQLite would give (the
-/// largest plus one: these tables have no AUTOINCREMENT) and no other writer can take them.
-const RATING_READ_SQLITE: &str = "BEGIN IMMEDIATE; \
-    SELECT c.needs_review, c.study_topic_id, p.id AS p_id, p.last_outcome AS p_last_outcome, \
-      p.last_reviewed_at AS p_last_reviewed_at, p.due_at AS p_due_at, \
-      p.review_stage AS p_review_stage, p.updated_at AS p_updated_at, \
-      (SELECT COALESCE(MAX(id), 0) + 1 FROM study_memo_card_progress) AS next_progress_id, \
-      (SELECT COALESCE(MAX(id), 0) + 1 FROM study_card_reviews) AS next_review_id, \
-      (SELECT COALESCE(MAX(id), 0) + 1 FROM undo_log) AS next_undo_id \
+/// What a rating is decided on, read on SQLite without a transaction: the live card and
+/// its progress row, if it was rated. The writes check it again under the write lock.
+const RATING_READ_SQLITE: &str = "SELECT c.needs_review, c.study_topic_id, p.id AS p_id, \
+      p.last_outcome AS p_last_outcome, p.last_reviewed_at AS p_last_reviewed_at, \
+      p.due_at AS p_due_at, p.review_stage AS p_review_stage, p.updated_at AS p_updated_at \
     FROM study_memo_cards c \
     LEFT JOIN study_memo_card_progress p ON p.user_id = c.user_id AND p.card_id = c.id \
-    WHERE c.id = $1 AND c.user_id = $2 AND c.deleted_at IS NULL";
+    WHERE c.id = $2 AND c.user_id = $1 AND c.deleted_at IS NULL";
 
-/// A rating's writes on SQLite, ending with the commit: the progress row (inserted, or
-/// updated when its id is taken), the review log row, the undo entry and the undo journal's
-/// prune (a no-op below id 1), then `$outbox`.
-macro_rules! rating_writes_sqlite {
-    ($outbox:expr) => {
+/// The card as the rating was decided on (`g`): live, approved, and on the ladder it was
+/// decided from (`$7`: it has a progress row; `$8`, `$9`: its stage and due date), then
+/// `$topic`. Empty otherwise, and every write of the rating is made from it, so a card
+/// changed since is not written at all.
+macro_rules! decided_card {
+    ($topic:literal) => {
         concat!(
-            "INSERT INTO study_memo_card_progress (id, user_id, card_id, last_outcome, \
-               last_reviewed_at, due_at, review_stage, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $5) \
-             ON CONFLICT (id) DO UPDATE SET last_outcome = excluded.last_outcome, \
-               last_reviewed_at = excluded.last_reviewed_at, due_at = excluded.due_at, \
-               review_stage = excluded.review_stage, updated_at = excluded.updated_at; \
-             INSERT INTO study_card_reviews (id, user_id, card_id, outcome, had_progress, \
-               stage_before, due_before, outcome_before, reviewed_before, stage_after, due_after, \
-               reviewed_at) \
-             VALUES ($8, $2, $3, $4, $9, $10, $11, $12, $13, $7, $6, $5); \
-             INSERT INTO undo_log (id, user_id, action, data, created_at) \
-             VALUES ($14, $2, $15, $16, $5); \
-             DELETE FROM undo_log WHERE user_id = $2 AND id <= $17; ",
-            $outbox,
-            "COMMIT"
+            "WITH g AS (SELECT p.id AS pid, p.last_outcome, p.last_reviewed_at, p.due_at, \
+               p.review_stage, p.updated_at \
+             FROM study_memo_cards c \
+             LEFT JOIN study_memo_card_progress p ON p.user_id = c.user_id AND p.card_id = c.id \
+             WHERE c.id = $2 AND c.user_id = $1 AND c.deleted_at IS NULL AND NOT c.needs_review \
+               AND (p.id IS NOT NULL) = $7 AND p.review_stage IS $8 AND p.due_at IS $9",
+            $topic,
+            ") "
         )
     };
 }
+
+/// The id of the card's progress row: its own, or the one an insert takes (the largest
+/// plus one, as SQLite gives it: the table has no AUTOINCREMENT).
+macro_rules! progress_id {
+    () => {
+        "COALESCE(g.pid, (SELECT COALESCE(MAX(id), 0) + 1 FROM study_memo_card_progress))"
+    };
+}
+
+/// A stored timestamp (unix milliseconds) as chrono writes it in JSON.
+macro_rules! json_time {
+    ($column:literal) => {
+        concat!(
+            "strftime('%Y-%m-%dT%H:%M:%fZ', ",
+            $column,
+            " / 1000.0, 'unixepoch')"
+        )
+    };
+}
+
+/// A whole rating on SQLite, in one round trip ending with the commit: the review log row,
+/// the undo entry ([`UndoData::Rate`], built here because only the database knows the
+/// row ids), the journal's prune (every `$11`th entry, down to `$12` entries), `$outbox`,
+/// then the progress row. Each is made from `g` ([`decided_card!`]); the last statement
+/// says whether the progress row was written, so whether the rating was.
+macro_rules! rating_sqlite {
+    ($topic:literal, $outbox:expr) => {
+        concat!(
+            "BEGIN IMMEDIATE; ",
+            decided_card!($topic),
+            "INSERT INTO study_card_reviews (user_id, card_id, outcome, had_progress, \
+               stage_before, due_before, outcome_before, reviewed_before, stage_after, due_after, \
+               reviewed_at) \
+             SELECT $1, $2, $3, g.pid IS NOT NULL, g.review_stage, g.due_at, g.last_outcome, \
+               g.last_reviewed_at, $6, $5, $4 FROM g; ",
+            decided_card!($topic),
+            "INSERT INTO undo_log (user_id, action, data, created_at) \
+             SELECT $1, $10, json_object('type', 'rate', 'card_id', $2, 'progress_id', ",
+            progress_id!(),
+            ", 'before', json(CASE WHEN g.pid IS NOT NULL THEN json_object('id', g.pid, \
+               'card_id', $2, 'last_outcome', g.last_outcome, 'last_reviewed_at', ",
+            json_time!("g.last_reviewed_at"),
+            ", 'due_at', ",
+            json_time!("g.due_at"),
+            ", 'review_stage', g.review_stage, 'updated_at', ",
+            json_time!("g.updated_at"),
+            ") END), 'review_id', last_insert_rowid()), $4 FROM g; ",
+            decided_card!($topic),
+            "DELETE FROM undo_log WHERE user_id = $1 AND EXISTS (SELECT 1 FROM g) \
+               AND last_insert_rowid() % $11 = 0 AND id <= last_insert_rowid() - $12; ",
+            $outbox,
+            decided_card!($topic),
+            "INSERT INTO study_memo_card_progress (id, user_id, card_id, last_outcome, \
+               last_reviewed_at, due_at, review_stage, created_at, updated_at) \
+             SELECT ",
+            progress_id!(),
+            ", $1, $2, $3, $4, $5, $6, $4, $4 FROM g WHERE true \
+             ON CONFLICT (id) DO UPDATE SET last_outcome = excluded.last_outcome, \
+               last_reviewed_at = excluded.last_reviewed_at, due_at = excluded.due_at, \
+               review_stage = excluded.review_stage, updated_at = excluded.updated_at; \
+             SELECT changes(); COMMIT"
+        )
+    };
+}
+
+/// [`rating_sqlite!`] with its outbox row, of a card in topic `$13`.
+const RATING_PUBLISHED_SQLITE: &str = rating_sqlite!(
+    " AND c.study_topic_id IS $13",
+    concat!(
+        decided_card!(" AND c.study_topic_id IS $13"),
+        "INSERT INTO publish_outbox (user_id, kind, source_id, payload, payload_hash, deleted, \
+           created_at) SELECT $1, $14, ",
+        progress_id!(),
+        ", $15, $16, $17, $4 FROM g; "
+    )
+);
 
 #[derive(sqlx::FromRow)]
 struct RatedCardRow {
@@ -62,12 +130,17 @@ struct RatedCardRow {
     p_due_at: Option<Stamp>,
     p_review_stage: Option<i16>,
     p_updated_at: Option<Stamp>,
-    next_progress_id: i64,
-    next_review_id: i64,
-    next_undo_id: i64,
 }
 
 impl RatedCardRow {
+    fn read(&self, card_id: CardId) -> RatingRead {
+        RatingRead {
+            needs_review: self.needs_review,
+            topic_id: self.study_topic_id,
+            before: self.progress(card_id),
+        }
+    }
+
     /// The card's progress row, if it has one (a progress row always has `updated_at`).
     fn progress(&self, card_id: CardId) -> Option<ProgressState> {
         let (id, updated_at) = self.p_id.zip(self.p_updated_at)?;
@@ -81,6 +154,17 @@ impl RatedCardRow {
             updated_at: updated_at.into(),
         })
     }
+}
+
+/// How many times a rating not shown reads the card before it gives up on a card that
+/// keeps changing between its read and its write.
+const RATING_READS: usize = 3;
+
+/// The card's state a SQLite rating was decided on.
+struct Decided {
+    before: Option<LadderState>,
+    /// The card's topic, when the rating is published (its outbox row names it).
+    topic_id: Option<Option<TopicId>>,
 }
 
 /// What a rating needs of the card before it writes.
@@ -129,7 +213,7 @@ pub(super) async fn rate(
         publish: db.publish,
     };
     match &db.pool {
-        Pool::Sqlite { pool, file } => rating.on_sqlite(InlineTx::start(pool, file).await?).await,
+        Pool::Sqlite { pool, file } => rating.on_sqlite(pool, file).await,
         Pool::Postgres(_) => rating.in_steps(db.write().await?).await,
     }
 }
@@ -156,92 +240,113 @@ struct Rating {
 }
 
 impl Rating {
-    fn result(&self, before: Option<&ProgressState>, after: LadderState) -> RatingResult {
+    fn result(&self, before: Option<LadderState>, after: LadderState) -> RatingResult {
         RatingResult {
             card_id: self.card_id,
             outcome: self.outcome,
-            before: before.map(ProgressState::ladder),
+            before,
             after,
         }
     }
 
-    /// Two round trips to SQLite's worker thread: the read that begins the transaction, and
-    /// every write with the commit. With the ids read up front nothing written is read back.
-    async fn on_sqlite(&self, mut tx: InlineTx) -> StoreResult<RatingResult> {
-        let (user, card_id, now) = (self.user, self.card_id, self.now);
-        let row = tx
-            .begin(RATING_READ_SQLITE)
-            .bind(card_id)
-            .bind(user.0)
-            .fetch_optional::<RatedCardRow>(&mut tx)
+    /// On SQLite a rating shown on a known ladder is decided before its transaction and
+    /// written in one round trip ([`rating_sqlite!`]), which writes nothing if the card is no
+    /// longer as it was decided on. A rating not shown, or one published (its outbox row
+    /// names the card's topic), reads the card first. A card changed between that read and
+    /// the write is read again.
+    async fn on_sqlite(&self, pool: &SqlitePool, file: &Arc<DbFile>) -> StoreResult<RatingResult> {
+        for _ in 0..RATING_READS {
+            let decided = match (self.shown, self.publish) {
+                (Some(before), false) => Decided {
+                    before,
+                    topic_id: None,
+                },
+                _ => {
+                    let read = self.read_sqlite(pool, file).await?;
+                    decide_rating(&read, self.shown, self.outcome, self.now)?;
+                    Decided {
+                        before: read.before.as_ref().map(ProgressState::ladder),
+                        topic_id: Some(read.topic_id),
+                    }
+                }
+            };
+            let after = schedule::rate(decided.before, self.outcome, self.now);
+            let tx = InlineTx::start(pool, file).await?;
+            if self.write_sqlite(tx, &decided, after).await? {
+                return Ok(self.result(decided.before, after));
+            }
+            // Nothing written: the card changed after it was decided on. Refused for the
+            // reason it now gives, else (it moved topic, or came back to the ladder shown)
+            // decided again.
+            let read = self.read_sqlite(pool, file).await?;
+            decide_rating(&read, self.shown, self.outcome, self.now)?;
+        }
+        Err(StoreError::Changed(
+            "this card was rated elsewhere after it was shown; your rating was not saved".into(),
+        ))
+    }
+
+    async fn read_sqlite(&self, pool: &SqlitePool, file: &Arc<DbFile>) -> StoreResult<RatingRead> {
+        let mut conn = Pooled::Sqlite(Lent::acquire(pool, file).await?);
+        let row = Dialect::Sqlite
+            .query(RATING_READ_SQLITE)
+            .bind(self.user.0)
+            .bind(self.card_id)
+            .fetch_optional::<RatedCardRow>(&mut conn)
             .await?;
-        let Some(row) = row else {
-            return tx.abandon(StoreError::NotFound("card")).await;
+        row.map(|row| row.read(self.card_id))
+            .ok_or(StoreError::NotFound("card"))
+    }
+
+    /// The rating's one round trip: whether it was written.
+    async fn write_sqlite(
+        &self,
+        mut tx: InlineTx,
+        decided: &Decided,
+        after: LadderState,
+    ) -> StoreResult<bool> {
+        let (user, card_id, now, outcome) = (self.user, self.card_id, self.now, self.outcome);
+        let sql = match decided.topic_id {
+            Some(_) => RATING_PUBLISHED_SQLITE,
+            None => rating_sqlite!("", ""),
         };
-        let read = RatingRead {
-            needs_review: row.needs_review,
-            topic_id: row.study_topic_id,
-            before: row.progress(card_id),
-        };
-        let after = match decide_rating(&read, self.shown, self.outcome, now) {
-            Ok(after) => after,
-            Err(e) => return tx.abandon(e).await,
-        };
-        let RatingRead {
-            topic_id, before, ..
-        } = read;
-        let progress_id = before.as_ref().map_or(row.next_progress_id, |p| p.id);
-        let undo = UndoData::Rate {
-            card_id,
-            progress_id,
-            before: before.clone(),
-            review_id: row.next_review_id,
-        };
-        let sql = if self.publish {
-            rating_writes_sqlite!(
-                "INSERT INTO publish_outbox (user_id, kind, source_id, payload, payload_hash, \
-                   deleted, created_at) VALUES ($2, $18, $19, $20, $21, $22, $5); "
-            )
-        } else {
-            rating_writes_sqlite!("")
-        };
-        let writes = Dialect::Sqlite
-            .query(sql)
-            .bind(progress_id)
+        let mut batch = tx
+            .begin(sql)
             .bind(user.0)
             .bind(card_id)
-            .bind(self.outcome.as_str())
+            .bind(outcome.as_str())
             .bind(now)
             .bind(after.due_at)
             .bind(after.stage)
-            .bind(row.next_review_id);
-        let mut writes = bind_before(writes, before.as_ref())
-            .bind(row.next_undo_id)
+            .bind(decided.before.is_some())
+            .bind(decided.before.and_then(|l| l.stage))
+            .bind(decided.before.and_then(|l| l.due_at))
             .bind(UndoKind::Rate.as_str())
-            .bind(Json(&undo))
-            .bind(undo_prune_bound(row.next_undo_id).unwrap_or(0));
-        if self.publish {
+            .bind(UNDO_DEPTH)
+            .bind(UNDO_KEPT);
+        if let Some(topic_id) = decided.topic_id {
             // The row as a read after the write would return it: SQLite keeps milliseconds.
             let stored = |t: DateTime<Utc>| DateTime::from_timestamp_millis(t.timestamp_millis());
             let written = ProgressState {
-                id: progress_id,
+                // Not in the payload: the outbox row's `source_id` is the row's id.
+                id: 0,
                 card_id,
-                last_outcome: Some(self.outcome.as_str().to_owned()),
+                last_outcome: Some(outcome.as_str().to_owned()),
                 last_reviewed_at: stored(now),
                 due_at: after.due_at.and_then(stored),
                 review_stage: after.stage,
                 updated_at: stored(now).unwrap_or(now),
             };
             let entry = progress_outbox(&written, topic_id);
-            writes = writes
+            batch = batch
+                .bind(topic_id.map(|t| t.0))
                 .bind(entry.kind)
-                .bind(entry.source_id)
                 .bind(Json(entry.payload))
                 .bind(entry.payload_hash)
                 .bind(entry.deleted);
         }
-        tx.commit_with(writes).await?;
-        Ok(self.result(before.as_ref(), after))
+        let written: Vec<(i64,)> = tx.commit_fetching(batch).await?;
+        Ok(written.first().is_some_and(|(rows,)| *rows == 1))
     }
 
     /// A statement at a time. The card's row lock serializes two ratings of it, and the
@@ -324,6 +429,6 @@ impl Rating {
         };
         push_undo(&mut tx, user, UndoKind::Rate, &undo, now).await?;
         tx.commit().await?;
-        Ok(self.result(before.as_ref(), after))
+        Ok(self.result(before.as_ref().map(ProgressState::ladder), after))
     }
 }

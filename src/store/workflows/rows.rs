@@ -246,8 +246,10 @@ pub(crate) async fn write_outbox(
     Ok(())
 }
 
-/// How many undo entries a user keeps (older ones are pruned as new ones arrive).
-const UNDO_DEPTH: i64 = 50;
+/// A user's undo journal is pruned each time an entry's id is a multiple of this.
+pub(super) const UNDO_DEPTH: i64 = 50;
+/// How many of the newest entries a prune keeps.
+pub(super) const UNDO_KEPT: i64 = UNDO_DEPTH * 4;
 
 /// Journals an action for undo and, on PostgreSQL, tells other processes at commit that the
 /// user's cards changed (one round trip for both).
@@ -286,6 +288,6 @@ pub(crate) async fn push_undo(
 
 /// The ids at or below which a user's undo entries go once entry `id` is written. Pruned now
 /// and then, not on every write: the journal keeps 200 to 250 rows.
-pub(super) fn undo_prune_bound(id: i64) -> Option<i64> {
-    (id % UNDO_DEPTH == 0).then(|| id - UNDO_DEPTH * 4)
+fn undo_prune_bound(id: i64) -> Option<i64> {
+    (id % UNDO_DEPTH == 0).then(|| id - UNDO_KEPT)
 }
