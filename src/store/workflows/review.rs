@@ -13,7 +13,7 @@ use crate::domain::normalize::{DedupScope, dedup_hash};
 use crate::domain::search::search_text;
 use crate::domain::text::clean_line;
 use crate::store::snapshot::{CardState, UndoData, check_shown, group_review_queue};
-use crate::store::sql::{Connected, Db, IdList, Stamp, Tx, query_for_update};
+use crate::store::sql::{Connected, Db, Stamp, Tx, query_for_update};
 use crate::store::{
     Card, CardEdit, NewManualCard, ReviewGroup, ReviewStamp, StoreError, StoreResult, UndoKind,
     UserId, is_dedup_violation,
@@ -46,34 +46,26 @@ macro_rules! question_values {
 }
 pub(super) use question_values;
 
-/// The user's questions among `ids`, as one JSON document (each row of a result is handed
-/// over from SQLite's worker thread on its own).
-pub(super) async fn questions_by_id(
-    on: &mut impl Connected,
-    user: UserId,
-    ids: &[QuestionId],
-) -> StoreResult<Vec<QuestionRow>> {
-    let document: String = on
-        .query_pick(
-            concat!(
-                "SELECT json_group_array(json_array(",
-                question_values!(sqlite),
-                ")) FROM study_questions q \
-                 WHERE q.user_id = $1 AND q.id IN (SELECT value FROM json_each($2))"
-            ),
-            concat!(
-                "SELECT CAST(COALESCE(json_agg(json_build_array(",
-                question_values!(postgres),
-                ")), '[]') AS TEXT) FROM study_questions q WHERE q.user_id = $1 AND q.id = ANY($2)"
-            ),
+/// The user's (`$2`) questions in id list `$3` as one JSON document of
+/// [`question_values!`] arrays, per dialect (an expression).
+macro_rules! questions_document {
+    (sqlite) => {
+        concat!(
+            "(SELECT json_group_array(json_array(",
+            question_values!(sqlite),
+            ")) FROM study_questions q \
+             WHERE q.user_id = $2 AND q.id IN (SELECT value FROM json_each($3)))"
         )
-        .bind(user.0)
-        .bind(ids.iter().copied().collect::<IdList>())
-        .scalar(on)
-        .await?;
-    serde_json::from_str(&document)
-        .map_err(|e| StoreError::Corrupt(format!("the source questions did not read: {e}")))
+    };
+    (postgres) => {
+        concat!(
+            "CAST(COALESCE((SELECT json_agg(json_build_array(",
+            question_values!(postgres),
+            ")) FROM study_questions q WHERE q.user_id = $2 AND q.id = ANY($3)), '[]') AS TEXT)"
+        )
+    };
 }
+pub(super) use questions_document;
 
 pub(super) async fn queue(db: &Db, user: UserId) -> StoreResult<Vec<ReviewGroup>> {
     let mut conn = db.read().await?;

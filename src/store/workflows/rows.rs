@@ -115,6 +115,27 @@ pub(crate) async fn load_card(
     .record()
 }
 
+/// The evidence of the cards in id list `$1` as one JSON document of
+/// [`listed_evidence_values!`] arrays, per dialect (an expression).
+macro_rules! evidence_document {
+    (sqlite) => {
+        concat!(
+            "(SELECT json_group_array(json_array(",
+            listed_evidence_values!(),
+            ")) FROM study_memo_card_evidence e \
+             WHERE e.card_id IN (SELECT value FROM json_each($1)))"
+        )
+    };
+    (postgres) => {
+        concat!(
+            "CAST(COALESCE((SELECT json_agg(json_build_array(",
+            listed_evidence_values!(),
+            ")) FROM study_memo_card_evidence e WHERE e.card_id = ANY($1)), '[]') AS TEXT)"
+        )
+    };
+}
+pub(super) use evidence_document;
+
 /// Fills in the evidence of `cards`, in insertion order. One JSON document, not a row per
 /// snippet: on SQLite each row is handed over from the driver's worker thread on its own.
 pub(crate) async fn attach_evidence(
@@ -127,22 +148,18 @@ pub(crate) async fn attach_evidence(
     let ids: IdList = cards.iter().map(|c| c.id).collect();
     let document: String = on
         .query_pick(
-            concat!(
-                "SELECT json_group_array(json_array(",
-                listed_evidence_values!(),
-                ")) FROM study_memo_card_evidence e \
-                 WHERE e.card_id IN (SELECT value FROM json_each($1))"
-            ),
-            concat!(
-                "SELECT CAST(COALESCE(json_agg(json_build_array(",
-                listed_evidence_values!(),
-                ")), '[]') AS TEXT) FROM study_memo_card_evidence e WHERE e.card_id = ANY($1)"
-            ),
+            concat!("SELECT ", evidence_document!(sqlite)),
+            concat!("SELECT ", evidence_document!(postgres)),
         )
         .bind(ids)
         .scalar(on)
         .await?;
-    let mut snippets: Vec<ListedEvidence> = serde_json::from_str(&document)
+    attach_snippets(cards, &document)
+}
+
+/// Gives each card its snippets of an [`evidence_document!`], in the order they were added.
+pub(super) fn attach_snippets(cards: &mut [Card], document: &str) -> StoreResult<()> {
+    let mut snippets: Vec<ListedEvidence> = serde_json::from_str(document)
         .map_err(|e| StoreError::Corrupt(format!("the cards' evidence did not read: {e}")))?;
     snippets.sort_unstable_by_key(|e| e.id);
     let mut by_card: HashMap<CardId, Vec<Evidence>> = HashMap::new();

@@ -5,11 +5,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::listing::listed_evidence_values;
 use super::listing::{ListedCard, optional_time};
-use super::review::questions_by_id;
-use super::rows::{CardRow, attach_evidence, card_columns, cards};
+use super::review::{QuestionRow, question_values, questions_document};
+use super::rows::{
+    CardRow, attach_evidence, attach_snippets, card_columns, cards, evidence_document,
+};
 use crate::domain::schedule::LadderState;
-use crate::store::sql::{Connected, Db};
+use crate::store::sql::{Connected, Db, IdList};
 use crate::store::{Card, CramFilter, DueCard, SourceQuestion, StoreError, StoreResult, UserId};
 
 /// A due-deck row, read from `[[card values…], stage, due, bucket]`: the card, and its ladder
@@ -131,15 +134,12 @@ pub(super) async fn due_cards(
         }));
         deck_cards.push(row.0.card()?);
     }
-    attach_evidence(conn, &mut deck_cards).await?;
-    let mut ids: Vec<QuestionId> = deck_cards
-        .iter()
-        .filter_map(|c| c.source_question_id)
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let questions: HashMap<QuestionId, SourceQuestion> = questions_by_id(conn, user, &ids)
-        .await?
+    let questions = if deck_cards.is_empty() {
+        Vec::new()
+    } else {
+        evidence_and_questions(conn, user, &mut deck_cards).await?
+    };
+    let questions: HashMap<QuestionId, SourceQuestion> = questions
         .into_iter()
         .map(|q| {
             let correct_answer = q.correct_answer();
@@ -161,6 +161,41 @@ pub(super) async fn due_cards(
             ladder,
         })
         .collect())
+}
+
+/// Gives the cards their evidence and reads their source questions, in one statement.
+async fn evidence_and_questions(
+    conn: &mut impl Connected,
+    user: UserId,
+    cards: &mut [Card],
+) -> StoreResult<Vec<QuestionRow>> {
+    let mut questions: Vec<QuestionId> =
+        cards.iter().filter_map(|c| c.source_question_id).collect();
+    questions.sort_unstable();
+    questions.dedup();
+    let (evidence, questions): (String, String) = conn
+        .query_pick(
+            concat!(
+                "SELECT ",
+                evidence_document!(sqlite),
+                ", ",
+                questions_document!(sqlite)
+            ),
+            concat!(
+                "SELECT ",
+                evidence_document!(postgres),
+                ", ",
+                questions_document!(postgres)
+            ),
+        )
+        .bind(cards.iter().map(|c| c.id).collect::<IdList>())
+        .bind(user.0)
+        .bind(questions.into_iter().collect::<IdList>())
+        .fetch_one(conn)
+        .await?;
+    attach_snippets(cards, &evidence)?;
+    serde_json::from_str(&questions)
+        .map_err(|e| StoreError::Corrupt(format!("the source questions did not read: {e}")))
 }
 
 pub(super) async fn cram_deck(
