@@ -89,7 +89,9 @@ impl SqliteStore {
         // pragmas, the schema parsed).
         let file = Arc::new(db_file);
         let mut conn = Lent::acquire(&pool, &file).await?;
-        MIGRATOR.run(conn.conn()).await?;
+        if !up_to_date(conn.conn()).await {
+            MIGRATOR.run(conn.conn()).await?;
+        }
         let db = Db {
             pool: Pool::Sqlite {
                 pool: pool.clone(),
@@ -131,6 +133,37 @@ impl HasDb for SqliteStore {
     }
 }
 
+/// Whether the file has every migration of this build applied, as this build has it:
+/// one statement, where sqlx's migrator takes three round trips to find nothing to do. Any
+/// doubt (no table yet, a failed, missing, changed or unknown migration) is left to the
+/// migrator, which applies or refuses.
+async fn up_to_date(conn: &mut sqlx::SqliteConnection) -> bool {
+    let applied: Result<String, _> = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(version, hex(checksum), success = 1)) \
+         FROM _sqlx_migrations",
+    )
+    .fetch_one(conn)
+    .await;
+    let Some(applied) = applied
+        .ok()
+        .and_then(|doc| serde_json::from_str::<Vec<(i64, String, i64)>>(&doc).ok())
+    else {
+        return false;
+    };
+    let mut expected: Vec<(i64, String, i64)> = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .map(|m| {
+            let checksum = m.checksum.iter().map(|b| format!("{b:02X}")).collect();
+            (m.version, checksum, 1)
+        })
+        .collect();
+    let mut applied = applied;
+    applied.sort_unstable();
+    expected.sort_unstable();
+    applied == expected
+}
+
 /// Begins a write transaction that takes the write lock up front, so two writers queue on
 /// the busy timeout instead of failing on a lock upgrade.
 pub(crate) async fn begin_immediate(
@@ -153,4 +186,57 @@ pub(crate) fn from_ms(ms: i64) -> StoreResult<DateTime<Utc>> {
 
 pub(crate) fn from_opt_ms(ms: Option<i64>) -> StoreResult<Option<DateTime<Utc>>> {
     ms.map(from_ms).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn tamper(path: &Path, sql: &'static str) {
+        let store = SqliteStore::open(path)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query(sql)
+            .execute(store.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        store.db.close().await;
+    }
+
+    /// The one-statement check finds nothing to do only where the migrator would: a
+    /// changed checksum or a failed migration still reaches the migrator, which refuses.
+    #[tokio::test]
+    async fn a_changed_or_failed_migration_is_left_to_the_migrator() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("migrated.db");
+        let store = SqliteStore::open(&path)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = Lent::acquire(&store.pool, &store.file)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(up_to_date(conn.conn()).await, "every migration applied");
+        drop(conn);
+        store.db.close().await;
+
+        tamper(
+            &path,
+            "UPDATE _sqlx_migrations SET checksum = X'00' WHERE version = 1",
+        )
+        .await;
+        let changed = SqliteStore::open(&path).await.err().map(|e| e.to_string());
+        assert!(changed.is_some_and(|e| e.contains("modified")), "refused");
+
+        let other = dir.path().join("failed.db");
+        tamper(
+            &other,
+            "UPDATE _sqlx_migrations SET success = FALSE WHERE version = 1",
+        )
+        .await;
+        let failed = SqliteStore::open(&other).await.err().map(|e| e.to_string());
+        assert!(
+            failed.is_some_and(|e| e.contains("partially applied")),
+            "refused"
+        );
+    }
 }
