@@ -87,6 +87,8 @@ async fn open_to_first_frame(location: &Location) -> anyhow::Result<std::time::D
     let user = store.ensure_user(USER).await?;
     let mut app = App::new(store.clone(), user, USER, Keymap::defaults());
     app.state.pane = Pane::Due;
+    // As the app does: the first loads start before the terminal is set up.
+    app.start();
     let mut terminal = Terminal::new(TestBackend::new(200, 60))?;
     let events = futures_util::stream::pending();
     tracing::info!(target: "bench", "app built");

@@ -66,6 +66,8 @@ pub async fn run(settings: &Settings, store: SharedStore, user: UserId) -> anyho
         tokio::spawn(forward_engine_events(events, user, app.action_tx()));
     }
     spawn_signal_quit(app.action_tx(), cancel.clone());
+    // The first loads read while the terminal is set up.
+    app.start();
     color_eyre::install().map_err(|e| anyhow::anyhow!("cannot install the panic handler: {e}"))?;
     let mut terminal = crate::tui::terminal::init();
     let result = app

@@ -131,6 +131,17 @@ impl App {
         self.keymap.lookup(context, key).map(Action::Command)
     }
 
+    /// Starts the first loads (the shown pane's first), once: called before the terminal is
+    /// set up they run while it is, else [`App::run`] starts them.
+    pub fn start(&mut self) {
+        if !self.started {
+            self.started = true;
+            for effect in init(&mut self.state) {
+                self.run_effect(effect);
+            }
+        }
+    }
+
     /// Runs until quit: draws, waits for the next event or result, applies everything
     /// pending, draws again. Never awaits the database.
     pub async fn run<B, S>(&mut self, terminal: &mut Terminal<B>, events: S) -> std::io::Result<()>
@@ -154,12 +165,7 @@ impl App {
         S: Stream<Item = std::io::Result<Event>> + Unpin,
         F: Fn(&AppState) -> bool,
     {
-        if !self.started {
-            self.started = true;
-            for effect in init(&mut self.state) {
-                self.run_effect(effect);
-            }
-        }
+        self.start();
         let mut refresh =
             tokio::time::interval_at(tokio::time::Instant::now() + REFRESH_EVERY, REFRESH_EVERY);
         let mut save_deadline = None;
