@@ -91,8 +91,8 @@ macro_rules! rating_sqlite {
             json_time!("g.updated_at"),
             ") END), 'review_id', last_insert_rowid()), $4 FROM g; ",
             decided_card!($topic),
-            "DELETE FROM undo_log WHERE user_id = $1 AND EXISTS (SELECT 1 FROM g) \
-               AND last_insert_rowid() % $11 = 0 AND id <= last_insert_rowid() - $12; ",
+            "DELETE FROM undo_log WHERE user_id = $1 AND id <= (SELECT last_insert_rowid() - $12 \
+               WHERE last_insert_rowid() % $11 = 0 AND EXISTS (SELECT 1 FROM g)); ",
             $outbox,
             decided_card!($topic),
             "INSERT INTO study_memo_card_progress (id, user_id, card_id, last_outcome, \
