@@ -113,38 +113,21 @@ pub(super) async fn review_cards(
         .bind(user.0)
         .fetch_one(on)
         .await?;
-    // The cards are read on this thread while another reads the evidence and the questions:
-    // reading the documents takes 10-15 ms at 10,000 cards, the cards about two thirds.
-    let (cards, rest) = std::thread::scope(|scope| {
-        let rest = scope.spawn(|| {
-            let questions = serde_json::from_str(&documents.questions).map_err(|e| {
-                StoreError::Corrupt(format!("the source questions did not read: {e}"))
-            })?;
-            Ok::<_, StoreError>((read_evidence(&documents.evidence)?, questions))
-        });
-        (read_cards(&documents.cards), rest.join())
-    });
-    let (evidence, questions) = rest.map_err(|_| {
-        StoreError::Corrupt("reading the review listing's evidence failed".into())
-    })??;
-    Ok((attach(cards?, evidence)?, questions))
+    let questions = serde_json::from_str(&documents.questions)
+        .map_err(|e| StoreError::Corrupt(format!("the source questions did not read: {e}")))?;
+    Ok((assemble(&documents.cards, &documents.evidence)?, questions))
 }
 
-fn unreadable(e: serde_json::Error) -> StoreError {
-    StoreError::Corrupt(format!("the review listing did not read: {e}"))
-}
-
-fn read_cards(document: &str) -> StoreResult<Vec<Card>> {
-    let listed: Vec<ListedCard> = serde_json::from_str(document).map_err(unreadable)?;
-    listed.into_iter().map(ListedCard::card).collect()
-}
-
-fn read_evidence(document: &str) -> StoreResult<Vec<ListedEvidence>> {
-    serde_json::from_str(document).map_err(unreadable)
-}
-
-/// The cards, each with its snippets in the order they were added.
-fn attach(mut cards: Vec<Card>, mut snippets: Vec<ListedEvidence>) -> StoreResult<Vec<Card>> {
+/// The cards of the two documents, each with its evidence in the document's order.
+fn assemble(cards: &str, evidence: &str) -> StoreResult<Vec<Card>> {
+    let unreadable =
+        |e: serde_json::Error| StoreError::Corrupt(format!("the review listing did not read: {e}"));
+    let listed: Vec<ListedCard> = serde_json::from_str(cards).map_err(unreadable)?;
+    let mut snippets: Vec<ListedEvidence> = serde_json::from_str(evidence).map_err(unreadable)?;
+    let mut cards = listed
+        .into_iter()
+        .map(ListedCard::card)
+        .collect::<StoreResult<Vec<Card>>>()?;
     // By question then id, cards without a question first (the grouping places those).
     cards.sort_unstable_by_key(|c| (c.source_question_id, c.id));
     snippets.sort_unstable_by_key(|e| e.id);
@@ -306,10 +289,6 @@ pub(super) fn optional_time<'de, D: Deserializer<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assemble(cards: &str, evidence: &str) -> StoreResult<Vec<Card>> {
-        attach(read_cards(cards)?, read_evidence(evidence)?)
-    }
 
     #[test]
     fn both_databases_forms_read() {
