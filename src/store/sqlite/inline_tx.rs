@@ -89,8 +89,8 @@ mod tests {
     }
 
     /// Dropped open (an error, a cancelled rating, a batch that failed half-way), the
-    /// transaction is rolled back and the write lock freed; a pooled connection would hand the open transaction to the next
-    /// caller, whose `BEGIN` would fail.
+    /// transaction is rolled back and the write lock freed; a pooled connection would hand
+    /// the open transaction to the next caller, whose `BEGIN` would fail.
     #[tokio::test]
     async fn a_transaction_dropped_open_rolls_back_and_frees_the_lock() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -144,7 +144,7 @@ async fn up_to_date(conn: &mut sqlx::SqliteConnection) -> bool {
     )
     .fetch_one(conn)
     .await;
-    let Some(applied) = applied
+    let Some(mut applied) = applied
         .ok()
         .and_then(|doc| serde_json::from_str::<Vec<(i64, String, i64)>>(&doc).ok())
     else {
@@ -158,7 +158,6 @@ async fn up_to_date(conn: &mut sqlx::SqliteConnection) -> bool {
             (m.version, checksum, 1)
         })
         .collect();
-    let mut applied = applied;
     applied.sort_unstable();
     expected.sort_unstable();
     applied == expected
