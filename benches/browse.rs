@@ -33,6 +33,7 @@ use ratatui::backend::TestBackend;
 const USER: &str = "bench";
 
 fn main() {
+    amgi::allocator::configure();
     divan::main();
 }
 

@@ -23,6 +23,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn main() {
+    amgi::allocator::configure();
     divan::main();
 }
 

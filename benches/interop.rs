@@ -14,6 +14,7 @@ use amgi::store::archive::{ARCHIVE_FORMAT, ARCHIVE_VERSION, Archive};
 use amgi::store::synth::SynthSpec;
 
 fn main() -> anyhow::Result<()> {
+    amgi::allocator::configure();
     let rt = tokio::runtime::Runtime::new()?;
     for backend in support::backends() {
         for cards in support::sizes(&[100_000], 500) {

@@ -29,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 const BATCH: u32 = 20;
 
 fn main() -> anyhow::Result<()> {
+    amgi::allocator::configure();
     let rt = tokio::runtime::Runtime::new()?;
     let jobs: u64 = if support::bench_mode() {
         env_number("AMGI_BENCH_JOBS", 5_000)

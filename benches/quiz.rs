@@ -25,6 +25,7 @@ const SESSION: usize = 20;
 const ATTEMPTS_PER_QUESTION: u64 = 20;
 
 fn main() {
+    amgi::allocator::configure();
     divan::main();
 }
 

@@ -23,6 +23,7 @@ use divan::Bencher;
 const USER: &str = "bench";
 
 fn main() {
+    amgi::allocator::configure();
     divan::main();
 }
 

@@ -34,6 +34,7 @@ fn n(bench: usize) -> usize {
 }
 
 fn main() -> anyhow::Result<()> {
+    amgi::allocator::configure();
     support::trace_if_asked();
     let rt = tokio::runtime::Runtime::new()?;
     for backend in support::backends() {

@@ -4,6 +4,7 @@
 //! a PostgreSQL backend; `work` is background extraction (poller, queue worker, extractors);
 //! `commands` and `setup` are the command-line edge.
 
+pub mod allocator;
 pub mod anki;
 pub mod backup;
 pub mod cli;

@@ -7,7 +7,7 @@ use amgi::commands::{app, data, doctor, interop, jobs, publish, worker};
 use amgi::setup::Settings;
 
 fn main() -> std::process::ExitCode {
-    limit_malloc_arenas();
+    amgi::allocator::configure();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -40,19 +40,6 @@ fn needs_terminal() -> anyhow::Result<()> {
         "the app needs a terminal (stdin and stdout); without one, use `amgi demo --no-app`, \
          `import`, `migrate`, `doctor`, `worker`, `jobs`, `feed` or `publish`"
     )
-}
-
-/// glibc gives every thread that allocates its own heap arena (up to 8 per core) and keeps
-/// what each arena frees: a review listing rebuilt on another tokio or SQLite thread every
-/// refresh grew peak RSS from 37 to 61 MiB at 100k cards (`scripts/bench-rss`). The app does
-/// little in parallel, so one arena costs nothing measurable.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: called first thing in `main`, before any other thread exists; `mallopt` only
-    // sets an allocator parameter.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
