@@ -1,5 +1,6 @@
 //! The run loop: terminal events and effect results become actions; `update` applies them;
-//! the screen is drawn once after all pending actions are drained.
+//! the screen is drawn once after all pending actions are drained, and the reads they asked
+//! for start after it.
 
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ pub struct App {
     rx: UnboundedReceiver<Action>,
     /// The first loads have been asked for.
     started: bool,
+    /// Reads asked for since the last frame, started once it is drawn.
+    held_reads: Vec<Effect>,
 }
 
 impl App {
@@ -49,6 +52,7 @@ impl App {
             runner: EffectRunner::new(store, user, tx),
             rx,
             started: false,
+            held_reads: Vec::new(),
         }
     }
 
@@ -66,6 +70,25 @@ impl App {
 
     fn run_effect(&self, effect: Effect) {
         self.runner.spawn(effect);
+    }
+
+    /// [`App::apply`] inside the run loop: writes start at once, reads once the frame this
+    /// action changed is drawn. On two cores the reads a landed load releases (the first
+    /// Due deck releases four) opened connections beside the frame and delayed it.
+    fn apply_drawing_first(&mut self, action: Action) {
+        for effect in update(&mut self.state, action) {
+            if effect.is_write() {
+                self.run_effect(effect);
+            } else {
+                self.held_reads.push(effect);
+            }
+        }
+    }
+
+    fn start_held_reads(&mut self) {
+        for effect in std::mem::take(&mut self.held_reads) {
+            self.run_effect(effect);
+        }
     }
 
     /// Turns a terminal event into an action, through the keymap.
@@ -171,6 +194,7 @@ impl App {
         let mut save_deadline = None;
         loop {
             self.draw(terminal)?;
+            self.start_held_reads();
             if done(&self.state) {
                 return Ok(());
             }
@@ -183,11 +207,11 @@ impl App {
                 let deadline = *save_deadline
                     .get_or_insert_with(|| tokio::time::Instant::now() + SAVE_ON_QUIT_WAIT);
                 tokio::select! {
-                    Some(action) = self.rx.recv() => self.apply(action),
+                    Some(action) = self.rx.recv() => self.apply_drawing_first(action),
                     () = tokio::time::sleep_until(deadline) => return Ok(()),
                 }
                 while let Ok(action) = self.rx.try_recv() {
-                    self.apply(action);
+                    self.apply_drawing_first(action);
                 }
                 continue;
             }
@@ -201,10 +225,10 @@ impl App {
                 _ = refresh.tick() => Some(Action::Tick),
             };
             if let Some(action) = action {
-                self.apply(action);
+                self.apply_drawing_first(action);
             }
             while let Ok(action) = self.rx.try_recv() {
-                self.apply(action);
+                self.apply_drawing_first(action);
             }
         }
     }
