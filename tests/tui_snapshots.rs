@@ -275,3 +275,36 @@ fn due_pane_narrowed_to_a_topic() {
     state.due.deck.clear();
     both_sizes("due_topic_empty", &state);
 }
+
+/// At start the Due pane shows the first cards read and says the count is a floor; the full
+/// batch then lands behind the card on screen, which stays, answer and all.
+#[test]
+fn due_first_cards_then_the_full_batch() {
+    let mut state = with(AppState::default(), &[Command::GoDue]);
+    let first: Vec<_> = common::cards::due_cards().into_iter().take(1).collect();
+    let topic = Some(amgi::store::TopicId(1));
+    let effects = update(&mut state, Action::FirstDueLoaded { deck: first, topic });
+    assert_eq!(
+        effects,
+        vec![amgi::tui::effect::Effect::RefillDue(
+            amgi::tui::study::DueScope {
+                topic,
+                rules: state.due.rules
+            }
+        )],
+        "the rest of the batch is read at once, of the topic the first cards were read for"
+    );
+    let tabs = render(&state, 120, 40);
+    assert!(tabs.contains("Due (≥"), "{tabs}");
+    update(&mut state, Action::Command(Command::Reveal));
+    update(&mut state, Action::DueRefilled(common::cards::due_cards()));
+    let ids: Vec<i64> = state.due.deck.iter().map(|d| d.card.id.0).collect();
+    assert_eq!(ids, [201, 202]);
+    assert!(
+        state.due.revealed,
+        "the card on screen keeps its answer shown"
+    );
+    assert!(!state.due.more_coming && !state.due.refilling);
+    let tabs = render(&state, 120, 40);
+    assert!(tabs.contains("Due (") && !tabs.contains("Due (≥"), "{tabs}");
+}

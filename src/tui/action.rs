@@ -1,7 +1,7 @@
 //! What `update` consumes: the learner's commands and keys, and events from effects and the
 //! background engine, each carrying its data.
 
-use crate::store::{CardId, QuestionId};
+use crate::store::{CardId, QuestionId, TopicId};
 use crossterm::event::KeyEvent;
 
 use super::keymap::Command;
@@ -71,6 +71,12 @@ pub enum Action {
     },
     /// A fresh due deck (replaces the held one).
     DueLoaded(Vec<DueCard>),
+    /// The first cards of the deck at start (replace the held ones), read narrowed to
+    /// `topic` (the focus remembered in the database); the rest of the batch follows.
+    FirstDueLoaded {
+        deck: Vec<DueCard>,
+        topic: Option<TopicId>,
+    },
     /// More due cards (appended, without duplicates).
     DueRefilled(Vec<DueCard>),
     /// Reading the due deck failed: the next refresh tries again.

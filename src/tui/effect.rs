@@ -20,6 +20,10 @@ use crate::store::{
 /// How many due cards are held in memory; a refill is asked for below `DUE_REFILL_AT`.
 pub const DUE_BATCH: u32 = 200;
 pub const DUE_REFILL_AT: usize = 20;
+/// The first read of the Due deck at start: enough to begin with and quick to read (its
+/// cost grows with the cards read, their evidence and questions); the full batch is read
+/// behind it, once its first frame is drawn.
+pub const FIRST_DUE_BATCH: u32 = 40;
 /// How many cram cards are fetched at once.
 pub const CRAM_BATCH: u32 = 200;
 
@@ -143,13 +147,20 @@ impl EffectRunner {
             Effect::LoadReview => self.reload_review().await,
             Effect::RefreshReview(known) => self.refresh_review(known).await,
             Effect::LoadFirstDue(rules) => {
-                let deck = match s.focused_topic(user).await {
-                    Ok(topic) => self.due_deck(DueScope { topic, rules }, now).await,
+                let read = match s.focused_topic(user).await {
+                    Ok(topic) => {
+                        let scope = DueScope { topic, rules };
+                        let deck = self.due_deck(scope, now, FIRST_DUE_BATCH).await;
+                        deck.map(|deck| (deck, topic))
+                    }
                     Err(e) => Err(e),
                 };
-                self.due_loaded(deck);
+                match read {
+                    Ok((deck, topic)) => self.send(Action::FirstDueLoaded { deck, topic }),
+                    Err(e) => self.due_load_failed(&e),
+                }
             }
-            Effect::RefillDue(scope) => match self.due_deck(scope, now).await {
+            Effect::RefillDue(scope) => match self.due_deck(scope, now, DUE_BATCH).await {
                 Ok(deck) => self.send(Action::DueRefilled(deck)),
                 Err(e) => {
                     tracing::warn!(error = %e, "refilling the due deck failed");
@@ -159,7 +170,7 @@ impl EffectRunner {
                 }
             },
             Effect::LoadDue(scope) => {
-                let deck = self.due_deck(scope, now).await;
+                let deck = self.due_deck(scope, now, DUE_BATCH).await;
                 self.due_loaded(deck);
             }
             Effect::LoadTopics => {
@@ -271,13 +282,18 @@ impl EffectRunner {
     }
 
     /// The due deck of the learner's day under `scope`.
-    async fn due_deck(&self, scope: DueScope, now: DateTime<Utc>) -> StoreResult<Vec<DueCard>> {
+    async fn due_deck(
+        &self,
+        scope: DueScope,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<DueCard>> {
         let request = DueRequest {
             now,
             today: local_day(now),
             topic: scope.topic,
             rules: scope.rules,
-            limit: DUE_BATCH,
+            limit,
         };
         Ok(self.store.due_deck_today(self.user, &request).await?.cards)
     }
@@ -286,13 +302,15 @@ impl EffectRunner {
     fn due_loaded(&self, deck: StoreResult<Vec<DueCard>>) {
         match deck {
             Ok(deck) => self.send(Action::DueLoaded(deck)),
-            Err(e) => {
-                tracing::warn!(error = %e, "loading the due deck failed");
-                self.send(Action::DueRefillFailed(format!(
-                    "loading the due deck failed: {e}"
-                )));
-            }
+            Err(e) => self.due_load_failed(&e),
         }
+    }
+
+    fn due_load_failed(&self, e: &StoreError) {
+        tracing::warn!(error = %e, "loading the due deck failed");
+        self.send(Action::DueRefillFailed(format!(
+            "loading the due deck failed: {e}"
+        )));
     }
 
     /// Reports what a write changed, or why it failed; `update` decides what to reload.

@@ -157,6 +157,8 @@ pub struct DuePane {
     pub loaded: bool,
     /// A refill is under way.
     pub refilling: bool,
+    /// The deck held is the first few cards read at start; the full batch is on its way.
+    pub more_coming: bool,
     /// Cards rated in this session: a refill that raced a rating must not bring them back.
     pub rated_this_session: HashSet<CardId>,
     /// Ratings done in this session.

@@ -39,7 +39,10 @@ pub fn init(state: &mut AppState) -> Vec<Effect> {
 /// The loads [`init`] held back, once the shown pane's own load has landed or failed.
 fn release_first_loads(state: &mut AppState, action: &Action) -> Vec<Effect> {
     let other = match (state.first_loads_waiting, action) {
-        (Some(Pane::Due), Action::DueLoaded(_) | Action::DueRefillFailed(_)) => Effect::LoadReview,
+        (
+            Some(Pane::Due),
+            Action::FirstDueLoaded { .. } | Action::DueLoaded(_) | Action::DueRefillFailed(_),
+        ) => Effect::LoadReview,
         (Some(Pane::Review), Action::ReviewLoaded { .. } | Action::Failed(_)) => {
             Effect::LoadFirstDue(state.due.rules)
         }
@@ -186,22 +189,21 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::DueLoaded(deck) => {
-            state.due.deck = deck.into();
-            if let Some(id) = state.due.front_next.take()
-                && let Some(at) = state.due.deck.iter().position(|d| d.card.id == id)
-                && let Some(card) = state.due.deck.remove(at)
-            {
-                state.due.deck.push_front(card);
-            }
-            state.due.loaded = true;
-            state.due.refilling = false;
-            state.due.revealed = false;
-            state.due.rated_this_session.clear();
-            state.due.buried.clear();
+            due_loaded(state, deck);
             vec![]
+        }
+        Action::FirstDueLoaded { deck, topic } => {
+            due_loaded(state, deck);
+            // The rest of the batch, merged behind the card on screen, of the topic the
+            // first cards were read for (the topic list may not have arrived yet).
+            state.due.refilling = true;
+            state.due.more_coming = true;
+            let rules = state.due.rules;
+            vec![Effect::RefillDue(DueScope { topic, rules })]
         }
         Action::DueRefillFailed(error) => {
             state.due.refilling = false;
+            state.due.more_coming = false;
             state.status.error = Some(error);
             vec![]
         }
@@ -399,6 +401,23 @@ fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
     effects
 }
 
+/// A fresh read of the due deck replaces the held one.
+fn due_loaded(state: &mut AppState, deck: Vec<crate::store::DueCard>) {
+    state.due.deck = deck.into();
+    if let Some(id) = state.due.front_next.take()
+        && let Some(at) = state.due.deck.iter().position(|d| d.card.id == id)
+        && let Some(card) = state.due.deck.remove(at)
+    {
+        state.due.deck.push_front(card);
+    }
+    state.due.loaded = true;
+    state.due.refilling = false;
+    state.due.more_coming = false;
+    state.due.revealed = false;
+    state.due.rated_this_session.clear();
+    state.due.buried.clear();
+}
+
 /// Merges a fresh read of the due deck into the held one. The front card (on screen) stays;
 /// cards rated in this session whose rating may still be in flight are not brought back.
 /// A complete read (shorter than a batch) also drops held cards that are no longer due and
@@ -439,6 +458,7 @@ fn merge_due(due: &mut crate::tui::state::DuePane, fresh: Vec<crate::store::DueC
     }
     due.loaded = true;
     due.refilling = false;
+    due.more_coming = false;
 }
 
 fn refill_if_low(state: &mut AppState) -> Vec<Effect> {

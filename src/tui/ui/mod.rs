@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, keymap: &Keymap) {
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState) {
     // Due cards and the new cards of today's allowance, e.g. "12+20".
     let (due, new) = state.due.split_counts();
-    let due_label = if due >= super::effect::DUE_BATCH as usize {
+    let due_label = if due >= super::effect::DUE_BATCH as usize || state.due.more_coming {
         format!("≥{due}+{new}")
     } else {
         format!("{due}+{new}")
