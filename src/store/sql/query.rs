@@ -230,6 +230,33 @@ impl Query {
         }
     }
 
+    /// Runs the statement and hands each row to `each` as it arrives. On SQLite the driver's
+    /// worker thread goes on making the next rows meanwhile (up to its row channel's size),
+    /// so reading a large row overlaps making the next one.
+    pub(crate) async fn for_each_row<R: Record>(
+        self,
+        on: &mut impl Connected,
+        mut each: impl FnMut(R) -> StoreResult<()> + Send,
+    ) -> StoreResult<()> {
+        use futures_util::TryStreamExt as _;
+        match (self, on.conn()) {
+            (Query::Sqlite(q), Conn::Sqlite(c)) => {
+                let mut rows = q.fetch(c);
+                while let Some(row) = rows.try_next().await? {
+                    each(R::from_row(&row)?)?;
+                }
+            }
+            (Query::Postgres(q), Conn::Postgres(c)) => {
+                let mut rows = q.fetch(c);
+                while let Some(row) = rows.try_next().await? {
+                    each(R::from_row(&row)?)?;
+                }
+            }
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
     pub(crate) async fn fetch_optional<R: Record>(
         self,
         on: &mut impl Connected,

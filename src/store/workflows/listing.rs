@@ -1,10 +1,12 @@
 //! The review queue's cards, their evidence and their source questions as three JSON
-//! documents built by the database in one statement: one row instead of a row per card, per
-//! evidence snippet and per question. On SQLite
+//! documents built by the database in one statement: three rows instead of a row per card,
+//! per evidence snippet and per question. On SQLite
 //! every row is copied value by value on the driver's worker thread and handed over on its
 //! own (10,000 cards took 140–170 ms against 25 ms of SQL, BENCHMARKS.md *Learner
 //! operations*). Each card and each snippet is a JSON array of its values, not an object:
 //! nesting each card's evidence as objects in the card's object doubled the SQL's time.
+//! Each document is a row of its own, read as it arrives: the cards are parsed while the
+//! database makes the evidence and the questions.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -52,11 +54,11 @@ macro_rules! in_review {
     };
 }
 
+/// One of the listing's documents: 0 the cards, 1 their evidence, 2 their questions.
 #[derive(sqlx::FromRow)]
-struct Documents {
-    cards: String,
-    evidence: String,
-    questions: String,
+struct Document {
+    part: i32,
+    document: String,
 }
 
 /// The live in-review cards of `user` with their evidence (in insertion order), by source
@@ -65,69 +67,106 @@ pub(super) async fn review_cards(
     on: &mut impl Connected,
     user: UserId,
 ) -> StoreResult<(Vec<Card>, Vec<QuestionRow>)> {
-    let documents: Documents = on
-        .query_pick(
-            // Without statistics SQLite prefers the (user, question) index of all live cards
-            // and filters 100k rows for the 10k in review: 55 ms against 6 ms. The order is
-            // made in Rust: SQLite sorts an aggregate's rows for its ORDER BY, values and all.
-            concat!(
-                "SELECT (SELECT json_group_array(json_array(",
-                listed_card_values!(),
-                ")) FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue ",
-                in_review!(),
-                ") AS cards, (SELECT json_group_array(json_array(",
-                listed_evidence_values!(),
-                ")) FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
-                   JOIN study_memo_card_evidence e ON e.card_id = c.id ",
-                in_review!(),
-                ") AS evidence, (SELECT json_group_array(json_array(",
-                question_values!(sqlite),
-                ")) FROM study_questions q WHERE q.user_id = $1 AND q.id IN \
-                   (SELECT c.source_question_id FROM study_memo_cards c \
-                    INDEXED BY study_memo_cards_review_queue ",
-                in_review!(),
-                ")) AS questions"
-            ),
-            // Timestamps go out as ISO 8601 text with microseconds: a change made from what
-            // was shown compares `updated_at` exactly.
-            concat!(
-                "SELECT CAST(COALESCE((SELECT json_agg(json_build_array(",
-                listed_card_values!(),
-                ")) FROM study_memo_cards c ",
-                in_review!(),
-                "), '[]') AS TEXT) AS cards, \
-                 CAST(COALESCE((SELECT json_agg(json_build_array(",
-                listed_evidence_values!(),
-                ")) FROM study_memo_cards c \
-                   JOIN study_memo_card_evidence e ON e.card_id = c.id ",
-                in_review!(),
-                "), '[]') AS TEXT) AS evidence, \
-                 CAST(COALESCE((SELECT json_agg(json_build_array(",
-                question_values!(postgres),
-                ")) FROM study_questions q WHERE q.user_id = $1 AND q.id IN \
-                   (SELECT c.source_question_id FROM study_memo_cards c ",
-                in_review!(),
-                ")), '[]') AS TEXT) AS questions"
-            ),
-        )
-        .bind(user.0)
-        .fetch_one(on)
-        .await?;
-    let questions = serde_json::from_str(&documents.questions)
-        .map_err(|e| StoreError::Corrupt(format!("the source questions did not read: {e}")))?;
-    Ok((assemble(&documents.cards, &documents.evidence)?, questions))
+    let (mut cards, mut evidence, mut questions) = (None, None, None);
+    on.query_pick(
+        // Without statistics SQLite prefers the (user, question) index of all live cards
+        // and filters 100k rows for the 10k in review: 55 ms against 6 ms. The order is
+        // made in Rust: SQLite sorts an aggregate's rows for its ORDER BY, values and all.
+        concat!(
+            "SELECT 0 AS part, (SELECT json_group_array(json_array(",
+            listed_card_values!(),
+            ")) FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue ",
+            in_review!(),
+            ") AS document UNION ALL SELECT 1, (SELECT json_group_array(json_array(",
+            listed_evidence_values!(),
+            ")) FROM study_memo_cards c INDEXED BY study_memo_cards_review_queue \
+               JOIN study_memo_card_evidence e ON e.card_id = c.id ",
+            in_review!(),
+            ") UNION ALL SELECT 2, (SELECT json_group_array(json_array(",
+            question_values!(sqlite),
+            ")) FROM study_questions q WHERE q.user_id = $1 AND q.id IN \
+               (SELECT c.source_question_id FROM study_memo_cards c \
+                INDEXED BY study_memo_cards_review_queue ",
+            in_review!(),
+            "))"
+        ),
+        // Timestamps go out as ISO 8601 text with microseconds: a change made from what
+        // was shown compares `updated_at` exactly.
+        concat!(
+            "SELECT 0 AS part, CAST(COALESCE((SELECT json_agg(json_build_array(",
+            listed_card_values!(),
+            ")) FROM study_memo_cards c ",
+            in_review!(),
+            "), '[]') AS TEXT) AS document \
+             UNION ALL SELECT 1, CAST(COALESCE((SELECT json_agg(json_build_array(",
+            listed_evidence_values!(),
+            ")) FROM study_memo_cards c \
+               JOIN study_memo_card_evidence e ON e.card_id = c.id ",
+            in_review!(),
+            "), '[]') AS TEXT) \
+             UNION ALL SELECT 2, CAST(COALESCE((SELECT json_agg(json_build_array(",
+            question_values!(postgres),
+            ")) FROM study_questions q WHERE q.user_id = $1 AND q.id IN \
+               (SELECT c.source_question_id FROM study_memo_cards c ",
+            in_review!(),
+            ")), '[]') AS TEXT)"
+        ),
+    )
+    .bind(user.0)
+    .for_each_row(on, |row: Document| {
+        match row.part {
+            0 => cards = Some(read_cards(&row.document)?),
+            1 => evidence = Some(read_evidence(&row.document)?),
+            2 => {
+                questions = Some(serde_json::from_str(&row.document).map_err(|e| {
+                    StoreError::Corrupt(format!("the source questions did not read: {e}"))
+                })?);
+            }
+            part => {
+                return Err(StoreError::Corrupt(format!(
+                    "the review listing gave an unknown part {part}"
+                )));
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    match (cards, evidence, questions) {
+        (Some(cards), Some(evidence), Some(questions)) => {
+            Ok((attach_evidence(cards, evidence)?, questions))
+        }
+        _ => Err(StoreError::Corrupt(
+            "the review listing lacked one of its documents".into(),
+        )),
+    }
 }
 
 /// The cards of the two documents, each with its evidence in the document's order.
+#[cfg(test)]
 fn assemble(cards: &str, evidence: &str) -> StoreResult<Vec<Card>> {
-    let unreadable =
-        |e: serde_json::Error| StoreError::Corrupt(format!("the review listing did not read: {e}"));
-    let listed: Vec<ListedCard> = serde_json::from_str(cards).map_err(unreadable)?;
-    let mut snippets: Vec<ListedEvidence> = serde_json::from_str(evidence).map_err(unreadable)?;
-    let mut cards = listed
-        .into_iter()
-        .map(ListedCard::card)
-        .collect::<StoreResult<Vec<Card>>>()?;
+    attach_evidence(read_cards(cards)?, read_evidence(evidence)?)
+}
+
+fn unreadable(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("the review listing did not read: {e}"))
+}
+
+/// The cards of the cards document.
+fn read_cards(document: &str) -> StoreResult<Vec<Card>> {
+    let listed: Vec<ListedCard> = serde_json::from_str(document).map_err(unreadable)?;
+    listed.into_iter().map(ListedCard::card).collect()
+}
+
+/// The snippets of the evidence document.
+fn read_evidence(document: &str) -> StoreResult<Vec<ListedEvidence>> {
+    serde_json::from_str(document).map_err(unreadable)
+}
+
+/// `cards` in order, each with its snippets in insertion order.
+fn attach_evidence(
+    mut cards: Vec<Card>,
+    mut snippets: Vec<ListedEvidence>,
+) -> StoreResult<Vec<Card>> {
     // By question then id, cards without a question first (the grouping places those).
     cards.sort_unstable_by_key(|c| (c.source_question_id, c.id));
     snippets.sort_unstable_by_key(|e| e.id);
