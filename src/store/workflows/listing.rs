@@ -133,7 +133,7 @@ pub(super) async fn review_cards(
     .await?;
     match (cards, evidence, questions) {
         (Some(cards), Some(evidence), Some(questions)) => {
-            Ok((attach_evidence(cards, evidence)?, questions))
+            Ok((with_evidence(cards, evidence)?, questions))
         }
         _ => Err(StoreError::Corrupt(
             "the review listing lacked one of its documents".into(),
@@ -144,7 +144,7 @@ pub(super) async fn review_cards(
 /// The cards of the two documents, each with its evidence in the document's order.
 #[cfg(test)]
 fn assemble(cards: &str, evidence: &str) -> StoreResult<Vec<Card>> {
-    attach_evidence(read_cards(cards)?, read_evidence(evidence)?)
+    with_evidence(read_cards(cards)?, read_evidence(evidence)?)
 }
 
 fn unreadable(e: serde_json::Error) -> StoreError {
@@ -163,7 +163,7 @@ fn read_evidence(document: &str) -> StoreResult<Vec<ListedEvidence>> {
 }
 
 /// `cards` in order, each with its snippets in insertion order.
-fn attach_evidence(
+fn with_evidence(
     mut cards: Vec<Card>,
     mut snippets: Vec<ListedEvidence>,
 ) -> StoreResult<Vec<Card>> {
