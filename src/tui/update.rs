@@ -4,7 +4,7 @@ use crate::store::{CardId, QuestionId};
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::action::{Action, Change};
-use super::effect::{DUE_REFILL_AT, Effect};
+use super::effect::Effect;
 use super::keymap::Command;
 use super::state::{AppState, Confirmed, EditorState, Pane};
 use super::study::DueScope;
@@ -189,11 +189,11 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::DueLoaded(deck) => {
-            due_loaded(state, deck);
+            super::update_study::due_loaded(state, deck);
             vec![]
         }
         Action::FirstDueLoaded { deck, topic } => {
-            due_loaded(state, deck);
+            super::update_study::due_loaded(state, deck);
             // The rest of the batch, merged behind the card on screen, of the topic the
             // first cards were read for (the topic list may not have arrived yet).
             state.due.refilling = true;
@@ -208,7 +208,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::DueRefilled(deck) => {
-            merge_due(&mut state.due, deck);
+            super::update_study::merge_due(&mut state.due, deck);
             vec![]
         }
         Action::CramLoaded(deck) => {
@@ -265,7 +265,7 @@ fn apply(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.status.error = None;
             state.due.rated += 1;
             let mut effects = vec![Effect::LoadCounts];
-            effects.extend(refill_if_low(state));
+            effects.extend(super::update_study::refill_if_low(state));
             effects
         }
         Action::RateFailed { card, error } => {
@@ -397,77 +397,8 @@ fn changed(state: &mut AppState, change: Change) -> Vec<Effect> {
     });
     effects.extend(super::update_browse::reload(state));
     // An approval can make cards due at once.
-    effects.extend(refill_if_low(state));
+    effects.extend(super::update_study::refill_if_low(state));
     effects
-}
-
-/// A fresh read of the due deck replaces the held one.
-fn due_loaded(state: &mut AppState, deck: Vec<crate::store::DueCard>) {
-    state.due.deck = deck.into();
-    if let Some(id) = state.due.front_next.take()
-        && let Some(at) = state.due.deck.iter().position(|d| d.card.id == id)
-        && let Some(card) = state.due.deck.remove(at)
-    {
-        state.due.deck.push_front(card);
-    }
-    state.due.loaded = true;
-    state.due.refilling = false;
-    state.due.more_coming = false;
-    state.due.revealed = false;
-    state.due.rated_this_session.clear();
-    state.due.buried.clear();
-}
-
-/// Merges a fresh read of the due deck into the held one. The front card (on screen) stays;
-/// cards rated in this session whose rating may still be in flight are not brought back.
-/// A complete read (shorter than a batch) also drops held cards that are no longer due and
-/// takes the fresh order; a partial one only adds the cards not held yet.
-fn merge_due(due: &mut crate::tui::state::DuePane, fresh: Vec<crate::store::DueCard>) {
-    let complete = fresh.len() < super::effect::DUE_BATCH as usize;
-    let front_id = due.deck.front().map(|d| d.card.id);
-    let front_question = due.deck.front().and_then(|d| d.card.source_question_id);
-    // With burying, a question answered in this session (its rating perhaps still in
-    // flight) or already on screen brings no other card.
-    let bury = due.rules.bury_siblings;
-    let wanted = |card: &crate::store::Card, due: &crate::tui::state::DuePane| {
-        let sibling = bury
-            && card.source_question_id.is_some_and(|q| {
-                due.buried.contains(&q) || (Some(q) == front_question && Some(card.id) != front_id)
-            });
-        Some(card.id) != front_id && !due.rated_this_session.contains(&card.id) && !sibling
-    };
-    if complete {
-        let front = due.deck.pop_front();
-        let rest: Vec<_> = fresh.into_iter().filter(|d| wanted(&d.card, due)).collect();
-        due.deck = front.into_iter().chain(rest).collect();
-    } else {
-        for card in fresh {
-            let id = card.card.id;
-            let question = card.card.source_question_id;
-            let held_sibling = bury
-                && question.is_some()
-                && due
-                    .deck
-                    .iter()
-                    .any(|d| d.card.source_question_id == question);
-            if wanted(&card.card, due) && !held_sibling && !due.deck.iter().any(|d| d.card.id == id)
-            {
-                due.deck.push_back(card);
-            }
-        }
-    }
-    due.loaded = true;
-    due.refilling = false;
-    due.more_coming = false;
-}
-
-fn refill_if_low(state: &mut AppState) -> Vec<Effect> {
-    if state.due.deck.len() < DUE_REFILL_AT && !state.due.refilling {
-        state.due.refilling = true;
-        vec![Effect::RefillDue(due_scope(state))]
-    } else {
-        vec![]
-    }
 }
 
 fn command_effects(state: &mut AppState, command: Command) -> Vec<Effect> {

@@ -1,9 +1,11 @@
-//! `update` for the Due and Cram panes' commands: reveal, rate, send back, next, filters.
+//! `update` for the Due and Cram panes: their commands (reveal, rate, send back, next,
+//! filters) and the Due deck's reads landing (loaded, merged, refilled when low).
 
-use super::effect::Effect;
+use super::effect::{DUE_BATCH, DUE_REFILL_AT, Effect};
 use super::keymap::Command;
-use super::state::AppState;
+use super::state::{AppState, DuePane};
 use crate::domain::card::{CardFormat, Outcome};
+use crate::store::{Card, DueCard};
 
 pub fn due_command(state: &mut AppState, command: Command) -> Vec<Effect> {
     let outcome = match command {
@@ -108,5 +110,75 @@ pub fn cram_command(state: &mut AppState, command: Command) -> Vec<Effect> {
             vec![Effect::LoadCram(cram.filter.clone())]
         }
         _ => vec![],
+    }
+}
+
+/// A fresh read of the due deck replaces the held one.
+pub fn due_loaded(state: &mut AppState, deck: Vec<DueCard>) {
+    state.due.deck = deck.into();
+    if let Some(id) = state.due.front_next.take()
+        && let Some(at) = state.due.deck.iter().position(|d| d.card.id == id)
+        && let Some(card) = state.due.deck.remove(at)
+    {
+        state.due.deck.push_front(card);
+    }
+    state.due.loaded = true;
+    state.due.refilling = false;
+    state.due.more_coming = false;
+    state.due.revealed = false;
+    state.due.rated_this_session.clear();
+    state.due.buried.clear();
+}
+
+/// Merges a fresh read of the due deck into the held one. The front card (on screen) stays;
+/// cards rated in this session whose rating may still be in flight are not brought back.
+/// A complete read (shorter than a batch) also drops held cards that are no longer due and
+/// takes the fresh order; a partial one only adds the cards not held yet.
+pub fn merge_due(due: &mut DuePane, fresh: Vec<DueCard>) {
+    let complete = fresh.len() < DUE_BATCH as usize;
+    let front_id = due.deck.front().map(|d| d.card.id);
+    let front_question = due.deck.front().and_then(|d| d.card.source_question_id);
+    // With burying, a question answered in this session (its rating perhaps still in
+    // flight) or already on screen brings no other card.
+    let bury = due.rules.bury_siblings;
+    let wanted = |card: &Card, due: &DuePane| {
+        let sibling = bury
+            && card.source_question_id.is_some_and(|q| {
+                due.buried.contains(&q) || (Some(q) == front_question && Some(card.id) != front_id)
+            });
+        Some(card.id) != front_id && !due.rated_this_session.contains(&card.id) && !sibling
+    };
+    if complete {
+        let front = due.deck.pop_front();
+        let rest: Vec<_> = fresh.into_iter().filter(|d| wanted(&d.card, due)).collect();
+        due.deck = front.into_iter().chain(rest).collect();
+    } else {
+        for card in fresh {
+            let id = card.card.id;
+            let question = card.card.source_question_id;
+            let held_sibling = bury
+                && question.is_some()
+                && due
+                    .deck
+                    .iter()
+                    .any(|d| d.card.source_question_id == question);
+            if wanted(&card.card, due) && !held_sibling && !due.deck.iter().any(|d| d.card.id == id)
+            {
+                due.deck.push_back(card);
+            }
+        }
+    }
+    due.loaded = true;
+    due.refilling = false;
+    due.more_coming = false;
+}
+
+/// Asks for more due cards when the held deck runs low and no read is under way.
+pub fn refill_if_low(state: &mut AppState) -> Vec<Effect> {
+    if state.due.deck.len() < DUE_REFILL_AT && !state.due.refilling {
+        state.due.refilling = true;
+        vec![Effect::RefillDue(super::update::due_scope(state))]
+    } else {
+        vec![]
     }
 }
